@@ -1,0 +1,99 @@
+/**
+ * Error classes shared by the library and the CLI. Every class carries a stable `code`
+ * (undici style) so callers and `--json` consumers can branch without parsing messages.
+ * The CLI maps classes to exit codes in one place (src/cli/exit-codes.ts).
+ */
+
+export interface ErrorOptions {
+  cause?: unknown
+  /** What the user can do next; rendered under the message by the CLI. */
+  suggestions?: readonly string[]
+}
+
+export class OcibundleError extends Error {
+  readonly code: string = 'ERR_OCIBUNDLE'
+  readonly suggestions: readonly string[]
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.suggestions = options.suggestions ?? []
+  }
+}
+
+/** Content (blob, manifest, tag, file) does not exist where it was looked for. */
+export class NotFoundError extends OcibundleError {
+  override readonly code: string = 'ERR_NOT_FOUND'
+}
+
+/** A push found the content already present; copy treats this as success. */
+export class AlreadyExistsError extends OcibundleError {
+  override readonly code: string = 'ERR_ALREADY_EXISTS'
+}
+
+/** Bytes received do not hash to the digest they were promised under. */
+export class DigestMismatchError extends OcibundleError {
+  override readonly code: string = 'ERR_DIGEST_MISMATCH'
+  constructor(readonly expected: string, readonly actual: string, options: ErrorOptions = {}) {
+    super(`digest mismatch: expected ${expected}, got ${actual}`, options)
+  }
+}
+
+/** More or fewer bytes arrived than the descriptor's size says. */
+export class SizeMismatchError extends OcibundleError {
+  override readonly code: string = 'ERR_SIZE_MISMATCH'
+  constructor(readonly expected: number, readonly actual: number, options: ErrorOptions = {}) {
+    super(`size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}`, options)
+  }
+}
+
+/** A read of untrusted input went past the bound we allow for it (for example 4 MiB for a manifest). */
+export class SizeLimitError extends OcibundleError {
+  override readonly code: string = 'ERR_SIZE_LIMIT'
+  constructor(readonly what: string, readonly limit: number, options: ErrorOptions = {}) {
+    super(`${what} is larger than the ${formatBytes(limit)} limit`, options)
+  }
+}
+
+/** A string is not a valid digest (algorithm:encoded). */
+export class InvalidDigestError extends OcibundleError {
+  override readonly code: string = 'ERR_INVALID_DIGEST'
+}
+
+/** A reference string cannot be parsed; the message says which part is wrong and why. */
+export class InvalidReferenceError extends OcibundleError {
+  override readonly code: string = 'ERR_INVALID_REFERENCE'
+  constructor(readonly input: string, readonly reason: string, options: ErrorOptions = {}) {
+    super(`invalid reference "${input}": ${reason}`, options)
+  }
+}
+
+/** A manifest, index, layout file or descriptor breaks the OCI image spec. */
+export class InvalidContentError extends OcibundleError {
+  override readonly code: string = 'ERR_INVALID_CONTENT'
+}
+
+/** A back end does not offer an operation (e.g. listing referrers on a layout). */
+export class UnsupportedError extends OcibundleError {
+  override readonly code: string = 'ERR_UNSUPPORTED'
+}
+
+/** A file the user named could not be read or parsed as input. */
+export class InputError extends OcibundleError {
+  override readonly code: string = 'ERR_INPUT'
+}
+
+/** Another process holds a lock we waited for too long. */
+export class LockTimeoutError extends OcibundleError {
+  override readonly code: string = 'ERR_LOCK_TIMEOUT'
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`
+  return `${n} bytes`
+}
+
+/** The message of anything thrown, without assuming it is an Error. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,138 @@
+/**
+ * Content digests (`algorithm:encoded`) per the OCI image spec, descriptor.md "Digests".
+ * sha256 is what every registry speaks; sha512 is registered and recognised.
+ * References: https://github.com/opencontainers/image-spec/blob/v1.1.1/descriptor.md#digests
+ */
+import { createHash, type Hash } from 'node:crypto'
+import { Transform, type TransformCallback } from 'node:stream'
+import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from '../errors.js'
+
+/** A validated digest string such as `sha256:<64 lowercase hex>`. */
+export type Digest = string & { readonly __brand: 'Digest' }
+
+export type DigestAlgorithm = 'sha256' | 'sha512'
+
+const ENCODED_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 }
+/** Grammar from the spec: algorithm-component ([+._-] algorithm-component)* ":" encoded. */
+const GRAMMAR = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/
+
+export function isDigestAlgorithm(alg: string): alg is DigestAlgorithm {
+  return alg === 'sha256' || alg === 'sha512'
+}
+
+/**
+ * Parses and validates a digest string. Registered algorithms must use lowercase hex of the
+ * right length. Throws InvalidDigestError saying what is wrong.
+ */
+export function parseDigest(value: string): Digest {
+  if (typeof value !== 'string' || !GRAMMAR.test(value)) {
+    throw new InvalidDigestError(`invalid digest "${String(value)}": expected <algorithm>:<hex>, e.g. sha256:<64 hex characters>`)
+  }
+  const colon = value.indexOf(':')
+  const alg = value.slice(0, colon)
+  const encoded = value.slice(colon + 1)
+  if (!isDigestAlgorithm(alg)) {
+    throw new InvalidDigestError(`unsupported digest algorithm "${alg}" in "${value}": only sha256 and sha512 are supported`)
+  }
+  const want = ENCODED_LENGTH[alg]
+  if (encoded.length !== want || !/^[a-f0-9]+$/.test(encoded)) {
+    throw new InvalidDigestError(`invalid ${alg} digest "${value}": the encoded part must be ${want} lowercase hex characters`)
+  }
+  return value as Digest
+}
+
+export function isDigest(value: unknown): value is Digest {
+  if (typeof value !== 'string') return false
+  try {
+    parseDigest(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function digestAlgorithm(d: Digest): DigestAlgorithm {
+  return d.slice(0, d.indexOf(':')) as DigestAlgorithm
+}
+
+export function digestEncoded(d: Digest): string {
+  return d.slice(d.indexOf(':') + 1)
+}
+
+/** Digest of bytes held in memory (manifests, configs: small content we created or bounded-read). */
+export function digestOf(data: Uint8Array | string, alg: DigestAlgorithm = 'sha256'): Digest {
+  return `${alg}:${createHash(alg).update(data).digest('hex')}` as Digest
+}
+
+/** Incremental hasher for content that arrives in chunks. */
+export class Digester {
+  private readonly hash: Hash
+  private count = 0
+  constructor(readonly algorithm: DigestAlgorithm = 'sha256') {
+    this.hash = createHash(algorithm)
+  }
+  update(chunk: Uint8Array): void {
+    this.hash.update(chunk)
+    this.count += chunk.length
+  }
+  get size(): number {
+    return this.count
+  }
+  digest(): Digest {
+    return `${this.algorithm}:${this.hash.digest('hex')}` as Digest
+  }
+}
+
+/** Hashes a whole stream without keeping it; resolves with digest and size. */
+export async function digestStream(
+  source: AsyncIterable<Uint8Array>,
+  alg: DigestAlgorithm = 'sha256',
+): Promise<{ digest: Digest; size: number }> {
+  const d = new Digester(alg)
+  for await (const chunk of source) d.update(chunk)
+  return { digest: d.digest(), size: d.size }
+}
+
+/**
+ * A pass-through stream that hashes what flows through it and fails the stream when the content
+ * does not match: as soon as more than `size` bytes arrive (so a hostile source cannot make us
+ * read unbounded data), and at the end when fewer bytes arrived or the digest differs.
+ * Consumers therefore never see a successful end of a wrong stream.
+ */
+export class VerifyingStream extends Transform {
+  private readonly digester: Digester
+  constructor(
+    readonly expectedDigest: Digest,
+    readonly expectedSize: number,
+  ) {
+    super()
+    this.digester = new Digester(digestAlgorithm(expectedDigest))
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (this.digester.size + chunk.length > this.expectedSize) {
+      done(new SizeMismatchError(this.expectedSize, this.digester.size + chunk.length))
+      return
+    }
+    this.digester.update(chunk)
+    done(null, chunk)
+  }
+  override _flush(done: TransformCallback): void {
+    if (this.digester.size !== this.expectedSize) {
+      done(new SizeMismatchError(this.expectedSize, this.digester.size))
+      return
+    }
+    const actual = this.digester.digest()
+    if (actual !== this.expectedDigest) {
+      done(new DigestMismatchError(this.expectedDigest, actual))
+      return
+    }
+    done()
+  }
+}
+
+/** Checks in-memory bytes against an expected digest and size; throws the matching error. */
+export function verifyBytes(data: Uint8Array, expectedDigest: Digest, expectedSize: number): void {
+  if (data.length !== expectedSize) throw new SizeMismatchError(expectedSize, data.length)
+  const actual = digestOf(data, digestAlgorithm(expectedDigest))
+  if (actual !== expectedDigest) throw new DigestMismatchError(expectedDigest, actual)
+}

@@ -1,0 +1,144 @@
+/**
+ * JSON parsing that refuses duplicate object keys. JSON.parse silently keeps the last duplicate,
+ * while other parsers keep the first: two tools reading the same signed bytes could then see
+ * different documents (a known manifest-confusion attack), so bundle.json and manifests are
+ * parsed strictly.
+ */
+import { InputError } from '../errors.js'
+
+export interface DuplicateKey {
+  /** JSON pointer of the duplicated member. */
+  pointer: string
+  key: string
+  line: number
+  column: number
+}
+
+export class JsonSyntaxError extends InputError {
+  override readonly code: string = 'ERR_JSON_SYNTAX'
+  constructor(
+    message: string,
+    readonly duplicates: readonly DuplicateKey[] = [],
+  ) {
+    super(message)
+  }
+}
+
+/** Escapes one reference token of a JSON pointer (RFC 6901). */
+export function pointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1')
+}
+
+/**
+ * Parses JSON text and also returns every duplicate key it holds. The value is what JSON.parse
+ * returns; callers decide whether duplicates are fatal (see parseStrictJson).
+ * Throws JsonSyntaxError with line and column when the text is not JSON.
+ */
+export function parseJsonWithDuplicates(text: string): { value: unknown; duplicates: DuplicateKey[] } {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new JsonSyntaxError(`not valid JSON: ${describeSyntaxError(text, err as Error)}`)
+  }
+  try {
+    return { value, duplicates: findDuplicateKeys(text) }
+  } catch (err) {
+    if (err instanceof RangeError) throw new JsonSyntaxError('JSON is nested too deeply to check for duplicate keys')
+    throw err
+  }
+}
+
+/** Parses JSON and throws JsonSyntaxError naming each duplicate key by pointer and position. */
+export function parseStrictJson(text: string): unknown {
+  const { value, duplicates } = parseJsonWithDuplicates(text)
+  if (duplicates.length > 0) {
+    const list = duplicates.map((d) => `"${d.key}" at ${d.pointer || '/'} (line ${d.line}, column ${d.column})`).join(', ')
+    throw new JsonSyntaxError(`duplicate key${duplicates.length > 1 ? 's' : ''} in JSON object: ${list}`, duplicates)
+  }
+  return value
+}
+
+function describeSyntaxError(text: string, err: Error): string {
+  // V8 messages carry "at position N"; turn that into a line and column people can find.
+  const m = /position (\d+)/.exec(err.message)
+  if (!m) return err.message
+  const pos = Number(m[1])
+  const { line, column } = lineColumn(text, pos)
+  return `${err.message.replace(/ in JSON at position \d+.*$/s, '')} at line ${line}, column ${column}`
+}
+
+function lineColumn(text: string, pos: number): { line: number; column: number } {
+  let line = 1
+  let lineStart = 0
+  for (let i = 0; i < pos && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++
+      lineStart = i + 1
+    }
+  }
+  return { line, column: pos - lineStart + 1 }
+}
+
+/**
+ * Walks already-valid JSON text and reports duplicate keys. Runs only after JSON.parse succeeded,
+ * so it can assume well-formed input and stay small.
+ */
+function findDuplicateKeys(text: string): DuplicateKey[] {
+  const out: DuplicateKey[] = []
+  let i = 0
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++
+  }
+  const readString = (): string => {
+    const start = i
+    i++ // opening quote
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1
+    i++
+    return JSON.parse(text.slice(start, i)) as string
+  }
+  const value = (pointer: string): void => {
+    ws()
+    const c = text[i]
+    if (c === '{') {
+      i++
+      const seen = new Set<string>()
+      ws()
+      if (text[i] === '}') {
+        i++
+        return
+      }
+      for (;;) {
+        ws()
+        const keyPos = i
+        const key = readString()
+        const childPointer = `${pointer}/${pointerToken(key)}`
+        if (seen.has(key)) out.push({ pointer: childPointer, key, ...lineColumn(text, keyPos) })
+        seen.add(key)
+        ws()
+        i++ // colon
+        value(childPointer)
+        ws()
+        if (text[i++] === '}') return
+      }
+    } else if (c === '[') {
+      i++
+      ws()
+      if (text[i] === ']') {
+        i++
+        return
+      }
+      for (let n = 0; ; n++) {
+        value(`${pointer}/${n}`)
+        ws()
+        if (text[i++] === ']') return
+      }
+    } else if (c === '"') {
+      readString()
+    } else {
+      while (i < text.length && !',]} \t\n\r'.includes(text[i]!)) i++
+    }
+  }
+  value('')
+  return out
+}
