@@ -78,11 +78,11 @@ export function parseManifest(raw: Uint8Array, mediaType?: string): ParsedManife
     problems.push(`/mediaType: document says "${declared}" but it was served as "${mediaType}"`)
   }
   const effective = mediaType ?? declared ?? sniffMediaType(m)
+  if ((effective !== undefined && isDockerSchema1(effective)) || m.schemaVersion === 1) {
+    throw new InvalidContentError('Docker schema 1 manifests are not supported; push the image again with a current client')
+  }
   if (effective === undefined) {
     throw new InvalidContentError('manifest has no mediaType and is neither an image manifest (config) nor an index (manifests)')
-  }
-  if (isDockerSchema1(effective) || m.schemaVersion === 1) {
-    throw new InvalidContentError('Docker schema 1 manifests are not supported; push the image again with a current client')
   }
   if (m.schemaVersion !== 2) problems.push('/schemaVersion: must be 2')
   if (m.mediaType !== undefined && !isValidMediaType(m.mediaType)) problems.push('/mediaType: must be a media type string')

@@ -1,0 +1,237 @@
+/**
+ * References to content: docker-style registry references (`registry/repo:tag@digest`) and OCI
+ * image layout references (`ocidir://path:tag`). Parsing normalises the way Docker does
+ * (docker.io aliases, `library/` for official images, `latest` when nothing is given) and every
+ * rejection says which part is wrong.
+ * References:
+ *  - https://github.com/distribution/reference/blob/main/reference.go (grammar)
+ *  - https://github.com/distribution/reference/blob/main/normalize.go (docker.io rules)
+ *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-manifests
+ */
+import { InvalidReferenceError } from '../errors.js'
+import { parseDigest, type Digest } from './digest.js'
+
+export const DOCKER_HUB = 'docker.io'
+/** The host Docker Hub's API is actually served from. */
+export const DOCKER_HUB_API_HOST = 'registry-1.docker.io'
+export const DEFAULT_TAG = 'latest'
+export const LAYOUT_SCHEME = 'ocidir://'
+
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
+const MAX_NAME_LENGTH = 255
+
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+const DOMAIN_LABEL = /^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/
+const PORT = /^[0-9]+$/
+const IPV6 = /^\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]$/
+
+export interface RegistryReference {
+  readonly kind: 'registry'
+  /** Normalised host[:port]; Docker Hub is always `docker.io`. */
+  readonly registry: string
+  /** Repository path, lowercase; `library/` added for official Docker Hub images. */
+  readonly repository: string
+  /** Tag; `latest` when neither tag nor digest was given. Kept for display when a digest is present. */
+  readonly tag?: string
+  /** When present, the digest decides what is fetched. */
+  readonly digest?: Digest
+}
+
+export interface LayoutReference {
+  readonly kind: 'layout'
+  /** Directory of the OCI image layout, as given (relative paths stay relative). */
+  readonly path: string
+  readonly tag?: string
+  readonly digest?: Digest
+}
+
+export type Reference = RegistryReference | LayoutReference
+
+export interface ParseReferenceOptions {
+  /** Accept `ocidir://` layout references (default true). */
+  allowLayout?: boolean
+  /** Add `latest` when a registry reference has neither tag nor digest (default true). */
+  defaultTag?: boolean
+}
+
+/**
+ * Parses a registry or layout reference. Throws InvalidReferenceError with the reason.
+ *
+ * | input | result |
+ * |---|---|
+ * | `nginx` | docker.io/library/nginx:latest |
+ * | `example.com:5000/user/repo:v1@sha256:…` | digest decides, tag kept for display |
+ * | `ocidir://./out:v1` | layout `./out`, tag v1 |
+ */
+export function parseReference(input: string, options: ParseReferenceOptions = {}): Reference {
+  if (typeof input !== 'string' || input.length === 0) throw new InvalidReferenceError(String(input), 'the reference is empty')
+  if (input.startsWith(LAYOUT_SCHEME)) {
+    if (options.allowLayout === false) {
+      throw new InvalidReferenceError(input, 'an OCI layout reference is not accepted here; give a registry reference')
+    }
+    return parseLayoutReference(input)
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)
+  if (scheme) {
+    throw new InvalidReferenceError(input, `unknown scheme "${scheme[1]}://"; use a registry reference without a scheme, or ocidir://<path>`)
+  }
+  return parseRegistryReference(input, options.defaultTag ?? true)
+}
+
+/** Parses a registry reference only (no `ocidir://`). */
+export function parseRegistryReference(input: string, defaultTag = true): RegistryReference {
+  if (/\s/.test(input)) throw new InvalidReferenceError(input, 'it contains white space')
+  let rest = input
+  let digest: Digest | undefined
+  const at = rest.indexOf('@')
+  if (at !== -1) {
+    digest = digestPart(input, rest.slice(at + 1))
+    rest = rest.slice(0, at)
+  }
+  let tag: string | undefined
+  const lastSlash = rest.lastIndexOf('/')
+  const lastColon = rest.lastIndexOf(':')
+  // A colon after the last slash separates the tag; before it, it belongs to the host's port.
+  if (lastColon > lastSlash && !(lastSlash === -1 && rest.startsWith('['))) {
+    tag = rest.slice(lastColon + 1)
+    rest = rest.slice(0, lastColon)
+    if (!TAG.test(tag)) {
+      throw new InvalidReferenceError(
+        input,
+        tag.length === 0
+          ? 'the tag after ":" is empty'
+          : tag.length > 128
+            ? 'the tag is longer than 128 characters'
+            : `tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`,
+      )
+    }
+  }
+  if (rest.length === 0) throw new InvalidReferenceError(input, 'the repository name is missing')
+  const { registry, path } = splitRegistry(input, rest)
+  validateRepositoryPath(input, path)
+  const repository = registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path
+  if (registry.length + 1 + repository.length > MAX_NAME_LENGTH) {
+    throw new InvalidReferenceError(input, `the name is longer than ${MAX_NAME_LENGTH} characters`)
+  }
+  if (tag === undefined && digest === undefined && defaultTag) tag = DEFAULT_TAG
+  return { kind: 'registry', registry, repository, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) }
+}
+
+function parseLayoutReference(input: string): LayoutReference {
+  let rest = input.slice(LAYOUT_SCHEME.length)
+  let digest: Digest | undefined
+  let tag: string | undefined
+  const at = rest.lastIndexOf('@')
+  if (at !== -1 && rest.slice(at + 1).includes(':')) {
+    digest = digestPart(input, rest.slice(at + 1))
+    rest = rest.slice(0, at)
+  }
+  const lastSlash = rest.lastIndexOf('/')
+  const lastColon = rest.lastIndexOf(':')
+  if (lastColon > lastSlash) {
+    tag = rest.slice(lastColon + 1)
+    rest = rest.slice(0, lastColon)
+    if (!TAG.test(tag)) throw new InvalidReferenceError(input, `tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`)
+  }
+  if (rest.length === 0) throw new InvalidReferenceError(input, 'the layout directory is missing after ocidir://')
+  return { kind: 'layout', path: rest, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) }
+}
+
+function digestPart(input: string, value: string): Digest {
+  try {
+    return parseDigest(value)
+  } catch (err) {
+    throw new InvalidReferenceError(input, (err as Error).message)
+  }
+}
+
+/**
+ * Splits `host[:port]/path` the way Docker does: the first component is a registry host when it
+ * contains "." or ":", is "localhost", is a bracketed IPv6 address, or has uppercase letters;
+ * otherwise the whole name is a Docker Hub repository.
+ */
+function splitRegistry(input: string, name: string): { registry: string; path: string } {
+  const slash = name.indexOf('/')
+  const first = slash === -1 ? '' : name.slice(0, slash)
+  const isHost = slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.startsWith('[') || first !== first.toLowerCase())
+  if (!isHost) return { registry: DOCKER_HUB, path: name }
+  validateHost(input, first)
+  const host = first.toLowerCase()
+  return { registry: DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB : first, path: name.slice(slash + 1) }
+}
+
+function validateHost(input: string, host: string): void {
+  let hostname = host
+  let port: string | undefined
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']')
+    if (close === -1) throw new InvalidReferenceError(input, `registry host "${host}" has an unclosed "["`)
+    hostname = host.slice(0, close + 1)
+    const after = host.slice(close + 1)
+    if (after.length > 0) {
+      if (!after.startsWith(':')) throw new InvalidReferenceError(input, `unexpected "${after}" after the IPv6 address`)
+      port = after.slice(1)
+    }
+    if (!IPV6.test(hostname)) throw new InvalidReferenceError(input, `"${hostname}" is not a valid IPv6 address`)
+  } else {
+    const colon = host.indexOf(':')
+    if (colon !== -1) {
+      hostname = host.slice(0, colon)
+      port = host.slice(colon + 1)
+    }
+    if (!hostname.split('.').every((label) => DOMAIN_LABEL.test(label))) {
+      throw new InvalidReferenceError(input, `registry host "${hostname}" is not a valid host name`)
+    }
+  }
+  if (port !== undefined && (!PORT.test(port) || Number(port) > 65535)) {
+    throw new InvalidReferenceError(input, `port "${port}" of registry "${host}" must be a number from 0 to 65535`)
+  }
+}
+
+function validateRepositoryPath(input: string, path: string): void {
+  if (path !== path.toLowerCase()) {
+    throw new InvalidReferenceError(input, `repository name "${path}" must be lowercase`)
+  }
+  for (const component of path.split('/')) {
+    if (component.length === 0) throw new InvalidReferenceError(input, `repository name "${path}" has an empty path component`)
+    if (!PATH_COMPONENT.test(component)) {
+      throw new InvalidReferenceError(
+        input,
+        `repository path component "${component}" may only contain a-z, 0-9 and single separators ".", "_", "__" or "-" between them`,
+      )
+    }
+  }
+}
+
+/** The digest if present, else the tag: what a registry or layout is asked for. */
+export function referenceSelector(ref: Reference): string | undefined {
+  return ref.digest ?? ref.tag
+}
+
+/** Full, normalised form: `docker.io/library/nginx:latest`, `ocidir://out:v1`. */
+export function formatReference(ref: Reference): string {
+  const base = ref.kind === 'layout' ? `${LAYOUT_SCHEME}${ref.path}` : `${ref.registry}/${ref.repository}`
+  return `${base}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`
+}
+
+/** `registry/repository` without tag or digest. */
+export function repositoryName(ref: RegistryReference): string {
+  return `${ref.registry}/${ref.repository}`
+}
+
+/** The host[:port] to send API requests to (Docker Hub's API lives on registry-1.docker.io). */
+export function apiHost(ref: RegistryReference): string {
+  return ref.registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : ref.registry
+}
+
+/** Same reference with a different tag or digest (the other is dropped). */
+export function withSelector<R extends Reference>(ref: R, selector: { tag: string } | { digest: Digest }): R {
+  const { tag: _tag, digest: _digest, ...rest } = ref
+  return { ...rest, ...selector } as R
+}
+
+/** True when `s` is a valid tag. */
+export function isValidTag(s: string): boolean {
+  return TAG.test(s)
+}
