@@ -1,0 +1,53 @@
+/**
+ * The documented exit codes, and the one place that maps an error to one of them.
+ * The README's exit-code table is generated from EXIT_CODES (scripts/gen-command-docs.js).
+ */
+import {
+  DigestMismatchError,
+  InputError,
+  InvalidContentError,
+  InvalidReferenceError,
+  NotFoundError,
+  OcibundleError,
+  SizeLimitError,
+  SizeMismatchError,
+} from '../errors.js'
+
+export const ExitCode = {
+  Ok: 0,
+  Failure: 1,
+  Usage: 2,
+  Invalid: 3,
+  NotFound: 6,
+  Integrity: 7,
+  Internal: 10,
+} as const
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; meaning: string }> = [
+  { code: ExitCode.Ok, name: 'ok', meaning: 'success (warnings may have been printed)' },
+  { code: ExitCode.Failure, name: 'failure', meaning: 'the operation failed (file system, network, lock timeout, …); the message says why' },
+  { code: ExitCode.Usage, name: 'usage', meaning: 'wrong command line: unknown flag, missing argument, malformed reference' },
+  { code: ExitCode.Invalid, name: 'invalid', meaning: 'the input is invalid: bundle validation errors, unreadable JSON, not canonical under `fmt --check`, malformed content' },
+  { code: ExitCode.NotFound, name: 'not-found', meaning: 'a file, tag, manifest or blob does not exist' },
+  { code: ExitCode.Integrity, name: 'integrity', meaning: 'content did not match its digest or size; nothing was written' },
+  { code: ExitCode.Internal, name: 'internal', meaning: 'a bug in ocibundle; please report it with the output of the command run with DEBUG=*' },
+]
+
+/** Exit code for anything thrown by a command. */
+export function exitCodeFor(err: unknown): ExitCodeValue {
+  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return ExitCode.Integrity
+  if (err instanceof NotFoundError) return ExitCode.NotFound
+  if (err instanceof InvalidReferenceError) return ExitCode.Usage
+  if (err instanceof InputError || err instanceof InvalidContentError || err instanceof SizeLimitError) return ExitCode.Invalid
+  if (err instanceof OcibundleError) return ExitCode.Failure
+  const oclifExit = (err as { oclif?: { exit?: unknown } } | null)?.oclif?.exit
+  if (typeof oclifExit === 'number') return oclifExit === 2 ? ExitCode.Usage : (oclifExit as ExitCodeValue)
+  if (isSystemError(err)) return err.code === 'ENOENT' ? ExitCode.NotFound : ExitCode.Failure
+  return ExitCode.Internal
+}
+
+/** Node's errors from the file system and sockets carry a string code and a syscall. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err
+}
