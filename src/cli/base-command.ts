@@ -78,7 +78,8 @@ export abstract class BaseCommand<T> extends Command {
 export function describeError(err: unknown, status: number): JsonFailure['error'] {
   const e = err instanceof Error ? err : new Error(String(err))
   const suggestions = [...(e instanceof OcibundleError ? e.suggestions : ((e as { suggestions?: string[] }).suggestions ?? []))]
-  let code = typeof (e as { code?: unknown }).code === 'string' ? ((e as { code: string }).code) : 'ERR_UNKNOWN'
+  const ownCode = (e as { code?: unknown }).code
+  let code = typeof ownCode === 'string' ? ownCode : 'ERR_UNKNOWN'
   if (status === ExitCode.Usage && !(e instanceof OcibundleError)) {
     code = 'ERR_USAGE'
     suggestions.push('see the command help: ocibundle <command> --help')

@@ -3,7 +3,7 @@
  * addressed by a descriptor. Every back end and every caller goes through these helpers so
  * that "verify before use" is done in one place.
  */
-import { Readable } from 'node:stream'
+import { addAbortSignal, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { SizeLimitError, SizeMismatchError } from '../errors.js'
 import { VerifyingStream } from '../oci/digest.js'
@@ -16,6 +16,23 @@ export function toReadable(body: Body): Readable {
   if (body instanceof Uint8Array) return Readable.from([body], { objectMode: false })
   if (body instanceof Readable) return body
   return Readable.from(body, { objectMode: false })
+}
+
+/**
+ * Releases a push body that will not be read (the content is already stored): destroys a
+ * stream so its file descriptor or HTTP response is freed, and closes an async iterator.
+ */
+export function discardBody(body: Body): void {
+  if (body instanceof Uint8Array) return
+  if (body instanceof Readable) {
+    body.destroy()
+    return
+  }
+  body[Symbol.asyncIterator]()
+    .return?.()
+    ?.catch(() => {
+      // A generator failing while it is closed has nothing left to tell us.
+    })
 }
 
 /**
@@ -63,14 +80,25 @@ export function verifying(source: Readable, desc: Descriptor): Readable {
   return verifier
 }
 
-/** Consumes a push body through verification into a sink function, chunk by chunk. */
+/**
+ * Consumes a push body through verification into a sink function, chunk by chunk. The sink is
+ * awaited before the next chunk is read, so a slow sink applies back-pressure to the source.
+ * When `signal` aborts, reading stops with an AbortError and the source is destroyed.
+ */
 export async function consumeVerified(
   body: Body,
   expected: Descriptor,
   sink: (chunk: Buffer) => void | Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (body instanceof Uint8Array && body.length !== expected.size) {
     throw new SizeMismatchError(expected.size, body.length)
   }
-  for await (const chunk of verifying(toReadable(body), expected)) await sink(chunk as Buffer)
+  if (signal?.aborted) {
+    discardBody(body)
+    signal.throwIfAborted()
+  }
+  const verified = verifying(toReadable(body), expected)
+  if (signal) addAbortSignal(signal, verified)
+  for await (const chunk of verified) await sink(chunk as Buffer)
 }

@@ -1,0 +1,52 @@
+/**
+ * The in-memory graph index shared by the memory and layout stores: for every node it records
+ * which manifests point at it, so `predecessors` is a map lookup instead of a scan of every
+ * manifest (design after oras-go v2 internal/graph.Memory).
+ */
+import { descriptorKey, type Descriptor } from '../oci/descriptor.js'
+
+export class PredecessorIndex {
+  /** child key → (parent key → parent descriptor). */
+  private readonly parents = new Map<string, Map<string, Descriptor>>()
+  /** parent key → its children, kept so a node can be re-indexed or removed. */
+  private readonly children = new Map<string, Descriptor[]>()
+
+  /**
+   * Records that `node` points at each of `successors`. Indexing the same node again replaces
+   * its edges, so pushing a manifest twice does not duplicate anything.
+   */
+  add(node: Descriptor, successors: readonly Descriptor[]): void {
+    this.remove(node)
+    const nodeKey = descriptorKey(node)
+    this.children.set(nodeKey, [...successors])
+    for (const child of successors) {
+      const childKey = descriptorKey(child)
+      let set = this.parents.get(childKey)
+      if (set === undefined) {
+        set = new Map()
+        this.parents.set(childKey, set)
+      }
+      set.set(nodeKey, node)
+    }
+  }
+
+  /** The nodes known to point at `node`, in the order they were indexed. */
+  predecessors(node: Descriptor): Descriptor[] {
+    return [...(this.parents.get(descriptorKey(node))?.values() ?? [])]
+  }
+
+  /**
+   * Forgets `node`'s outgoing edges (it was deleted). Edges pointing at `node` stay: their
+   * parents still name it, whether or not its content is present.
+   */
+  remove(node: Descriptor): void {
+    const nodeKey = descriptorKey(node)
+    for (const child of this.children.get(nodeKey) ?? []) {
+      const childKey = descriptorKey(child)
+      const set = this.parents.get(childKey)
+      set?.delete(nodeKey)
+      if (set?.size === 0) this.parents.delete(childKey)
+    }
+    this.children.delete(nodeKey)
+  }
+}
