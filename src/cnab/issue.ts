@@ -1,0 +1,63 @@
+/**
+ * The one result type of every check in src/cnab: a finding about a place in the bundle.
+ * Every check reports Issues instead of throwing, so one run can show the user everything that is wrong.
+ */
+import { pointerToken } from '../util/strict-json.js'
+
+/** `error` makes a bundle invalid; `warning` is advice (an RFC 2119 SHOULD, or a problem that only matters later). */
+export type Severity = 'error' | 'warning'
+
+/**
+ * `lint` checks a bundle as written; `publish` also requires what pushing it to an OCI registry
+ * needs (contentDigest, size, mediaType, exactly one invocation image, canonical bytes).
+ */
+export type ValidationMode = 'lint' | 'publish'
+
+export interface Issue {
+  /** RFC 6901 JSON pointer to the value the issue is about; '' is the whole document. */
+  pointer: string
+  /** Stable kebab-case id of the check (see listRules()); safe to match on in scripts. */
+  rule: string
+  severity: Severity
+  /** One sentence for people; not stable, do not parse it. */
+  message: string
+}
+
+/** Builds a JSON pointer from unescaped reference tokens: `pointerOf('images', 'a/b')` is `/images/a~1b`. */
+export function pointerOf(...tokens: ReadonlyArray<string | number>): string {
+  return tokens.map((t) => `/${pointerToken(t)}`).join('')
+}
+
+/** Splits a JSON pointer into its unescaped reference tokens. */
+export function pointerTokens(pointer: string): string[] {
+  if (pointer === '') return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+/**
+ * Orders issues by pointer (token by token, array indexes numerically so /x/2 comes before /x/10),
+ * then by rule id. Returns a new array; the sort is stable for equal keys.
+ */
+export function sortIssues(issues: readonly Issue[]): Issue[] {
+  return [...issues].sort((a, b) => comparePointers(a.pointer, b.pointer) || compareStrings(a.rule, b.rule))
+}
+
+function comparePointers(a: string, b: string): number {
+  const ta = pointerTokens(a)
+  const tb = pointerTokens(b)
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const x = ta[i]!
+    const y = tb[i]!
+    if (x === y) continue
+    if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y)
+    return compareStrings(x, y)
+  }
+  return ta.length - tb.length
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

@@ -1,0 +1,133 @@
+/**
+ * JSON Schema validation against the CNAB schemas vendored in <package root>/schemas/ (see
+ * schemas/PROVENANCE.md). One Ajv instance holds all of them and compiles each on first use.
+ */
+import { readFileSync } from 'node:fs'
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
+import ajvFormats from 'ajv-formats'
+import type { Issue, Severity } from './issue.js'
+import { jsonTypeOf } from './json-shape.js'
+
+const SCHEMA_NAMES = ['bundle', 'claim', 'claim-result', 'dependencies', 'parameter-sources', 'relocation-mapping', 'status'] as const
+
+/** The vendored schema files, by the name of the file without `.schema.json`. */
+export type CnabSchemaName = (typeof SCHEMA_NAMES)[number]
+
+/**
+ * Location of a vendored schema file. This module sits two directories below the package root both
+ * as src/cnab/schema.ts (run by tsx) and as dist/cnab/schema.js (built), so one relative URL serves both.
+ */
+export function schemaFileUrl(name: CnabSchemaName): URL {
+  return new URL(`../../schemas/${name}.schema.json`, import.meta.url)
+}
+
+/**
+ * Ajv settings shared by every validator in src/cnab. `strict:false` because the CNAB schemas trip
+ * strict mode (requiredExtensions uses additionalProperties on an array); `allErrors` so one run
+ * reports everything; `verbose` so messages can say what value was found; no logger so the library
+ * never prints. Ajv's default class is draft-07, the dialect of every CNAB schema.
+ */
+export function newAjv(extra: Options = {}): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false, ...extra })
+  // ajv-formats is CommonJS; under NodeNext its default import is the module object, whose `default` is the plugin.
+  ajvFormats.default(ajv)
+  return ajv
+}
+
+let cnabAjv: Ajv | undefined
+
+/** Every vendored schema registered under its file name (relocation-mapping has no $id) and, by Ajv, under its $id. */
+function getCnabAjv(): Ajv {
+  if (cnabAjv === undefined) {
+    const ajv = newAjv()
+    for (const name of SCHEMA_NAMES) {
+      ajv.addSchema(JSON.parse(readFileSync(schemaFileUrl(name), 'utf8')) as object, name)
+    }
+    cnabAjv = ajv
+  }
+  return cnabAjv
+}
+
+/** The compiled validator for a vendored schema; compiled once, on first request. */
+function cnabSchemaValidator(name: CnabSchemaName): ValidateFunction {
+  const validate = getCnabAjv().getSchema(name)
+  if (validate === undefined) throw new Error(`schema ${name} is not registered`)
+  return validate
+}
+
+export interface SchemaIssueOptions {
+  /** Rule id of the issues; default 'schema'. */
+  rule?: string
+  /** Default 'error'. */
+  severity?: Severity
+  /** Pointer of the validated value inside a larger document, prefixed to every issue pointer. */
+  pointerPrefix?: string
+}
+
+/** Validates a value against a vendored schema and returns one Issue per Ajv error (none when valid). */
+export function validateWithSchema(name: CnabSchemaName, value: unknown, options: SchemaIssueOptions = {}): Issue[] {
+  const validate = cnabSchemaValidator(name)
+  return validate(value) ? [] : ajvErrorsToIssues(validate.errors ?? [], options)
+}
+
+/** bundle.json against bundle.schema.json; issues have rule `schema`. */
+export function validateBundleSchema(value: unknown): Issue[] {
+  return validateWithSchema('bundle', value)
+}
+
+/** The value of `custom["io.cnab.dependencies"]` against dependencies.schema.json. */
+export function validateDependencies(value: unknown, options?: SchemaIssueOptions): Issue[] {
+  return validateWithSchema('dependencies', value, options)
+}
+
+/** The value of `custom["io.cnab.parameter-sources"]` against parameter-sources.schema.json. */
+export function validateParameterSources(value: unknown, options?: SchemaIssueOptions): Issue[] {
+  return validateWithSchema('parameter-sources', value, options)
+}
+
+/** A relocation mapping (original image reference to relocated reference). */
+export function validateRelocationMapping(value: unknown, options?: SchemaIssueOptions): Issue[] {
+  return validateWithSchema('relocation-mapping', value, options)
+}
+
+/** A claim; its `bundle` is checked against bundle.schema.json through the claim schema's $ref. */
+export function validateClaim(value: unknown, options?: SchemaIssueOptions): Issue[] {
+  return validateWithSchema('claim', value, options)
+}
+
+/** Maps Ajv errors to Issues with readable messages that name the property, type or allowed values involved. */
+export function ajvErrorsToIssues(errors: readonly ErrorObject[], options: SchemaIssueOptions = {}): Issue[] {
+  const { rule = 'schema', severity = 'error', pointerPrefix = '' } = options
+  return errors.map((e) => ({ pointer: pointerPrefix + e.instancePath, rule, severity, message: describeAjvError(e) }))
+}
+
+/** One readable sentence for an Ajv error; falls back to Ajv's own message for rarer keywords. */
+function describeAjvError(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>
+  switch (e.keyword) {
+    case 'required':
+      return `missing required property "${String(p.missingProperty)}"`
+    case 'additionalProperties':
+      return `property "${String(p.additionalProperty)}" is not allowed here`
+    case 'type':
+      return `must be ${String(p.type)}, found ${jsonTypeOf(e.data)}`
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, found ${short(e.data)}`
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}, found ${short(e.data)}`
+    case 'pattern':
+      return `must match the pattern ${String(p.pattern)}, found ${short(e.data)}`
+    case 'format':
+      return `must be a valid ${String(p.format)}, found ${short(e.data)}`
+    case 'false schema':
+      return 'is not allowed here'
+    default:
+      return e.message ?? `fails the "${e.keyword}" check`
+  }
+}
+
+/** A value for a message, cut so a large value cannot flood the output. */
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}

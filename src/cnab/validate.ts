@@ -1,0 +1,69 @@
+/**
+ * The validation pipeline: load (bytes) → shape → JSON Schema → semantic rules. Each stage reports
+ * issues instead of stopping, except when the document is not a usable JSON object at all.
+ */
+import { sortIssues, type Issue, type ValidationMode } from './issue.js'
+import { documentShapeIssues, loadBundleBytes, readBundleFile, type LoadedBundle } from './load.js'
+import { runSemanticRules } from './rules/registry.js'
+import { validateBundleSchema } from './schema.js'
+
+export interface ValidateOptions {
+  /** Default 'lint'. 'publish' turns publish-readiness findings into errors. */
+  mode?: ValidationMode
+  /** Name used in messages about the bytes, such as a file path. */
+  source?: string
+}
+
+export interface ValidationResult {
+  /** No issue has severity 'error'. */
+  valid: boolean
+  /** Sorted by pointer, then rule id. */
+  issues: Issue[]
+  /**
+   * The input bytes are exactly the canonical (RFC 8785) form of the bundle. For an already-parsed
+   * value there are no input bytes: true when the value has a canonical form.
+   */
+  canonical: boolean
+  /** The document passed bundle.schema.json (false when it could not be parsed). */
+  schemaValid: boolean
+}
+
+/**
+ * Validates a bundle. Bytes and strings are parsed strictly as bundle.json text (a string is
+ * always treated as JSON text, never as an already-parsed JSON string); anything else is taken as
+ * an already-parsed JSON value.
+ * @throws SizeLimitError when bytes or text exceed MAX_BUNDLE_BYTES
+ */
+export function validateBundle(input: Uint8Array | string | unknown, options: ValidateOptions = {}): ValidationResult {
+  if (input instanceof Uint8Array || typeof input === 'string') {
+    const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
+    return validateLoaded(loadBundleBytes(bytes, options.source), options)
+  }
+  return validateParsed(input, undefined, documentShapeIssues(input), options)
+}
+
+/**
+ * Reads (with the MAX_BUNDLE_BYTES bound) and validates a bundle file.
+ * @throws NotFoundError, SizeLimitError or InputError when the file cannot be read
+ */
+export async function validateBundleFile(path: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  return validateLoaded(await readBundleFile(path), options)
+}
+
+function validateLoaded(loaded: LoadedBundle, options: ValidateOptions): ValidationResult {
+  if (loaded.value === undefined) return finish(loaded.issues, false, false)
+  return validateParsed(loaded.value, loaded.raw, loaded.issues, options)
+}
+
+function validateParsed(value: unknown, raw: Uint8Array | undefined, loadIssues: Issue[], options: ValidateOptions): ValidationResult {
+  // Schema and rules would only repeat "not an object" or overflow the stack on absurd nesting.
+  if (loadIssues.some((i) => i.rule === 'json-not-object' || i.rule === 'json-nesting-depth')) return finish(loadIssues, false, false)
+  const schemaIssues = validateBundleSchema(value)
+  const ruleIssues = runSemanticRules(value, { mode: options.mode ?? 'lint', raw })
+  const canonical = !ruleIssues.some((i) => i.rule === 'canonical-json')
+  return finish([...loadIssues, ...schemaIssues, ...ruleIssues], canonical, schemaIssues.length === 0)
+}
+
+function finish(issues: Issue[], canonical: boolean, schemaValid: boolean): ValidationResult {
+  return { valid: !issues.some((i) => i.severity === 'error'), issues: sortIssues(issues), canonical, schemaValid }
+}
