@@ -80,10 +80,8 @@ export function describeError(err: unknown, status: number): JsonFailure['error'
   const suggestions = [...(e instanceof OcibundleError ? e.suggestions : ((e as { suggestions?: string[] }).suggestions ?? []))]
   const ownCode = (e as { code?: unknown }).code
   let code = typeof ownCode === 'string' ? ownCode : 'ERR_UNKNOWN'
-  if (status === ExitCode.Usage && !(e instanceof OcibundleError)) {
-    code = 'ERR_USAGE'
-    suggestions.push('see the command help: ocibundle <command> --help')
-  }
+  // oclif's parse errors already end with "See more help with --help".
+  if (status === ExitCode.Usage && !(e instanceof OcibundleError)) code = 'ERR_USAGE'
   if (status === ExitCode.Internal) {
     code = 'ERR_INTERNAL'
     suggestions.push('this is a bug in ocibundle; please report it with the output of the same command run with DEBUG=1')

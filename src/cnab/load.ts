@@ -3,7 +3,7 @@
  * they are (they are what gets hashed, signed or checked for canonical form), and every problem
  * with the bytes themselves becomes an Issue so the caller can show it next to the others.
  */
-import { open } from 'node:fs/promises'
+import { hasErrorCode, readFileBounded } from '../util/files.js'
 import { InputError, NotFoundError, SizeLimitError, messageOf } from '../errors.js'
 import { JsonSyntaxError, parseJsonWithDuplicates } from '../util/strict-json.js'
 import { pointerOf, type Issue } from './issue.js'
@@ -30,7 +30,6 @@ export interface LoadedBundle {
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const
-const READ_CHUNK_BYTES = 64 * 1024
 
 /**
  * Decodes and parses bundle.json bytes strictly: invalid UTF-8, a byte-order mark, a JSON syntax
@@ -90,31 +89,12 @@ export async function readBundleFile(path: string): Promise<LoadedBundle> {
 
 /** The whole file, or SizeLimitError as soon as it passes MAX_BUNDLE_BYTES. */
 async function readBounded(path: string): Promise<Buffer> {
-  let handle
   try {
-    handle = await open(path, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`bundle file not found: ${path}`, { cause: err })
-    throw new InputError(`cannot open bundle file ${path}: ${messageOf(err)}`, { cause: err })
-  }
-  try {
-    // Read in chunks and count, rather than trusting stat(): the file may grow, or be a pipe.
-    const chunks: Buffer[] = []
-    let total = 0
-    for (;;) {
-      const chunk = Buffer.alloc(READ_CHUNK_BYTES)
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null)
-      if (bytesRead === 0) break
-      total += bytesRead
-      if (total > MAX_BUNDLE_BYTES) throw new SizeLimitError(path, MAX_BUNDLE_BYTES)
-      chunks.push(chunk.subarray(0, bytesRead))
-    }
-    return Buffer.concat(chunks, total)
+    return await readFileBounded(path, MAX_BUNDLE_BYTES, path)
   } catch (err) {
     if (err instanceof SizeLimitError) throw err
+    if (hasErrorCode(err, 'ENOENT')) throw new NotFoundError(`bundle file not found: ${path}`, { cause: err })
     throw new InputError(`cannot read bundle file ${path}: ${messageOf(err)}`, { cause: err })
-  } finally {
-    await handle.close()
   }
 }
 

@@ -5,9 +5,20 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { digestAlgorithm, digestEncoded, parseDigest } from '../oci/digest.js'
-import { hasErrorCode } from './files.js'
+import { hasErrorCode } from '../util/files.js'
 
 export const BLOBS_DIR = 'blobs'
+
+/**
+ * Directory, inside the layout, for files being written. Being on the same file system as
+ * `blobs/` makes the final rename atomic; the dot keeps it out of the way of tools that list
+ * the layout, and the image spec requires tools to tolerate extra files.
+ */
+export const INGEST_DIR = '.ingest'
+
+export function ingestDir(root: string): string {
+  return join(root, INGEST_DIR)
+}
 
 /**
  * The path of the blob with `digest`. The digest is validated first (registered algorithm,

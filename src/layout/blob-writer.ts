@@ -12,8 +12,8 @@ import { dirname } from 'node:path'
 import type { Body, OpOptions } from '../content/storage.js'
 import { consumeVerified, discardBody } from '../content/verify.js'
 import type { Descriptor } from '../oci/descriptor.js'
-import { blobFileSize, blobPath } from './blob-path.js'
-import { fsyncDir, ingestPath, writeFully } from './files.js'
+import { blobFileSize, blobPath, ingestDir } from './blob-path.js'
+import { fsyncDir, tempPath, writeFully } from '../util/files.js'
 
 /**
  * Stores `body` as the blob `expected` under `root`. Resolves with 'exists' without reading the
@@ -28,7 +28,7 @@ export async function writeBlob(root: string, expected: Descriptor, body: Body, 
     discardBody(body)
     return 'exists'
   }
-  const tmp = await ingestPath(root, 'blob')
+  const tmp = await tempPath(ingestDir(root), 'blob')
   const fh = await open(tmp, 'wx', 0o644)
   try {
     try {

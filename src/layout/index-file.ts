@@ -5,7 +5,8 @@
  * serialise and none loses another's entries.
  */
 import { join } from 'node:path'
-import { createFileExclusive, readFileBounded, writeFileAtomic } from './files.js'
+import { createFileExclusive, readFileBounded, writeFileAtomic } from '../util/files.js'
+import { ingestDir } from './blob-path.js'
 import { emptyIndex, parseIndexDocument, serializeIndexDocument, type IndexDocument } from './index-document.js'
 import { withFileLock, type LockOptions } from './lock-file.js'
 
@@ -38,7 +39,7 @@ export class IndexFile {
 
   /** Creates an empty index.json unless one exists (another process may be creating the layout too). */
   async createIfAbsent(): Promise<void> {
-    await createFileExclusive(this.root, this.path, serializeIndexDocument(emptyIndex()))
+    await createFileExclusive(this.path, serializeIndexDocument(emptyIndex()), ingestDir(this.root))
   }
 
   /**
@@ -53,7 +54,7 @@ export class IndexFile {
         async () => {
           const doc = await this.read()
           if (!edit(doc)) return false
-          await writeFileAtomic(this.root, this.path, serializeIndexDocument(doc))
+          await writeFileAtomic(this.path, serializeIndexDocument(doc), ingestDir(this.root))
           return true
         },
         { ...this.lock, signal },

@@ -5,7 +5,8 @@
 import { join } from 'node:path'
 import { InvalidContentError } from '../errors.js'
 import { parseStrictJson } from '../util/strict-json.js'
-import { createFileExclusive, readFileBounded } from './files.js'
+import { createFileExclusive, readFileBounded } from '../util/files.js'
+import { ingestDir } from './blob-path.js'
 
 export const LAYOUT_FILE = 'oci-layout'
 export const LAYOUT_VERSION = '1.0.0'
@@ -35,5 +36,5 @@ export async function readLayoutHeader(root: string): Promise<void> {
 
 /** Writes `<root>/oci-layout` unless it exists. */
 export async function createLayoutHeader(root: string): Promise<void> {
-  await createFileExclusive(root, join(root, LAYOUT_FILE), Buffer.from(JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })))
+  await createFileExclusive(join(root, LAYOUT_FILE), Buffer.from(JSON.stringify({ imageLayoutVersion: LAYOUT_VERSION })), ingestDir(root))
 }

@@ -8,7 +8,7 @@ import { open, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { LockTimeoutError } from '../errors.js'
-import { hasErrorCode, readFileBounded } from './files.js'
+import { hasErrorCode, readFileBounded } from '../util/files.js'
 
 export interface LockOptions {
   /** How long to wait for another holder before throwing LockTimeoutError. Undefined → 60 s. */

@@ -1,30 +1,23 @@
 /**
- * File-system primitives of the layout store: durable atomic replacement, exclusive creation and
- * bounded reads. Every write in a layout goes through a temporary file in the ingest directory
- * and a rename, so readers (our own or other tools) only ever see complete files.
+ * File-system primitives: durable atomic replacement, exclusive creation and bounded reads.
+ * Every write goes through a temporary file in a directory on the same file system and a
+ * rename, so readers (our own or other tools) only ever see complete files.
  */
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { readBounded } from '../content/verify.js'
 
-/**
- * Directory, inside the layout, for files being written. Being on the same file system as
- * `blobs/` makes the final rename atomic; the dot keeps it out of the way of tools that list
- * the layout, and the image spec requires tools to tolerate extra files.
- */
-export const INGEST_DIR = '.ingest'
 
 /** Whether `err` is a Node system error with the given `code` (ENOENT, EEXIST, ...). */
 export function hasErrorCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code
 }
 
-/** A fresh path in `<root>/.ingest/` for a temporary file; the pid helps diagnose leftovers. */
-export async function ingestPath(root: string, label: string): Promise<string> {
-  const dir = join(root, INGEST_DIR)
+/** A fresh path in `dir` (created if needed) for a temporary file; the pid helps diagnose leftovers. */
+export async function tempPath(dir: string, label: string): Promise<string> {
   await mkdir(dir, { recursive: true })
-  return join(dir, `${label}-${process.pid}-${randomBytes(8).toString('hex')}`)
+  return join(dir, `.${label}-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
 }
 
 /** Writes a whole buffer, looping because a single write(2) may be partial. */
@@ -52,9 +45,9 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to a new temporary file and flushes it; the caller renames or links it. */
-async function writeTemp(root: string, label: string, data: Uint8Array): Promise<string> {
-  const tmp = await ingestPath(root, label)
+/** Writes `data` to a new temporary file in `dir` and flushes it; the caller renames or links it. */
+async function writeTemp(dir: string, label: string, data: Uint8Array): Promise<string> {
+  const tmp = await tempPath(dir, label)
   const fh = await open(tmp, 'wx', 0o644)
   try {
     await writeFully(fh, data)
@@ -70,11 +63,11 @@ async function writeTemp(root: string, label: string, data: Uint8Array): Promise
 
 /**
  * Replaces `path` with `data` atomically: a concurrent reader sees the old or the new content,
- * never a mix, and a crash at any point leaves one of the two. `root` is the layout whose
- * ingest directory holds the temporary file.
+ * never a mix, and a crash at any point leaves one of the two. The temporary file goes to
+ * `tempDir`, which must be on the same file system (default: the file's own directory).
  */
-export async function writeFileAtomic(root: string, path: string, data: Uint8Array): Promise<void> {
-  const tmp = await writeTemp(root, basename(path), data)
+export async function writeFileAtomic(path: string, data: Uint8Array, tempDir = dirname(path)): Promise<void> {
+  const tmp = await writeTemp(tempDir, basename(path), data)
   try {
     await rename(tmp, path)
   } catch (err) {
@@ -89,8 +82,8 @@ export async function writeFileAtomic(root: string, path: string, data: Uint8Arr
  * instead of replacing, so two processes creating the same layout cannot clobber each other
  * and nobody sees a half-written file. Returns false when the file already existed.
  */
-export async function createFileExclusive(root: string, path: string, data: Uint8Array): Promise<boolean> {
-  const tmp = await writeTemp(root, basename(path), data)
+export async function createFileExclusive(path: string, data: Uint8Array, tempDir = dirname(path)): Promise<boolean> {
+  const tmp = await writeTemp(tempDir, basename(path), data)
   try {
     await link(tmp, path)
   } catch (err) {
@@ -104,8 +97,9 @@ export async function createFileExclusive(root: string, path: string, data: Uint
 }
 
 /**
- * Reads a small file, failing with SizeLimitError past `limit` bytes (files in a layout may
- * come from anyone). Throws the file system's ENOENT error when the file is absent.
+ * Reads a small file, failing with SizeLimitError past `limit` bytes (files may come from anyone;
+ * counting as we read also copes with files that grow or are pipes). Throws the file system's
+ * error (ENOENT, …) when the file cannot be opened.
  */
 export async function readFileBounded(path: string, limit: number, what: string): Promise<Buffer> {
   const fh = await open(path, 'r')
