@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { json, runCli } from '../helpers/cli.js'
 import { makeTempDir, type TempDir } from '../helpers/tmp.js'
 
-const GOLDEN = '../shared/reference/cnab-examples/cnab-to-oci__remotes__pull_test.go__ExamplePull_output.canonical-bundle.json'
+const GOLDEN = 'test/fixtures/bundles/upstream/cnab-to-oci__remotes__pull_test.go__ExamplePull_output.canonical-bundle.json'
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
 describe('ocibundle fmt', () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { json, runCli } from '../helpers/cli.js'
 import type { ValidateResult } from '../../src/commands/validate.js'
 
-const EX = '../shared/reference/cnab-examples/'
+const EX = 'test/fixtures/bundles/upstream/'
 const brief = (r: ValidateResult) => r.files.flatMap((f) => f.issues.map((i) => `${i.severity} ${i.rule} ${i.pointer}`))
 
 describe('ocibundle validate agrees with SOURCES.md on every example bundle', () => {

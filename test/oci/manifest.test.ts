@@ -6,7 +6,7 @@ import { digestOf } from '../../src/oci/digest.js'
 import { MAX_MANIFEST_BYTES, parseManifest, successors } from '../../src/oci/manifest.js'
 import { isForeignLayer, isImageManifest, isIndex, isLayer, isManifest, MediaTypes } from '../../src/oci/media-types.js'
 
-const EX = new URL('../../../shared/reference/cnab-examples/', import.meta.url)
+const EX = new URL('../fixtures/oci/', import.meta.url)
 const d = (c: string) => `sha256:${c.repeat(64)}`
 const enc = (v: unknown) => Buffer.from(JSON.stringify(v))
 

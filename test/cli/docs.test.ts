@@ -1,0 +1,10 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { test } from 'node:test'
+import { ROOT } from '../helpers/cli.js'
+
+test('README command reference, exit-code table and docs/validation-rules.md match the code (npm run docs)', async () => {
+  const run = promisify(execFile)
+  await assert.doesNotReject(run(process.execPath, ['scripts/gen-docs.js', '--check'], { cwd: ROOT }))
+})
