@@ -1,0 +1,251 @@
+/**
+ * The one HTTP path to registries. Every request goes through `RegistryClient.request`, which
+ * picks the scheme and TLS settings per host, adds credentials (through an Authenticator),
+ * answers 401 challenges once, retries what is safe to retry, follows redirects without leaking
+ * credentials across origins, and turns unexpected statuses into RegistryResponseError.
+ * Layering after regclient's reghttp and oras-go's auth.Client (design-anchors §5.4).
+ */
+import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, request, type Dispatcher } from 'undici'
+import { OcibundleError } from '../../errors.js'
+import { AuthenticationError, readErrorBody, RegistryResponseError } from './errors.js'
+import { registryOrigin, type HostConfig } from './host-config.js'
+import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
+
+/**
+ * A request body. Bytes and factories can be sent again (after a 401 challenge, or on retry);
+ * a plain stream is sent once, so requests with one are never retried.
+ */
+export type RequestBody = Uint8Array | (() => Readable) | Readable
+
+export interface RegistryRequest {
+  method: HttpMethod
+  /** Registry as written in references (`docker.io`, `localhost:5000`). */
+  registry: string
+  /** Path starting with `/v2/`, or an absolute URL from a `Location` header (same origin only). */
+  path: string
+  query?: Record<string, string | undefined>
+  headers?: Record<string, string>
+  body?: RequestBody
+  /** Token scopes the request needs, e.g. `repository:acme/app:pull,push`. */
+  scopes: readonly string[]
+  /** Statuses that count as success; others throw RegistryResponseError. Default: any 2xx. */
+  expect?: readonly number[]
+  signal?: AbortSignal
+}
+
+export interface RegistryResponse {
+  status: number
+  /** Lower-case header names. */
+  headers: Record<string, string | string[] | undefined>
+  body: Readable
+  /** The URL that answered (after redirects). */
+  url: string
+}
+
+export interface AuthContext {
+  registry: string
+  origin: string
+  scopes: readonly string[]
+  signal?: AbortSignal
+}
+
+/** Supplies Authorization headers; see src/registry/auth for the real one. */
+export interface Authenticator {
+  /** The header to send before any challenge was seen (cached token, Basic), if any. */
+  header(ctx: AuthContext): Promise<string | undefined>
+  /** Answers a 401 challenge: a new header to retry with, or undefined to give up. */
+  challenge(ctx: AuthContext, wwwAuthenticate: string): Promise<string | undefined>
+}
+
+export const anonymous: Authenticator = {
+  header: async () => undefined,
+  challenge: async () => undefined,
+}
+
+export interface RegistryClientOptions {
+  /** TLS and scheme per registry host; `*` applies to every host without its own entry. */
+  hosts?: Record<string, HostConfig>
+  auth?: Authenticator
+  retry?: RetryPolicy
+  /** Replaces the network (tests inject undici's MockAgent or a proxy agent). */
+  dispatcher?: Dispatcher
+  userAgent?: string
+}
+
+const MAX_REDIRECTS = 5
+const REDIRECTS = new Set([301, 302, 303, 307, 308])
+
+export class RegistryClient {
+  private readonly agents = new Map<string, Dispatcher>()
+  private readonly auth: Authenticator
+  private readonly retry: RetryPolicy
+  private readonly userAgent: string
+
+  constructor(private readonly options: RegistryClientOptions = {}) {
+    this.auth = options.auth ?? anonymous
+    this.retry = options.retry ?? defaultRetryPolicy
+    this.userAgent = options.userAgent ?? 'ocibundle'
+  }
+
+  hostConfig(registry: string): HostConfig {
+    return this.options.hosts?.[registry] ?? this.options.hosts?.['*'] ?? {}
+  }
+
+  /** `http(s)://host` for a registry, honouring its host configuration. */
+  origin(registry: string): string {
+    return registryOrigin(registry, this.hostConfig(registry))
+  }
+
+  /**
+   * Sends a request. Throws RegistryResponseError for statuses outside `expect`, and the network
+   * error (with the URL, never the credentials) when no answer came after the allowed retries.
+   */
+  async request(req: RegistryRequest): Promise<RegistryResponse> {
+    const origin = this.origin(req.registry)
+    const url = this.buildUrl(origin, req)
+    const ctx: AuthContext = { registry: req.registry, origin, scopes: req.scopes, ...(req.signal && { signal: req.signal }) }
+    const replayable = !(req.body !== undefined && typeof req.body !== 'function' && !(req.body instanceof Uint8Array))
+    let authorization = await this.auth.header(ctx)
+    let challenged = false
+    for (let attempt = 0; ; attempt++) {
+      let res: RegistryResponse
+      try {
+        res = await this.send(req, url, authorization)
+      } catch (err) {
+        const delay = replayable && !req.signal?.aborted ? this.retry.delayFor(attempt, { error: err }) : undefined
+        if (delay === undefined) throw networkError(req.method, url, err)
+        await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined)
+        continue
+      }
+      if (res.status === 401 && !challenged && replayable) {
+        challenged = true
+        const challenge = headerValue(res.headers['www-authenticate'])
+        const next = challenge === undefined ? undefined : await this.auth.challenge(ctx, challenge)
+        if (next !== undefined) {
+          res.body.destroy()
+          authorization = next
+          attempt-- // answering a challenge is not a retry
+          continue
+        }
+      }
+      if (isExpected(res.status, req.expect)) return res
+      if (res.status === 401) {
+        const { errors, raw } = await readErrorBody(res.body)
+        throw new AuthenticationError(
+          `${req.registry} refused ${authorization === undefined ? 'anonymous access' : 'the credentials'} for ${req.method} ${stripQuery(res.url)}: ${errors.map((e) => e.message ?? e.code).join('; ') || raw.slice(0, 200) || 'unauthorized'}`,
+          { suggestions: [`log in first: ocibundle login ${req.registry}`] },
+        )
+      }
+      const retryAfter = headerValue(res.headers['retry-after'])
+      const delay = replayable ? this.retry.delayFor(attempt, { status: res.status, ...(retryAfter !== undefined && { retryAfter }) }) : undefined
+      if (delay === undefined) {
+        const { errors, raw } = await readErrorBody(res.body)
+        throw new RegistryResponseError(req.method, stripQuery(res.url), res.status, errors, raw)
+      }
+      res.body.destroy()
+      await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined)
+    }
+  }
+
+  /** One HTTP exchange, following redirects; Authorization never goes to another origin. */
+  private async send(req: RegistryRequest, startUrl: URL, authorization: string | undefined): Promise<RegistryResponse> {
+    let url = startUrl
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers }
+      if (authorization !== undefined && url.origin === startUrl.origin) headers.authorization = authorization
+      const body = typeof req.body === 'function' ? req.body() : req.body
+      const res = await request(url, {
+        method: req.method,
+        headers,
+        ...(body !== undefined && { body }),
+        dispatcher: this.dispatcherFor(req.registry),
+        ...(req.signal && { signal: req.signal }),
+      })
+      const location = headerValue(res.headers.location)
+      if (REDIRECTS.has(res.statusCode) && location !== undefined && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {
+        // Blob downloads are commonly redirected to object storage on another origin.
+        res.body.destroy()
+        url = new URL(location, url)
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OcibundleError(`refusing redirect to ${url.protocol} URL`)
+        continue
+      }
+      return { status: res.statusCode, headers: res.headers, body: res.body, url: url.toString() }
+    }
+  }
+
+  private buildUrl(origin: string, req: RegistryRequest): URL {
+    const url = req.path.startsWith('/') ? new URL(origin + req.path) : sameOriginUrl(origin, req.path)
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.append(k, v)
+    return url
+  }
+
+  private dispatcherFor(registry: string): Dispatcher {
+    if (this.options.dispatcher) return this.options.dispatcher
+    const cfg = this.hostConfig(registry)
+    const key = `${cfg.insecure ? 'insecure' : 'verify'}|${cfg.caFile ?? ''}`
+    let agent = this.agents.get(key)
+    if (!agent) {
+      agent = new Agent({
+        connections: 16,
+        connect: {
+          ...(cfg.insecure && { rejectUnauthorized: false }),
+          ...(cfg.caFile !== undefined && { ca: readFileSync(cfg.caFile) }),
+        },
+      })
+      this.agents.set(key, agent)
+    }
+    return agent
+  }
+
+  /** Closes pooled connections; the client must not be used afterwards. */
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => a.close()))
+    this.agents.clear()
+  }
+}
+
+/**
+ * Resolves a `Location` header against the registry origin and refuses any other origin: an
+ * upload URL on a foreign host would receive our credentials and content (oras-go GHSA notes).
+ */
+export function sameOriginUrl(origin: string, location: string): URL {
+  const url = new URL(location, origin)
+  if (url.origin !== new URL(origin).origin) {
+    throw new OcibundleError(`the registry sent a Location on another origin (${url.origin}); refusing to follow it`)
+  }
+  return url
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}
+
+function isExpected(status: number, expect: readonly number[] | undefined): boolean {
+  return expect === undefined ? status >= 200 && status < 300 : expect.includes(status)
+}
+
+function stripQuery(url: string): string {
+  const i = url.indexOf('?')
+  return i === -1 ? url : url.slice(0, i)
+}
+
+/** Wraps a network failure with the URL (without query) and a hint for the common TLS mix-up. */
+function networkError(method: string, url: URL, err: unknown): Error {
+  if ((err as { name?: string }).name === 'AbortError') return err as Error
+  const code = (err as { code?: string }).code ?? ''
+  const message = (err as Error).message ?? String(err)
+  const suggestions: string[] = []
+  if (/EPROTO|wrong version number|packet length too long/i.test(`${code} ${message}`)) {
+    suggestions.push(url.protocol === 'https:' ? 'the registry seems to speak plain HTTP: add --plain-http' : 'the registry seems to speak HTTPS: drop --plain-http')
+  }
+  if (/CERT|self[- ]signed|unable to verify/i.test(`${code} ${message}`)) {
+    suggestions.push('trust the registry certificate with --ca-file <pem>, or (for testing only) skip verification with --insecure')
+  }
+  if (code === 'ECONNREFUSED') suggestions.push('check that the registry is running and the host and port are right')
+  return new OcibundleError(`${method} ${stripQuery(url.toString())} failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, { cause: err, suggestions })
+}

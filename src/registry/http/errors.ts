@@ -1,0 +1,91 @@
+/**
+ * Errors from registry responses. The distribution spec's JSON error format is parsed when the
+ * body has it; otherwise the start of the raw body is kept (Docker Hub's `{"details":…}`, HTML
+ * pages from proxies). Bodies are read with a bound because they come from the network.
+ * Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#error-codes
+ */
+import type { Readable } from 'node:stream'
+import { OcibundleError, type ErrorOptions } from '../../errors.js'
+
+/** Error bodies are small; anything longer is cut (ggcr reads 64 KiB, oras 8 KiB). */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024
+
+export interface RegistryErrorDetail {
+  code: string
+  message?: string
+  detail?: unknown
+}
+
+/** A non-2xx answer from a registry, with its parsed error codes. */
+export class RegistryResponseError extends OcibundleError {
+  override readonly code: string = 'ERR_REGISTRY_RESPONSE'
+  constructor(
+    readonly method: string,
+    /** The request URL without query string (queries can carry upload state). */
+    readonly url: string,
+    readonly status: number,
+    readonly errors: readonly RegistryErrorDetail[],
+    /** The start of a body that was not in the spec's format, for the message. */
+    readonly rawBody = '',
+    options: ErrorOptions = {},
+  ) {
+    super(formatRegistryError(method, url, status, errors, rawBody), options)
+  }
+
+  hasCode(...codes: string[]): boolean {
+    return this.errors.some((e) => codes.includes(e.code))
+  }
+
+  /** Worth retrying later: rate limits, timeouts and server-side failures. */
+  get temporary(): boolean {
+    return this.status === 408 || this.status === 429 || this.status >= 500 || this.hasCode('TOOMANYREQUESTS', 'UNAVAILABLE')
+  }
+}
+
+/** The registry refused our credentials, or we have none for it. */
+export class AuthenticationError extends OcibundleError {
+  override readonly code: string = 'ERR_AUTH'
+}
+
+function formatRegistryError(method: string, url: string, status: number, errors: readonly RegistryErrorDetail[], raw: string): string {
+  const what = errors.length > 0 ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ') : raw.trim().slice(0, 200) || 'no details'
+  return `${method} ${url} answered ${status}: ${what}`
+}
+
+/** Reads at most MAX_ERROR_BODY_BYTES of an error body and parses the spec's error format. */
+export async function readErrorBody(body: Readable): Promise<{ errors: RegistryErrorDetail[]; raw: string }> {
+  const chunks: Buffer[] = []
+  let total = 0
+  try {
+    for await (const chunk of body) {
+      const buf = Buffer.from(chunk as Uint8Array)
+      chunks.push(buf.subarray(0, MAX_ERROR_BODY_BYTES - total))
+      total += buf.length
+      if (total >= MAX_ERROR_BODY_BYTES) break
+    }
+  } catch {
+    // A body that breaks off still tells us the status; keep what arrived.
+  } finally {
+    body.destroy()
+  }
+  const raw = Buffer.concat(chunks).toString('utf8')
+  return { errors: parseErrors(raw), raw }
+}
+
+function parseErrors(raw: string): RegistryErrorDetail[] {
+  let doc: unknown
+  try {
+    doc = JSON.parse(raw)
+  } catch {
+    return []
+  }
+  const list = (doc as { errors?: unknown } | null)?.errors
+  if (Array.isArray(list)) {
+    return list
+      .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string')
+      .map((e) => ({ code: e.code as string, ...(typeof e.message === 'string' && { message: e.message }), ...(e.detail !== undefined && { detail: e.detail }) }))
+  }
+  // Docker Hub answers some 400s with {"details": "..."} (registry-quirks.md, Docker Hub).
+  const details = (doc as { details?: unknown } | null)?.details
+  return typeof details === 'string' ? [{ code: 'UNKNOWN', message: details }] : []
+}

@@ -1,0 +1,39 @@
+/**
+ * How to reach a registry host: scheme and TLS settings. HTTPS is the default; plain HTTP is
+ * chosen automatically only for loopback hosts, the way Docker and regclient treat localhost.
+ */
+import { isIP } from 'node:net'
+import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../../oci/reference.js'
+
+export interface HostConfig {
+  /** Talk plain HTTP. Undefined → automatic: only for localhost, 127.0.0.0/8 and ::1. */
+  plainHttp?: boolean
+  /** Skip TLS certificate verification (never the default). */
+  insecure?: boolean
+  /** PEM file of extra certificate authorities to trust for this host. */
+  caFile?: string
+}
+
+/** Splits `host[:port]`, keeping IPv6 brackets off the host name. */
+export function splitHostPort(registry: string): { hostname: string; port?: string } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(registry) ?? /^([^:]+)(?::(\d+))?$/.exec(registry)
+  if (!m) return { hostname: registry }
+  return m[2] === undefined ? { hostname: m[1]! } : { hostname: m[1]!, port: m[2] }
+}
+
+/** localhost, 127.0.0.0/8 and ::1: registries that are on this machine. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const { hostname } = splitHostPort(registry)
+  const h = hostname.toLowerCase()
+  if (h === 'localhost' || h.endsWith('.localhost')) return true
+  if (isIP(h) === 4) return h.startsWith('127.')
+  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1'
+  return false
+}
+
+/** The origin API requests go to: scheme plus host, Docker Hub mapped to its API host. */
+export function registryOrigin(registry: string, config: HostConfig = {}): string {
+  const host = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry
+  const plain = config.plainHttp ?? isLoopbackRegistry(registry)
+  return `${plain ? 'http' : 'https'}://${host}`
+}

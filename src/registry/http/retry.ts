@@ -1,0 +1,83 @@
+/**
+ * When to try a request again: 408, 429 and 5xx answers and network errors, with exponential
+ * backoff and full jitter, honouring Retry-After (seconds or HTTP date), bounded in count and in
+ * total waiting time. Only requests whose body can be sent again are ever retried (the client
+ * checks that). Policy after oras-go retry/policy.go.
+ */
+
+export interface RetryOutcome {
+  /** HTTP status, when an answer came. */
+  status?: number
+  /** The Retry-After header of that answer. */
+  retryAfter?: string
+  /** The network error, when no answer came. */
+  error?: unknown
+}
+
+export interface RetryPolicy {
+  /** Milliseconds to wait before attempt `attempt + 1`, or undefined to give up. */
+  delayFor(attempt: number, outcome: RetryOutcome): number | undefined
+}
+
+export interface BackoffOptions {
+  /** Retries after the first attempt. Default 4. */
+  maxRetries?: number
+  /** First backoff in ms. Default 250. */
+  baseMs?: number
+  /** Longest single wait in ms, also the cap for Retry-After. Default 10 000. */
+  maxDelayMs?: number
+  /** Random source in [0, 1); tests pass a fixed one. */
+  random?: () => number
+  /** Clock for HTTP-date Retry-After values. */
+  now?: () => number
+}
+
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504])
+/** Errors where the request may not have reached the server, or the answer was cut off. */
+const RETRY_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+])
+
+export function backoffPolicy(o: BackoffOptions = {}): RetryPolicy {
+  const maxRetries = o.maxRetries ?? 4
+  const base = o.baseMs ?? 250
+  const cap = o.maxDelayMs ?? 10_000
+  const random = o.random ?? Math.random
+  const now = o.now ?? Date.now
+  return {
+    delayFor(attempt, outcome) {
+      if (attempt >= maxRetries) return undefined
+      if (outcome.status !== undefined && !RETRY_STATUSES.has(outcome.status)) return undefined
+      if (outcome.status === undefined && !isRetryableError(outcome.error)) return undefined
+      const after = outcome.retryAfter === undefined ? undefined : parseRetryAfter(outcome.retryAfter, now())
+      if (after !== undefined) return Math.min(after, cap)
+      return Math.floor(random() * Math.min(cap, base * 2 ** attempt))
+    },
+  }
+}
+
+export const defaultRetryPolicy: RetryPolicy = backoffPolicy()
+
+export const noRetry: RetryPolicy = { delayFor: () => undefined }
+
+function isRetryableError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && RETRY_ERROR_CODES.has(code)
+}
+
+/** Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now. */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const v = value.trim()
+  if (/^\d+$/.test(v)) return Number(v) * 1000
+  const at = Date.parse(v)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
