@@ -19,6 +19,9 @@ export { fetchAll, fetchVerified, readBounded, verifying } from './content/verif
 export { MemoryStore } from './content/memory-store.js'
 export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
 
+// Graph copy between any two targets
+export * from './copy/index.js'
+
 // CNAB bundles
 export * from './cnab/index.js'
 

@@ -1,0 +1,84 @@
+/**
+ * Progress bars for long transfers, drawn on stderr only when it is a terminal (and never with
+ * --json). One line per blob in flight plus a total line, redrawn at most ten times a second.
+ */
+export interface ProgressSink {
+  /** Bytes of `digest` transferred so far out of `total`. */
+  update(digest: string, bytes: number, total: number): void
+  /** The blob is done (copied, skipped or mounted). */
+  done(digest: string, total: number, how: 'copied' | 'skipped' | 'mounted'): void
+  /** Clears the bars; call once at the end. */
+  finish(): void
+}
+
+export const silentProgress: ProgressSink = { update() {}, done() {}, finish() {} }
+
+const MAX_LINES = 6
+const BAR_WIDTH = 24
+
+/** A terminal progress display, or a silent one when `enabled` is false. */
+export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressSink {
+  if (!enabled || !stream.isTTY) return silentProgress
+  const active = new Map<string, { bytes: number; total: number }>()
+  let doneBytes = 0
+  let doneCount = 0
+  let skipped = 0
+  let drawnLines = 0
+  let lastDraw = 0
+  const started = Date.now()
+
+  const draw = (force = false): void => {
+    const now = Date.now()
+    if (!force && now - lastDraw < 100) return
+    lastDraw = now
+    const lines: string[] = []
+    for (const [digest, p] of [...active].slice(0, MAX_LINES)) lines.push(`${bar(p.bytes, p.total)} ${short(digest)} ${formatSize(p.bytes)}/${formatSize(p.total)}`)
+    if (active.size > MAX_LINES) lines.push(`  … and ${active.size - MAX_LINES} more`)
+    const moving = doneBytes + [...active.values()].reduce((n, p) => n + p.bytes, 0)
+    const rate = moving / Math.max(0.001, (now - started) / 1000)
+    lines.push(`${doneCount} done${skipped ? ` (${skipped} already there)` : ''}, ${formatSize(moving)} at ${formatSize(rate)}/s`)
+    const width = stream.columns ?? 80
+    let out = drawnLines > 0 ? `\u001B[${drawnLines}A` : ''
+    for (const line of lines) out += `\r\u001B[2K${line.slice(0, width - 1)}\n`
+    for (let i = lines.length; i < drawnLines; i++) out += '\r\u001B[2K\n'
+    if (drawnLines > lines.length) out += `\u001B[${drawnLines - lines.length}A`
+    drawnLines = lines.length
+    stream.write(out)
+  }
+
+  return {
+    update(digest, bytes, total) {
+      active.set(digest, { bytes, total })
+      draw()
+    },
+    done(digest, total, how) {
+      active.delete(digest)
+      doneCount++
+      if (how === 'skipped') skipped++
+      else doneBytes += total
+      draw()
+    },
+    finish() {
+      if (drawnLines === 0) return
+      stream.write(`\u001B[${drawnLines}A${'\r\u001B[2K\n'.repeat(drawnLines)}\u001B[${drawnLines}A`)
+      drawnLines = 0
+    },
+  }
+}
+
+function bar(bytes: number, total: number): string {
+  const ratio = total > 0 ? Math.min(1, bytes / total) : 1
+  const filled = Math.round(ratio * BAR_WIDTH)
+  return `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`
+}
+
+function short(digest: string): string {
+  return digest.slice(0, 19)
+}
+
+function formatSize(n: number): string {
+  if (n < 1024) return `${Math.round(n)} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`
+}

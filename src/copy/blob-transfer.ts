@@ -1,0 +1,98 @@
+/**
+ * Moving one blob from source to destination as a stream: the source stream is verified
+ * against the descriptor while the destination consumes it, so the bytes are never held whole
+ * and a wrong source byte fails the push before anything is stored. Because one failing push
+ * can be caused by either side, the source stream's own failure is recorded to tell them apart.
+ */
+import type { Readable } from 'node:stream'
+import type { Fetcher, Pusher } from '../content/storage.js'
+import { fetchVerified } from '../content/verify.js'
+import { AlreadyExistsError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { CopyError } from './copy-error.js'
+
+/** Bytes of one blob handed to the destination so far. */
+export interface CopyProgress {
+  descriptor: Descriptor
+  /** Cumulative for this blob; the last event of a completed blob has `bytes === total`. */
+  bytes: number
+  total: number
+}
+
+export interface BlobTransferOptions {
+  signal: AbortSignal
+  onProgress?: (progress: CopyProgress) => void
+}
+
+/**
+ * Streams `desc` from `src` into `dst.push`. Resolves 'pushed', or 'present' when the
+ * destination answers AlreadyExistsError. Throws CopyError with origin 'source' when the
+ * source cannot be fetched or its bytes do not match `desc`, CopyError with origin
+ * 'destination' when the push fails otherwise, the signal's reason when aborted, and whatever
+ * `onProgress` throws, unchanged.
+ */
+export async function transferBlob(src: Fetcher, dst: Pusher, desc: Descriptor, o: BlobTransferOptions): Promise<'pushed' | 'present'> {
+  let body: Readable
+  try {
+    body = await fetchVerified(src, desc, { signal: o.signal })
+  } catch (err) {
+    if (o.signal.aborted) throw o.signal.reason
+    throw new CopyError({ op: 'fetch', origin: 'source', descriptor: desc, cause: err })
+  }
+  const failures: Failures = {}
+  // Errors reach the destination through iteration; this listener only keeps an error from a
+  // stream the destination never read (it failed first) from becoming an uncaught exception.
+  body.on('error', () => {})
+  try {
+    await dst.push(desc, relay(body, desc, o.onProgress, failures), { signal: o.signal })
+    return 'pushed'
+  } catch (err) {
+    if (err instanceof AlreadyExistsError) return 'present'
+    if (o.signal.aborted) throw o.signal.reason
+    if ('hook' in failures) throw failures.hook
+    if ('source' in failures) throw new CopyError({ op: 'fetch', origin: 'source', descriptor: desc, cause: failures.source })
+    throw new CopyError({ op: 'push', origin: 'destination', descriptor: desc, cause: err })
+  } finally {
+    // Frees the source when the destination returned without reading it all (content present, early failure).
+    body.destroy()
+  }
+}
+
+interface Failures {
+  source?: unknown
+  hook?: unknown
+}
+
+/**
+ * Passes `body`'s chunks on, reporting cumulative bytes, and records an error only when it
+ * comes from reading `body`. An error the destination injects into this generator (a stream
+ * destroyed with the destination's own failure) arrives at the `yield` and is not recorded,
+ * so it cannot be blamed on the source.
+ */
+async function* relay(
+  body: Readable,
+  desc: Descriptor,
+  onProgress: ((progress: CopyProgress) => void) | undefined,
+  failures: Failures,
+): AsyncGenerator<Buffer> {
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  let bytes = 0
+  for (;;) {
+    let next: IteratorResult<Buffer>
+    try {
+      next = await chunks.next()
+    } catch (err) {
+      failures.source = err
+      throw err
+    }
+    if (next.done) return
+    bytes += next.value.length
+    try {
+      onProgress?.({ descriptor: desc, bytes, total: desc.size })
+    } catch (err) {
+      failures.hook = err
+      throw err
+    }
+    yield next.value
+  }
+}
