@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 [ -f dist/index.js ] || npm run --silent build
 cli() { echo; echo "\$ ocibundle $*"; node bin/run.js "$@"; }
 
-cli validate bundles/hello/bundle.json bundles/shop/bundle.json
-cli validate --json bundles/hello/bundle.json
+cli validate bundles/hello-world/bundle.json bundles/shop/bundle.json
+cli validate --json bundles/hello-world/bundle.json
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

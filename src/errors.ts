@@ -77,6 +77,11 @@ export class UnsupportedError extends OcibundleError {
   override readonly code: string = 'ERR_UNSUPPORTED'
 }
 
+/** The command line is wrong in a way the flag parser cannot see (e.g. a malformed --platform). */
+export class UsageError extends OcibundleError {
+  override readonly code: string = 'ERR_USAGE'
+}
+
 /** A file the user named could not be read or parsed as input. */
 export class InputError extends OcibundleError {
   override readonly code: string = 'ERR_INPUT'

@@ -78,6 +78,10 @@ export abstract class BaseCommand<T> extends Command {
 export function describeError(err: unknown, status: number): JsonFailure['error'] {
   const e = err instanceof Error ? err : new Error(String(err))
   const suggestions = [...(e instanceof OcibundleError ? e.suggestions : ((e as { suggestions?: string[] }).suggestions ?? []))]
+  // What the underlying failure suggests (e.g. "log in") matters more than the wrapper's advice.
+  for (let cause = e.cause; cause instanceof OcibundleError; cause = cause.cause) {
+    for (const s of cause.suggestions) if (!suggestions.includes(s)) suggestions.unshift(s)
+  }
   const ownCode = (e as { code?: unknown }).code
   let code = typeof ownCode === 'string' ? ownCode : 'ERR_UNKNOWN'
   // oclif's parse errors already end with "See more help with --help".

@@ -11,13 +11,17 @@ import {
   OcibundleError,
   SizeLimitError,
   SizeMismatchError,
+  UsageError,
 } from '../errors.js'
+import { CopyError } from '../copy/copy-error.js'
+import { AuthenticationError, RegistryResponseError } from '../registry/http/errors.js'
 
 export const ExitCode = {
   Ok: 0,
   Failure: 1,
   Usage: 2,
   Invalid: 3,
+  Auth: 5,
   NotFound: 6,
   Integrity: 7,
   Internal: 10,
@@ -29,6 +33,7 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
   { code: ExitCode.Failure, name: 'failure', meaning: 'the operation failed (file system, network, lock timeout, …); the message says why' },
   { code: ExitCode.Usage, name: 'usage', meaning: 'wrong command line: unknown flag, missing argument, malformed reference' },
   { code: ExitCode.Invalid, name: 'invalid', meaning: 'the input is invalid: bundle validation errors, unreadable JSON, not canonical under `fmt --check`, malformed content' },
+  { code: ExitCode.Auth, name: 'auth', meaning: 'the registry refused the credentials, or needs some: run `ocibundle login <registry>`' },
   { code: ExitCode.NotFound, name: 'not-found', meaning: 'a file, tag, manifest or blob does not exist' },
   { code: ExitCode.Integrity, name: 'integrity', meaning: 'content did not match its digest or size; nothing was written' },
   { code: ExitCode.Internal, name: 'internal', meaning: 'a bug in ocibundle; please report it with the output of the command run with DEBUG=*' },
@@ -36,9 +41,14 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
 
 /** Exit code for anything thrown by a command. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
+  // A copy failure is as serious as what made it fail (a refused login, a missing tag, …).
+  if (err instanceof CopyError && err.cause !== undefined) return exitCodeFor(err.cause)
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return ExitCode.Integrity
   if (err instanceof NotFoundError) return ExitCode.NotFound
-  if (err instanceof InvalidReferenceError) return ExitCode.Usage
+  if (err instanceof AuthenticationError) return ExitCode.Auth
+  // 403 DENIED: the registry knows who we are and refuses; logging in as someone else may help.
+  if (err instanceof RegistryResponseError && err.status === 403) return ExitCode.Auth
+  if (err instanceof InvalidReferenceError || err instanceof UsageError) return ExitCode.Usage
   if (err instanceof InputError || err instanceof InvalidContentError || err instanceof SizeLimitError) return ExitCode.Invalid
   if (err instanceof OcibundleError) return ExitCode.Failure
   const oclifExit = (err as { oclif?: { exit?: unknown } } | null)?.oclif?.exit

@@ -6,10 +6,10 @@ import { Readable } from 'node:stream'
 import { InvalidReferenceError, NotFoundError } from '../errors.js'
 import { descriptorKey, plainDescriptor, type Descriptor } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
-import { isManifest } from '../oci/media-types.js'
+import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { readManifestBody } from './manifest-body.js'
 import { PredecessorIndex } from './predecessor-index.js'
-import type { Body, Deleter, GraphTarget, OpOptions, TagLister, Untagger } from './storage.js'
+import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, TagLister, Untagger } from './storage.js'
 import { consumeVerified, discardBody } from './verify.js'
 
 interface Stored {
@@ -21,7 +21,7 @@ interface Stored {
  * GraphTarget kept in memory. Content is keyed by digest and size; manifests are parsed on push
  * so `predecessors` answers from an index. Tags may be any non-empty string that is not a digest.
  */
-export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger {
+export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver {
   private readonly content = new Map<string, Stored>()
   private readonly tags = new Map<string, Descriptor>()
   private readonly graph = new PredecessorIndex()
@@ -71,6 +71,12 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger {
     const desc = this.tags.get(reference)
     if (desc === undefined) throw new NotFoundError(`tag "${reference}" not found in memory store`)
     return desc
+  }
+
+  /** Describes stored content by digest alone, as application/octet-stream. Throws NotFoundError. */
+  async resolveBlob(digest: string, _o?: OpOptions): Promise<Descriptor> {
+    for (const { desc } of this.content.values()) if (desc.digest === digest) return { mediaType: MediaTypes.OctetStream, digest: desc.digest, size: desc.size }
+    throw new NotFoundError(`${digest} not found in memory store`)
   }
 
   /**

@@ -76,6 +76,15 @@ export interface TagLister {
 export interface ReferrerLister {
   listReferrers(subject: Descriptor, o?: OpOptions & { artifactType?: string }): AsyncIterable<Descriptor>
 }
+/** Pushes a blob whose content can be opened again, so a refused upload can be retried another way. */
+export interface BlobPusher {
+  /** `knownAbsent`: the caller has just checked that the blob is not there; skip checking again. */
+  pushBlob(expected: Descriptor, open: () => Promise<Readable>, o?: OpOptions & { knownAbsent?: boolean }): Promise<void>
+}
+/** Describes a blob from its digest alone: size from the store, media type `application/octet-stream`. */
+export interface BlobResolver {
+  resolveBlob(digest: string, o?: OpOptions): Promise<Descriptor>
+}
 export interface Deleter {
   delete(desc: Descriptor, o?: OpOptions): Promise<void>
 }
@@ -91,6 +100,8 @@ export const canPushReference = (t: unknown): t is ReferencePusher => hasMethod(
 export const canFetchReference = (t: unknown): t is ReferenceFetcher => hasMethod(t, 'fetchReference')
 export const canListTags = (t: unknown): t is TagLister => hasMethod(t, 'listTags')
 export const canListReferrers = (t: unknown): t is ReferrerLister => hasMethod(t, 'listReferrers')
+export const canPushBlob = (t: unknown): t is BlobPusher => hasMethod(t, 'pushBlob')
+export const canResolveBlob = (t: unknown): t is BlobResolver => hasMethod(t, 'resolveBlob')
 export const canDelete = (t: unknown): t is Deleter => hasMethod(t, 'delete')
 export const canUntag = (t: unknown): t is Untagger => hasMethod(t, 'untag')
 export const canFindPredecessors = (t: unknown): t is PredecessorFinder => hasMethod(t, 'predecessors')

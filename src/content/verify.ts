@@ -25,6 +25,9 @@ export function toReadable(body: Body): Readable {
 export function discardBody(body: Body): void {
   if (body instanceof Uint8Array) return
   if (body instanceof Readable) {
+    // Destroying an unread stream may emit an error (undici: RequestAbortedError); nobody is
+    // waiting for it, and without a listener it would crash the process.
+    body.on('error', () => {})
     body.destroy()
     return
   }

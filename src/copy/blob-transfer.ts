@@ -4,8 +4,8 @@
  * and a wrong source byte fails the push before anything is stored. Because one failing push
  * can be caused by either side, the source stream's own failure is recorded to tell them apart.
  */
-import type { Readable } from 'node:stream'
-import type { Fetcher, Pusher } from '../content/storage.js'
+import { Readable } from 'node:stream'
+import { canPushBlob, type Fetcher, type Pusher } from '../content/storage.js'
 import { fetchVerified } from '../content/verify.js'
 import { AlreadyExistsError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
@@ -32,19 +32,28 @@ export interface BlobTransferOptions {
  * `onProgress` throws, unchanged.
  */
 export async function transferBlob(src: Fetcher, dst: Pusher, desc: Descriptor, o: BlobTransferOptions): Promise<'pushed' | 'present'> {
-  let body: Readable
-  try {
-    body = await fetchVerified(src, desc, { signal: o.signal })
-  } catch (err) {
-    if (o.signal.aborted) throw o.signal.reason
-    throw new CopyError({ op: 'fetch', origin: 'source', descriptor: desc, cause: err })
-  }
+  const opened: Readable[] = []
   const failures: Failures = {}
-  // Errors reach the destination through iteration; this listener only keeps an error from a
-  // stream the destination never read (it failed first) from becoming an uncaught exception.
-  body.on('error', () => {})
+  // Each opening fetches the source again, so a destination that must restart an upload in
+  // another way (a registry refusing a monolithic PUT) can read the content a second time.
+  const open = async (): Promise<Readable> => {
+    let body: Readable
+    try {
+      body = await fetchVerified(src, desc, { signal: o.signal })
+    } catch (err) {
+      failures.source = err
+      throw err
+    }
+    // Errors reach the destination through iteration; this listener only keeps an error from a
+    // stream the destination never read (it failed first) from becoming an uncaught exception.
+    body.on('error', () => {})
+    opened.push(body)
+    return Readable.from(relay(body, desc, o.onProgress, failures), { objectMode: false })
+  }
   try {
-    await dst.push(desc, relay(body, desc, o.onProgress, failures), { signal: o.signal })
+    // The caller has just checked that the destination lacks the blob (copy's `exists`).
+    if (canPushBlob(dst)) await dst.pushBlob(desc, open, { signal: o.signal, knownAbsent: true })
+    else await dst.push(desc, await open(), { signal: o.signal })
     return 'pushed'
   } catch (err) {
     if (err instanceof AlreadyExistsError) return 'present'
@@ -54,7 +63,7 @@ export async function transferBlob(src: Fetcher, dst: Pusher, desc: Descriptor, 
     throw new CopyError({ op: 'push', origin: 'destination', descriptor: desc, cause: err })
   } finally {
     // Frees the source when the destination returned without reading it all (content present, early failure).
-    body.destroy()
+    for (const body of opened) body.destroy()
   }
 }
 

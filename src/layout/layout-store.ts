@@ -9,13 +9,13 @@ import { join, resolve as resolvePath } from 'node:path'
 import { addAbortSignal, type Readable } from 'node:stream'
 import { readManifestBody } from '../content/manifest-body.js'
 import { PredecessorIndex } from '../content/predecessor-index.js'
-import type { Body, Deleter, GraphTarget, OpOptions, TagLister, Untagger } from '../content/storage.js'
+import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, TagLister, Untagger } from '../content/storage.js'
 import { fetchAll, verifying } from '../content/verify.js'
 import { InvalidContentError, InvalidReferenceError, NotFoundError, OcibundleError, SizeMismatchError } from '../errors.js'
 import { descriptorKey, plainDescriptor, type Descriptor } from '../oci/descriptor.js'
-import { isDigest } from '../oci/digest.js'
+import { isDigest, parseDigest } from '../oci/digest.js'
 import { parseManifest, successors } from '../oci/manifest.js'
-import { isManifest } from '../oci/media-types.js'
+import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { BLOBS_DIR, blobFileSize, blobPath } from './blob-path.js'
 import { writeBlob } from './blob-writer.js'
 import { hasErrorCode } from '../util/files.js'
@@ -32,8 +32,6 @@ export interface OciLayoutOptions {
   lock?: Omit<LockOptions, 'signal'>
 }
 
-/** Media type reported when a digest names a blob that no index entry describes (as oras does). */
-const UNKNOWN_BLOB_MEDIA_TYPE = 'application/octet-stream'
 /** Manifests read in parallel while indexing the graph on open. */
 const INDEXING_CONCURRENCY = 8
 
@@ -49,7 +47,7 @@ const INDEXING_CONCURRENCY = 8
  * - The predecessor index is built on open from the manifests reachable from index.json that
  *   are present, and extended on push; pushes by other processes after open are not in it.
  */
-export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger {
+export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver {
   private readonly graph = new PredecessorIndex()
 
   private constructor(
@@ -147,13 +145,21 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     if (isDigest(reference)) {
       const entry = doc.manifests.find((e) => e.digest === reference)
       if (entry !== undefined) return plainDescriptor(entry)
-      const size = await blobFileSize(this.root, reference)
-      if (size !== undefined) return { mediaType: UNKNOWN_BLOB_MEDIA_TYPE, digest: reference, size }
-      throw new NotFoundError(`${reference} not found in layout ${this.root}`)
+      return this.resolveBlob(reference)
     }
     const entry = findTagged(doc, reference)
     if (entry === undefined) throw new NotFoundError(`tag "${reference}" not found in layout ${this.root}`)
     return withoutRefName(entry)
+  }
+
+  /**
+   * Describes the blob file of `digest`, with media type application/octet-stream (a digest
+   * says nothing more; oras reports blobs the same way). Throws NotFoundError.
+   */
+  async resolveBlob(digest: string, _o?: OpOptions): Promise<Descriptor> {
+    const size = await blobFileSize(this.root, digest)
+    if (size === undefined) throw new NotFoundError(`${digest} not found in layout ${this.root}`)
+    return { mediaType: MediaTypes.OctetStream, digest: parseDigest(digest), size }
   }
 
   /**

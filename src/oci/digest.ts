@@ -85,7 +85,7 @@ export class Digester {
 
 /** Hashes a whole stream without keeping it; resolves with digest and size. */
 export async function digestStream(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   alg: DigestAlgorithm = 'sha256',
 ): Promise<{ digest: Digest; size: number }> {
   const d = new Digester(alg)

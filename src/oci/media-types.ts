@@ -19,6 +19,8 @@ export const MediaTypes = {
   OciLayerNondistributableGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
   OciLayerNondistributableZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
   OciEmpty: 'application/vnd.oci.empty.v1+json',
+  /** What a blob is when nothing says more (oras uses it for blobs resolved by digest). */
+  OctetStream: 'application/octet-stream',
   // Docker schema 2
   DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',

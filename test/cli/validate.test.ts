@@ -62,7 +62,7 @@ describe('ocibundle validate output and exit codes', () => {
   })
 
   test('several files: exit 3 if any is invalid, every file reported', async () => {
-    const r = await runCli(['validate', '--json', 'bundles/hello/bundle.json', `${EX}cnab-to-oci__examples__helloworld-cnab__bundle.json`])
+    const r = await runCli(['validate', '--json', 'bundles/hello-world/bundle.json', `${EX}cnab-to-oci__examples__helloworld-cnab__bundle.json`])
     const env = json<ValidateResult>(r)
     assert.equal(r.code, 3)
     assert.deepEqual(env.result.files.map((f) => f.valid), [true, false])
@@ -97,7 +97,7 @@ describe('ocibundle validate output and exit codes', () => {
   })
 
   test('a bad flag value is a usage error, exit 2', async () => {
-    const r = await runCli(['validate', '--mode', 'bogus', 'bundles/hello/bundle.json'])
+    const r = await runCli(['validate', '--mode', 'bogus', 'bundles/hello-world/bundle.json'])
     assert.equal(r.code, 2)
     assert.match(r.stderr, /Expected --mode=bogus to be one of: lint, publish/)
   })

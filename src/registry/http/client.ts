@@ -6,6 +6,7 @@
  * Layering after regclient's reghttp and oras-go's auth.Client (design-anchors §5.4).
  */
 import { readFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request, type Dispatcher } from 'undici'
@@ -52,6 +53,11 @@ export interface AuthContext {
   origin: string
   scopes: readonly string[]
   signal?: AbortSignal
+  /**
+   * The dispatcher the client uses for this registry (its TLS settings, or the injected one), so
+   * that token requests to the realm trust the same certificate authorities as the registry.
+   */
+  dispatcher?: Dispatcher
 }
 
 /** Supplies Authorization headers; see src/registry/auth for the real one. */
@@ -93,7 +99,8 @@ export class RegistryClient {
   }
 
   hostConfig(registry: string): HostConfig {
-    return this.options.hosts?.[registry] ?? this.options.hosts?.['*'] ?? {}
+    const cfg = this.options.hosts?.[registry] ?? this.options.hosts?.['*'] ?? {}
+    return this.httpsLoopback.has(registry) ? { ...cfg, plainHttp: false } : cfg
   }
 
   /** `http(s)://host` for a registry, honouring its host configuration. */
@@ -101,14 +108,35 @@ export class RegistryClient {
     return registryOrigin(registry, this.hostConfig(registry))
   }
 
+  /** Loopback registries found to speak HTTPS although plain HTTP was only assumed. */
+  private readonly httpsLoopback = new Set<string>()
+
+  /**
+   * Whether a 400 from a plain-HTTP request is Go's "Client sent an HTTP request to an HTTPS
+   * server". A HEAD answer has no body to say so, so then `GET /v2/` is asked once to find out.
+   */
+  private async speaksTls(registry: string, body: string): Promise<boolean> {
+    const marker = /client sent an http request to an https server/i
+    if (marker.test(body)) return true
+    if (body.length > 0) return false
+    const probe = await request(`${this.origin(registry)}/v2/`, { method: 'GET', headers: { 'user-agent': this.userAgent }, dispatcher: this.dispatcherFor(registry) })
+    return probe.statusCode === 400 && marker.test((await readErrorBody(probe.body)).raw)
+  }
+
+  /** Plain HTTP was only assumed for this loopback registry (nobody configured a scheme). */
+  private assumedPlain(registry: string): boolean {
+    const cfg = this.hostConfig(registry)
+    return cfg.plainHttp === undefined && registryOrigin(registry, cfg).startsWith('http:')
+  }
+
   /**
    * Sends a request. Throws RegistryResponseError for statuses outside `expect`, and the network
    * error (with the URL, never the credentials) when no answer came after the allowed retries.
    */
   async request(req: RegistryRequest): Promise<RegistryResponse> {
-    const origin = this.origin(req.registry)
-    const url = this.buildUrl(origin, req)
-    const ctx: AuthContext = { registry: req.registry, origin, scopes: req.scopes, ...(req.signal && { signal: req.signal }) }
+    let origin = this.origin(req.registry)
+    let url = this.buildUrl(origin, req)
+    const ctx: AuthContext = { registry: req.registry, origin, scopes: req.scopes, dispatcher: this.dispatcherFor(req.registry), ...(req.signal && { signal: req.signal }) }
     const replayable = !(req.body !== undefined && typeof req.body !== 'function' && !(req.body instanceof Uint8Array))
     let authorization = await this.auth.header(ctx)
     let challenged = false
@@ -125,17 +153,39 @@ export class RegistryClient {
       if (res.status === 401 && !challenged && replayable) {
         challenged = true
         const challenge = headerValue(res.headers['www-authenticate'])
-        const next = challenge === undefined ? undefined : await this.auth.challenge(ctx, challenge)
+        let next: string | undefined
+        try {
+          next = challenge === undefined ? undefined : await this.auth.challenge(ctx, challenge)
+        } catch (err) {
+          releaseBody(res.body) // the token request failed: free the connection holding the 401
+          throw err
+        }
         if (next !== undefined) {
-          res.body.destroy()
+          releaseBody(res.body)
           authorization = next
           attempt-- // answering a challenge is not a retry
           continue
         }
       }
       if (isExpected(res.status, req.expect)) return res
+      if (res.status === 400 && replayable && this.assumedPlain(req.registry)) {
+        // Go's HTTP server answers plain HTTP on a TLS port with this 400: the local registry
+        // speaks HTTPS, so switch scheme for the rest of the run (Docker, too, tries both
+        // schemes for local registries).
+        const body = await readErrorBody(res.body)
+        if (!(await this.speaksTls(req.registry, body.raw))) {
+          const { errors, raw } = withoutCredentials(body, authorization)
+          throw new RegistryResponseError(req.method, stripQuery(res.url), res.status, errors, raw)
+        }
+        this.httpsLoopback.add(req.registry)
+        origin = this.origin(req.registry)
+        url = this.buildUrl(origin, req)
+        ctx.origin = origin
+        attempt-- // a change of scheme is not a retry
+        continue
+      }
       if (res.status === 401) {
-        const { errors, raw } = await readErrorBody(res.body)
+        const { errors, raw } = withoutCredentials(await readErrorBody(res.body), authorization)
         throw new AuthenticationError(
           `${req.registry} refused ${authorization === undefined ? 'anonymous access' : 'the credentials'} for ${req.method} ${stripQuery(res.url)}: ${errors.map((e) => e.message ?? e.code).join('; ') || raw.slice(0, 200) || 'unauthorized'}`,
           { suggestions: [`log in first: ocibundle login ${req.registry}`] },
@@ -144,10 +194,13 @@ export class RegistryClient {
       const retryAfter = headerValue(res.headers['retry-after'])
       const delay = replayable ? this.retry.delayFor(attempt, { status: res.status, ...(retryAfter !== undefined && { retryAfter }) }) : undefined
       if (delay === undefined) {
-        const { errors, raw } = await readErrorBody(res.body)
-        throw new RegistryResponseError(req.method, stripQuery(res.url), res.status, errors, raw)
+        const { errors, raw } = withoutCredentials(await readErrorBody(res.body), authorization)
+        const tlsPort = res.status === 400 && url.protocol === 'http:' && (await this.speaksTls(req.registry, raw))
+        throw new RegistryResponseError(req.method, stripQuery(res.url), res.status, errors, raw, {
+          ...(tlsPort && { suggestions: ['the registry speaks HTTPS: drop --plain-http (and pass --ca-file if its certificate is private)'] }),
+        })
       }
-      res.body.destroy()
+      releaseBody(res.body)
       await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined)
     }
   }
@@ -169,7 +222,7 @@ export class RegistryClient {
       const location = headerValue(res.headers.location)
       if (REDIRECTS.has(res.statusCode) && location !== undefined && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {
         // Blob downloads are commonly redirected to object storage on another origin.
-        res.body.destroy()
+        releaseBody(res.body)
         url = new URL(location, url)
         if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OcibundleError(`refusing redirect to ${url.protocol} URL`)
         continue
@@ -194,7 +247,9 @@ export class RegistryClient {
         connections: 16,
         connect: {
           ...(cfg.insecure && { rejectUnauthorized: false }),
-          ...(cfg.caFile !== undefined && { ca: readFileSync(cfg.caFile) }),
+          // Extra CAs are added to Node's own trust store, not put in its place: a registry with
+          // a private CA may still send us to a token server with a public certificate.
+          ...(cfg.caFile !== undefined && { ca: [...rootCertificates, readFileSync(cfg.caFile, 'utf8')] }),
         },
       })
       this.agents.set(key, agent)
@@ -221,8 +276,35 @@ export function sameOriginUrl(origin: string, location: string): URL {
   return url
 }
 
+/**
+ * Frees a response body that will not be read. undici's body emits RequestAbortedError when it
+ * is destroyed unread; without a listener that would be an uncaught exception.
+ */
+export function releaseBody(body: Readable): void {
+  body.on('error', () => {})
+  body.destroy()
+}
+
 export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * An error body with our credentials cut out: some registries and proxies echo the request's
+ * Authorization header or token in their error text, which would otherwise end up in messages.
+ */
+function withoutCredentials<T>(body: T, authorization: string | undefined): T {
+  if (authorization === undefined) return body
+  const credential = authorization.slice(authorization.indexOf(' ') + 1)
+  const secrets = [credential]
+  if (/^basic /i.test(authorization)) {
+    const decoded = Buffer.from(credential, 'base64').toString('utf8')
+    secrets.push(decoded, decoded.slice(decoded.indexOf(':') + 1))
+  }
+  let json = JSON.stringify(body)
+  // Longest first, so a password inside the decoded `user:password` does not break its match.
+  for (const secret of secrets.sort((a, b) => b.length - a.length)) if (secret.length >= 4) json = json.split(JSON.stringify(secret).slice(1, -1)).join('***')
+  return JSON.parse(json) as T
 }
 
 function isExpected(status: number, expect: readonly number[] | undefined): boolean {
@@ -235,7 +317,7 @@ function stripQuery(url: string): string {
 }
 
 /** Wraps a network failure with the URL (without query) and a hint for the common TLS mix-up. */
-function networkError(method: string, url: URL, err: unknown): Error {
+export function networkError(method: string, url: URL, err: unknown): Error {
   if ((err as { name?: string }).name === 'AbortError') return err as Error
   const code = (err as { code?: string }).code ?? ''
   const message = (err as Error).message ?? String(err)

@@ -62,6 +62,8 @@ export function runTool(
         resolve({ stdout, stderr })
       },
     )
+    // The tool may exit before reading its input; EPIPE then is not the test's failure.
+    child.stdin?.on('error', () => {})
     child.stdin?.end(options.input ?? '')
   })
 }

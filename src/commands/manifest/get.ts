@@ -1,0 +1,47 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../../cli/base-command.js'
+import { registriesOf, registryFlags, TargetFactory } from '../../cli/targets.js'
+import { fetchAll } from '../../content/verify.js'
+import { UsageError } from '../../errors.js'
+import type { Descriptor } from '../../oci/descriptor.js'
+import { parseManifest } from '../../oci/manifest.js'
+import { referenceSelector } from '../../oci/reference.js'
+
+export interface ManifestGetResult {
+  descriptor: Descriptor
+  manifest: unknown
+}
+
+export default class ManifestGet extends BaseCommand<ManifestGetResult> {
+  static override summary = 'print a manifest or index exactly as stored'
+  static override description = `Fetches the manifest a reference names, verifies it against its digest, and writes its
+exact bytes to stdout (no reformatting, so the output hashes to the digest). --descriptor
+prints the descriptor instead; --json prints both, the manifest parsed.`
+  static override examples = [
+    { description: 'Look at an index', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app:1.0.0 | jq .' },
+    { description: 'Media type, digest and size only', command: '<%= config.bin %> <%= command.id %> --descriptor ocidir://./out:v1' },
+  ]
+  static override args = { reference: Args.string({ description: 'registry reference or ocidir://path[:tag|@digest]', required: true }) }
+  static override flags = {
+    descriptor: Flags.boolean({ default: false, summary: 'print the descriptor (mediaType, digest, size) instead of the manifest' }),
+    ...registryFlags,
+  }
+
+  async run(): Promise<ManifestGetResult> {
+    const { args, flags } = await this.parse(ManifestGet)
+    const ref = TargetFactory.parse(args.reference)
+    const selector = referenceSelector(ref)
+    if (selector === undefined) throw new UsageError(`${args.reference} names no tag or digest`)
+    const targets = new TargetFactory(flags, registriesOf(ref))
+    try {
+      const target = await targets.open(ref)
+      const descriptor = await target.resolve(selector)
+      const raw = await fetchAll(target, descriptor)
+      const parsed = parseManifest(raw, descriptor.mediaType)
+      if (!this.jsonEnabled()) process.stdout.write(flags.descriptor ? `${JSON.stringify(descriptor, null, 2)}\n` : raw)
+      return { descriptor, manifest: JSON.parse(Buffer.from(parsed.raw).toString('utf8')) }
+    } finally {
+      await targets.close()
+    }
+  }
+}

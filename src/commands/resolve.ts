@@ -1,0 +1,33 @@
+import { Args } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { referenceSelector } from '../oci/reference.js'
+import { UsageError } from '../errors.js'
+
+export default class Resolve extends BaseCommand<Descriptor> {
+  static override summary = 'print the digest a tag points at'
+  static override description = `Asks the registry (or the OCI layout) which manifest a reference names and prints its
+digest. With --json the whole descriptor (media type, digest, size) is printed.`
+  static override examples = [
+    { description: 'Pin an image by digest', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app:1.0.0' },
+    { description: 'Resolve a tag in an OCI layout', command: '<%= config.bin %> <%= command.id %> --json ocidir://./out:v1' },
+  ]
+  static override args = { reference: Args.string({ description: 'registry reference or ocidir://path:tag', required: true }) }
+  static override flags = { ...registryFlags }
+
+  async run(): Promise<Descriptor> {
+    const { args, flags } = await this.parse(Resolve)
+    const ref = TargetFactory.parse(args.reference)
+    const selector = referenceSelector(ref)
+    if (selector === undefined) throw new UsageError(`${args.reference} names no tag or digest`)
+    const targets = new TargetFactory(flags, registriesOf(ref))
+    try {
+      const desc = await (await targets.open(ref)).resolve(selector)
+      this.out(desc.digest)
+      return desc
+    } finally {
+      await targets.close()
+    }
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Blobs on a registry: HEAD/GET/DELETE `/v2/<name>/blobs/<digest>` (uploads are in upload.ts).
+ * Downloads are streamed through verification and resumed with `Range` when the connection
+ * breaks off, so a long download survives a reset without starting over and the consumer still
+ * sees one stream that fails unless every byte matches the descriptor.
+ * References:
+ *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-blobs
+ *  - RFC 9110 §14 (Range requests)
+ */
+import { Readable } from 'node:stream'
+import { verifying } from '../content/verify.js'
+import { DigestMismatchError, messageOf, NotFoundError, OcibundleError, SizeMismatchError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import type { Digest } from '../oci/digest.js'
+import { MediaTypes } from '../oci/media-types.js'
+import type { RepositoryContext } from './context.js'
+import { releaseBody, type RegistryResponse } from './http/client.js'
+import { contentLength, discard, hasStatus, header } from './responses.js'
+import { blobPath } from './urls.js'
+
+/** The blob endpoints of one repository, except uploads. */
+export class BlobStore {
+  constructor(
+    private readonly ctx: RepositoryContext,
+    /** Range requests allowed per download after the connection broke off. */
+    private readonly maxResumes: number,
+  ) {}
+
+  /** Whether the blob is present: HEAD 200 (with a matching Content-Length when sent) or 404. */
+  async exists(desc: Descriptor, signal?: AbortSignal): Promise<boolean> {
+    const res = await this.ctx.send({
+      method: 'HEAD',
+      path: blobPath(this.ctx.repository, desc.digest),
+      scopes: this.ctx.pullScopes,
+      expect: [200, 404],
+      ...(signal && { signal }),
+    })
+    await discard(res)
+    if (res.status === 404) return false
+    const size = contentLength(res)
+    return size === undefined || size === desc.size
+  }
+
+  /**
+   * Describes a blob from a HEAD: size from Content-Length, digest as asked (the registry
+   * addresses blobs by it). Throws NotFoundError (404) and OcibundleError without a length.
+   */
+  async resolve(digest: Digest, signal?: AbortSignal): Promise<Descriptor> {
+    const res = await this.ctx.send({
+      method: 'HEAD',
+      path: blobPath(this.ctx.repository, digest),
+      scopes: this.ctx.pullScopes,
+      expect: [200, 404],
+      ...(signal && { signal }),
+    })
+    await discard(res)
+    if (res.status === 404) throw new NotFoundError(`blob ${digest} not found in ${this.ctx.registry}/${this.ctx.repository}`)
+    const size = contentLength(res)
+    if (size === undefined) throw new OcibundleError(`the registry did not say the size of blob ${digest} (no Content-Length)`)
+    return { mediaType: MediaTypes.OctetStream, digest, size }
+  }
+
+  /**
+   * Streams the blob, verified against `desc`: the stream fails with SizeMismatchError or
+   * DigestMismatchError unless every byte matches. When the body breaks off (an error or an
+   * early end), the rest is requested with `Range: bytes=<received>-`, up to `maxResumes`
+   * times; a 200 answer to that (Range ignored) has its already delivered prefix skipped.
+   * Throws NotFoundError (404) before any byte is delivered.
+   */
+  async fetch(desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
+    const first = await this.get(desc, 0, signal)
+    return verifying(Readable.from(this.download(desc, first, signal), { objectMode: false }), desc)
+  }
+
+  /** DELETEs the blob. Throws NotFoundError (404), RegistryResponseError otherwise (405: delete disabled). */
+  async delete(desc: Descriptor, signal?: AbortSignal): Promise<void> {
+    try {
+      await discard(
+        await this.ctx.send({
+          method: 'DELETE',
+          path: blobPath(this.ctx.repository, desc.digest),
+          scopes: this.ctx.deleteScopes,
+          ...(signal && { signal }),
+        }),
+      )
+    } catch (err) {
+      if (hasStatus(err, 404)) throw new NotFoundError(`blob ${desc.digest} not found in ${this.name}`, { cause: err })
+      throw err
+    }
+  }
+
+  private get name(): string {
+    return `${this.ctx.registry}/${this.ctx.repository}`
+  }
+
+  /** The bytes of one blob across as many responses as it takes; the caller verifies them. */
+  private async *download(desc: Descriptor, first: RegistryResponse, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+    let res = first
+    let received = 0
+    for (let resumes = 0; ; resumes++) {
+      // A 200 to a Range request is the whole blob again: drop what was delivered already.
+      let skip = res.status === 200 ? received : 0
+      let failure: unknown
+      try {
+        for await (const chunk of res.body) {
+          let buf = chunk as Buffer
+          if (skip > 0) {
+            const n = Math.min(skip, buf.length)
+            skip -= n
+            buf = buf.subarray(n)
+            if (buf.length === 0) continue
+          }
+          received += buf.length
+          yield buf
+        }
+        // Complete, or too long: the verifier reports a size mismatch either way.
+        if (received >= desc.size) return
+        failure = new Error(`the body ended after ${received} of ${desc.size} bytes`)
+      } catch (err) {
+        if (signal?.aborted) throw err
+        failure = err
+      } finally {
+        releaseBody(res.body)
+      }
+      if (resumes >= this.maxResumes) {
+        throw new OcibundleError(
+          `download of blob ${desc.digest} from ${this.name} broke off at ${received} of ${desc.size} bytes (${resumes} resumes): ${messageOf(failure)}`,
+          { cause: failure },
+        )
+      }
+      res = await this.get(desc, received, signal)
+    }
+  }
+
+  /**
+   * GET of the blob from `offset` on. Early checks on a whole-blob answer: Content-Length and
+   * `Docker-Content-Digest` must match `desc` when sent. A 206 must start at `offset`.
+   */
+  private async get(desc: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<RegistryResponse> {
+    let res: RegistryResponse
+    try {
+      res = await this.ctx.send({
+        method: 'GET',
+        path: blobPath(this.ctx.repository, desc.digest),
+        ...(offset > 0 && { headers: { range: `bytes=${offset}-` } }),
+        scopes: this.ctx.pullScopes,
+        expect: offset > 0 ? [200, 206] : [200],
+        ...(signal && { signal }),
+      })
+    } catch (err) {
+      if (hasStatus(err, 404)) throw new NotFoundError(`blob ${desc.digest} not found in ${this.name}`, { cause: err })
+      throw err
+    }
+    try {
+      if (res.status === 206) {
+        const start = /^bytes (\d+)-/.exec(header(res, 'content-range') ?? '')?.[1]
+        if (start !== undefined && Number(start) !== offset) {
+          throw new OcibundleError(`${this.name} answered a request for blob ${desc.digest} from byte ${offset} with bytes from ${start}`)
+        }
+        return res
+      }
+      const size = contentLength(res)
+      if (size !== undefined && size !== desc.size) throw new SizeMismatchError(desc.size, size)
+      // Absent after a redirect to object storage; checked when the registry itself answers.
+      const served = header(res, 'docker-content-digest')
+      if (served !== undefined && served !== desc.digest) throw new DigestMismatchError(desc.digest, served)
+      return res
+    } catch (err) {
+      releaseBody(res.body)
+      throw err
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Tag listing: GET `/v2/<name>/tags/list`, page after page by following `Link: <…>; rel="next"`
+ * (the spec asks clients to prefer it over building `last` themselves, and Quay's and
+ * Artifactory's links carry their own opaque parameters: registry-quirks.md QUAY-5, ART-4).
+ * Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#listing-tags
+ */
+import { readBounded } from '../content/verify.js'
+import { InvalidContentError } from '../errors.js'
+import type { RepositoryContext } from './context.js'
+import type { RegistryResponse } from './http/client.js'
+import { hasStatus, header } from './responses.js'
+import { nextLink, tagsPath } from './urls.js'
+
+/** A tag list page is at most 128-character tags; 16 MiB holds well over 100 000 of them. */
+const MAX_PAGE_BYTES = 16 * 1024 * 1024
+
+export interface TagListOptions {
+  /** Tags after this one only (exclusive). */
+  last?: string | undefined
+  /** Page size asked for with `n`; undefined → the registry's default. */
+  pageSize?: number | undefined
+  signal?: AbortSignal | undefined
+}
+
+/**
+ * Yields the repository's tags page by page, each page in code-unit order and only tags after
+ * `last`. Both are also enforced here because registries do not always: distribution 2.8
+ * ignores `n` and `last` and answers unsorted (distribution-2.8.md probe (m), D2-2).
+ * A repository that does not exist, or holds only untagged manifests, answers 404 NAME_UNKNOWN
+ * on distribution (probe (g)): that lists nothing. Throws RegistryResponseError otherwise, and
+ * InvalidContentError for a page that is not a tag list.
+ */
+export async function* listTags(ctx: RepositoryContext, o: TagListOptions = {}): AsyncGenerator<string> {
+  const { last } = o
+  let path = tagsPath(ctx.repository)
+  let query: Record<string, string | undefined> | undefined = {
+    n: o.pageSize === undefined ? undefined : String(o.pageSize),
+    last,
+  }
+  for (;;) {
+    let res: RegistryResponse
+    try {
+      res = await ctx.send({ method: 'GET', path, ...(query && { query }), scopes: ctx.pullScopes, ...(o.signal && { signal: o.signal }) })
+    } catch (err) {
+      if (hasStatus(err, 404) && err.hasCode('NAME_UNKNOWN')) return
+      throw err
+    }
+    const next = nextLink(header(res, 'link'), res.url)
+    const tags = parsePage(await readBounded(res.body, MAX_PAGE_BYTES, `tag list of ${ctx.repository}`))
+    for (const tag of tags.sort(byCodeUnit)) if (last === undefined || tag > last) yield tag
+    if (next === undefined) return
+    // The link carries every parameter of the next page; ours would be duplicates.
+    path = ctx.sameOrigin(next)
+    query = undefined
+  }
+}
+
+function parsePage(bytes: Buffer): string[] {
+  let doc: unknown
+  try {
+    doc = JSON.parse(bytes.toString('utf8'))
+  } catch (err) {
+    throw new InvalidContentError(`tag list is not JSON: ${(err as Error).message}`)
+  }
+  // `tags` may be null for a repository without tags (GCR, older distribution).
+  const tags = (doc as { tags?: unknown } | null)?.tags ?? []
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) {
+    throw new InvalidContentError('tag list has no "tags" array of strings')
+  }
+  return tags as string[]
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

@@ -1,0 +1,309 @@
+/**
+ * Blob upload protocols: POST then monolithic PUT, POST then chunked PATCH… then PUT, and
+ * cross-repository mount. The content is verified while it is sent, so a wrong stream fails
+ * the upload before the registry could store it, and every session we give up is cancelled.
+ *
+ * Fallback order (registry-protocol.md §8.1, after regclient BlobPut and oras-go):
+ *  1. `uploadMode: 'auto'` (default): POST, then one PUT `<location>?digest=` carrying the whole
+ *     body. When that PUT is refused in a way that says "not like this" (see
+ *     isMonolithicRefusal) the session is cancelled and a new one is uploaded in chunks, which
+ *     needs the content again: bytes always can be, a stream only when the caller gave a
+ *     re-opener (`reopenable`).
+ *  2. `uploadMode: 'chunked'`: POST, PATCH chunks, PUT `?digest=` without a body.
+ *  3. `uploadMode: 'monolithic'`: step 1 without the fallback.
+ * References:
+ *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pushing-blobs
+ *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#mounting-a-blob-from-another-repository
+ */
+import { addAbortSignal, Readable } from 'node:stream'
+import { verifying } from '../content/verify.js'
+import { DigestMismatchError, OcibundleError, UnsupportedError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { verifyBytes } from '../oci/digest.js'
+import type { RepositoryContext } from './context.js'
+import type { RegistryResponse, RequestBody } from './http/client.js'
+import { RegistryResponseError } from './http/errors.js'
+import { discard, header } from './responses.js'
+import { uploadsPath } from './urls.js'
+
+export type UploadMode = 'auto' | 'monolithic' | 'chunked'
+
+/** GHCR refuses PATCH bodies above 4 MiB (registry-quirks.md GHCR-3); no registry asks for more per request. */
+export const MAX_CHUNK_BYTES = 4 * 1024 * 1024
+
+export interface UploadOptions {
+  /** How blobs are sent; see the module comment. Undefined → 'auto'. */
+  uploadMode?: UploadMode
+  /**
+   * Bytes per PATCH of a chunked upload. Undefined, not a positive integer, or above 4 MiB →
+   * 4 MiB. A registry's `OCI-Chunk-Min-Length` raises it (that registry's own rule wins).
+   */
+  chunkSize?: number
+}
+
+/**
+ * Upload content: bytes (verified up front and sent again as often as needed), or a stream
+ * opened on demand, verified as it is sent. `reopenable` says whether `open` may be called again
+ * after a failed attempt (a re-opener) or only once (a one-shot stream).
+ */
+export type UploadContent = { bytes: Uint8Array } | { open: () => Promise<Readable>; reopenable: boolean }
+
+/** An upload session: where to send the next request, which moves after every PATCH. */
+interface UploadSession {
+  location: string
+  /** `OCI-Chunk-Min-Length` of the POST answer; 0 when absent. */
+  minChunkLength: number
+}
+
+/**
+ * The registry refused a monolithic upload, and the content was a stream that was consumed by
+ * that attempt, so it cannot be sent again in chunks.
+ */
+export class BodyNotReplayableError extends OcibundleError {
+  override readonly code: string = 'ERR_BODY_NOT_REPLAYABLE'
+}
+
+/** Blob uploads and mounts into one repository, in the configured mode. */
+export class BlobUploader {
+  private readonly mode: UploadMode
+  private readonly chunkSize: number
+
+  constructor(
+    private readonly ctx: RepositoryContext,
+    options: UploadOptions = {},
+  ) {
+    this.mode = options.uploadMode ?? 'auto'
+    const c = options.chunkSize
+    this.chunkSize = c !== undefined && Number.isSafeInteger(c) && c > 0 && c <= MAX_CHUNK_BYTES ? c : MAX_CHUNK_BYTES
+  }
+
+  /**
+   * Uploads `content` as blob `desc`, in a new session or in `started` (a mount answered 202).
+   * Throws SizeMismatchError or DigestMismatchError when the content is wrong (nothing is
+   * stored: the registry never receives a closing PUT for it, or refuses its digest),
+   * BodyNotReplayableError when the chunked fallback needs a one-shot stream again, the
+   * signal's AbortError, and RegistryResponseError for other refusals. Sessions that do not
+   * complete are cancelled.
+   */
+  async upload(desc: Descriptor, content: UploadContent, signal?: AbortSignal, started?: UploadSession): Promise<void> {
+    if ('bytes' in content) {
+      try {
+        verifyBytes(content.bytes, desc.digest, desc.size)
+      } catch (err) {
+        if (started) await this.cancel(started)
+        throw err
+      }
+    }
+    const first = started ?? (await this.start(signal))
+    if (this.mode === 'chunked') return this.completing(first, () => this.chunked(first, desc, content, signal))
+    let refusal: RegistryResponseError
+    try {
+      await this.completing(first, () => this.monolithic(first, desc, content, signal))
+      return
+    } catch (err) {
+      if (this.mode === 'monolithic' || !isMonolithicRefusal(err)) throw err
+      refusal = err
+    }
+    if ('open' in content && !content.reopenable) {
+      throw new BodyNotReplayableError(
+        `${this.ctx.registry} refused a monolithic upload of ${desc.digest} (${refusal.status}) and the content was a stream that cannot be read again for a chunked upload`,
+        { cause: refusal, suggestions: ["use chunked uploads for this registry (uploadMode 'chunked')"] },
+      )
+    }
+    const second = await this.start(signal)
+    await this.completing(second, () => this.chunked(second, desc, content, signal))
+  }
+
+  /**
+   * Mounts blob `desc` from repository `from` of the same registry: 201 means done. A 202 means
+   * the registry opened an ordinary upload instead (it cannot or will not mount: blob not in
+   * `from`, no access, mounting disabled; registry-quirks.md D3-4, ECR-13); the content from
+   * `getContent` is uploaded into that session, or without it the session is cancelled and
+   * UnsupportedError thrown.
+   */
+  async mount(desc: Descriptor, from: string, getContent: (() => Promise<Readable>) | undefined, signal?: AbortSignal): Promise<void> {
+    const res = await this.ctx.send({
+      method: 'POST',
+      path: uploadsPath(this.ctx.repository),
+      query: { mount: desc.digest, from },
+      // Mounting reads `from`: the token must carry pull on it too (registry-protocol.md §8.4).
+      scopes: [...this.ctx.pushScopes, `repository:${from}:pull`],
+      expect: [201, 202],
+      ...(signal && { signal }),
+    })
+    if (res.status === 201) {
+      await discard(res)
+      return
+    }
+    const session = await this.session(res)
+    if (getContent === undefined) {
+      await this.cancel(session)
+      throw new UnsupportedError(`${this.ctx.registry} did not mount ${desc.digest} from ${from} into ${this.ctx.repository}; it offered an upload instead`, {
+        suggestions: ['push the blob instead, or check that it exists in the source repository and that you may read it'],
+      })
+    }
+    await this.upload(desc, { open: getContent, reopenable: true }, signal, session)
+  }
+
+  /** POST `/v2/<name>/blobs/uploads/` → 202 with the session's Location. */
+  private async start(signal: AbortSignal | undefined): Promise<UploadSession> {
+    return this.session(
+      await this.ctx.send({
+        method: 'POST',
+        path: uploadsPath(this.ctx.repository),
+        scopes: this.ctx.pushScopes,
+        expect: [202],
+        ...(signal && { signal }),
+      }),
+    )
+  }
+
+  private async session(res: RegistryResponse): Promise<UploadSession> {
+    await discard(res)
+    const min = Number(header(res, 'oci-chunk-min-length') ?? 0)
+    return { location: this.ctx.location(res), minChunkLength: Number.isSafeInteger(min) && min > 0 ? min : 0 }
+  }
+
+  /** Runs `step`; if it fails, cancels the session (the spec asks clients to) and rethrows. */
+  private async completing(session: UploadSession, step: () => Promise<void>): Promise<void> {
+    try {
+      await step()
+    } catch (err) {
+      await this.cancel(session)
+      throw err
+    }
+  }
+
+  /**
+   * DELETE of the session's current Location. Failures are ignored, as the spec asks: older
+   * registries do not support it, and the session expires on its own. Not tied to the
+   * operation's signal, which may be what aborted the upload.
+   */
+  private async cancel(session: UploadSession): Promise<void> {
+    try {
+      await discard(await this.ctx.send({ method: 'DELETE', path: session.location, scopes: this.ctx.pushScopes }))
+    } catch {
+      // Nothing to do: see above.
+    }
+  }
+
+  /** One PUT `<location>?digest=` with the whole body and its Content-Length. */
+  private async monolithic(session: UploadSession, desc: Descriptor, content: UploadContent, signal: AbortSignal | undefined): Promise<void> {
+    if ('bytes' in content) {
+      await this.close(session, desc, content.bytes, signal)
+      return
+    }
+    const verified = verifying(await content.open(), desc)
+    // The request fails when its body stream does, with an HTTP-level error; the verifier's
+    // own error (or the source's) says what actually went wrong.
+    let failure: unknown
+    verified.on('error', (err) => {
+      failure ??= err
+    })
+    try {
+      await this.close(session, desc, verified, signal)
+    } catch (err) {
+      throw failure ?? err
+    } finally {
+      verified.destroy()
+    }
+  }
+
+  /**
+   * PATCHes the content in chunks of the chunk size (at least the session's minimum), following
+   * the fresh Location after each (distribution's `_state` token changes every time and the old
+   * one is refused: distribution-2.8.md probe (i)), then closes with a PUT without a body.
+   */
+  private async chunked(session: UploadSession, desc: Descriptor, content: UploadContent, signal: AbortSignal | undefined): Promise<void> {
+    const verified = verifying('bytes' in content ? Readable.from([content.bytes]) : await content.open(), desc)
+    if (signal) addAbortSignal(signal, verified)
+    const size = Math.max(this.chunkSize, session.minChunkLength)
+    let offset = 0
+    for await (const chunk of chunksOf(verified, size)) {
+      const res = await this.ctx.send({
+        method: 'PATCH',
+        path: session.location,
+        // `<start>-<end>` inclusive, without the RFC 9110 `bytes ` prefix: the spec's form, and ACR
+        // refuses the other one (registry-quirks.md ACR-3).
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
+        body: chunk,
+        scopes: this.ctx.pushScopes,
+        // 202 per spec; ECR answers 201 (ECR-3), Pulp 204 (OTH-2).
+        expect: [202, 201, 204],
+        ...(signal && { signal }),
+      })
+      await discard(res)
+      if (header(res, 'location') !== undefined) session.location = this.ctx.location(res)
+      offset += chunk.length
+      this.checkRange(res, offset, desc)
+    }
+    await this.close(session, desc, undefined, signal)
+  }
+
+  /**
+   * The offset is what we sent. A `Range` answer above it means the registry holds bytes we did
+   * not send: fail. One below it is stale, not a request to resend: ECR's `Range` stops
+   * advancing after the first PATCH although the data is stored (registry-quirks.md ECR-4), and
+   * zot's lags (ZOT-3); the closing PUT's digest check catches a real loss.
+   */
+  private checkRange(res: RegistryResponse, sent: number, desc: Descriptor): void {
+    const end = /(\d+)\s*-\s*(\d+)\s*$/.exec(header(res, 'range') ?? '')?.[2]
+    if (end !== undefined && Number(end) + 1 > sent) {
+      throw new OcibundleError(`${this.ctx.registry} reports ${Number(end) + 1} bytes of ${desc.digest} uploaded, but only ${sent} were sent`)
+    }
+  }
+
+  /** PUT `<location>?digest=<digest>`, with the remaining body or none; 201 completes the blob. */
+  private async close(session: UploadSession, desc: Descriptor, body: RequestBody | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const res = await this.ctx.send({
+      method: 'PUT',
+      path: session.location,
+      query: { digest: desc.digest },
+      headers: {
+        'content-type': 'application/octet-stream',
+        // Bytes get theirs from undici; a stream's must be given, or it would go out chunked.
+        ...(body instanceof Readable && { 'content-length': String(desc.size) }),
+      },
+      ...(body !== undefined && { body }),
+      scopes: this.ctx.pushScopes,
+      ...(signal && { signal }),
+    })
+    await discard(res)
+    const stored = header(res, 'docker-content-digest')
+    if (stored !== undefined && stored !== desc.digest) throw new DigestMismatchError(desc.digest, stored)
+  }
+}
+
+/**
+ * A refused monolithic PUT that a chunked upload may get past: 405 (PUT with a body not offered),
+ * 413 (body too large for the registry or a proxy in front of it: nginx `client_max_body_size`,
+ * registry-quirks.md OTH-5; Cloudflare, OTH-3), 416, and 400 unless its code says the content
+ * itself is wrong (DIGEST_INVALID, SIZE_INVALID), which no other protocol would fix.
+ */
+export function isMonolithicRefusal(err: unknown): err is RegistryResponseError {
+  if (!(err instanceof RegistryResponseError)) return false
+  if (err.status === 400) return !err.hasCode('DIGEST_INVALID', 'SIZE_INVALID')
+  return err.status === 405 || err.status === 413 || err.status === 416
+}
+
+/** Regroups a stream into chunks of exactly `size` bytes (the last one may be shorter). */
+async function* chunksOf(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = []
+  let held = 0
+  for await (const data of source) {
+    let rest = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    while (held + rest.length >= size) {
+      const take = size - held
+      parts.push(rest.subarray(0, take))
+      yield Buffer.concat(parts)
+      parts = []
+      held = 0
+      rest = rest.subarray(take)
+    }
+    if (rest.length > 0) {
+      parts.push(rest)
+      held += rest.length
+    }
+  }
+  if (held > 0) yield Buffer.concat(parts)
+}
