@@ -14,14 +14,16 @@
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { OciLayoutStore } from '../src/layout/layout-store.js'
 import { descriptorFromBytes, type Descriptor } from '../src/oci/descriptor.js'
-import { digestStream } from '../src/oci/digest.js'
+import { Digester } from '../src/oci/digest.js'
 import { MediaTypes } from '../src/oci/media-types.js'
 import { startRegistry } from '../test/helpers/registry/server.js'
 
@@ -44,18 +46,30 @@ const CASES: Case[] = [
   { name: '(b) 200 × 4 KiB', layers: 200, layerSize: 4 * 1024 },
 ]
 
-/** Writes an image with incompressible layers into a layout, tagged `bench`. */
+/**
+ * Writes an image with incompressible layers into a layout, tagged `bench`. Random bytes do not
+ * compress, so no tool can win by compressing. Each layer goes through a scratch file, so the
+ * benchmark process never holds a whole layer in memory.
+ */
 async function makeImage(dir: string, c: Case): Promise<void> {
   const store = await OciLayoutStore.open(dir, { create: true })
+  const scratch = join(dir, '..', `scratch-${process.pid}`)
   const layers: Descriptor[] = []
   for (let i = 0; i < c.layers; i++) {
-    // Random bytes do not compress, so no tool can win by compressing; stream them in chunks.
-    const chunks = Array.from({ length: Math.ceil(c.layerSize / MiB) }, (_, n) => randomBytes(Math.min(MiB, c.layerSize - n * MiB)))
-    const { digest, size } = await digestStream(chunks)
-    const desc: Descriptor = { mediaType: MediaTypes.OciLayer, digest, size }
-    await store.push(desc, (async function* () { yield* chunks })())
+    const digester = new Digester()
+    const out = createWriteStream(scratch)
+    for (let left = c.layerSize; left > 0; left -= MiB) {
+      const chunk = randomBytes(Math.min(MiB, left))
+      digester.update(chunk)
+      if (!out.write(chunk)) await once(out, 'drain')
+    }
+    out.end()
+    await once(out, 'close')
+    const desc: Descriptor = { mediaType: MediaTypes.OciLayer, digest: digester.digest(), size: c.layerSize }
+    await store.push(desc, createReadStream(scratch))
     layers.push(desc)
   }
+  await rm(scratch, { force: true })
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }))
   const configDesc = descriptorFromBytes(MediaTypes.OciConfig, config)
   await store.push(configDesc, config)
@@ -65,10 +79,24 @@ async function makeImage(dir: string, c: Case): Promise<void> {
   await store.tag(manifestDesc, 'bench')
 }
 
-async function timed(file: string, argv: string[]): Promise<number> {
+async function timed(file: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<number> {
   const start = process.hrtime.bigint()
-  await run(file, argv, { maxBuffer: 16 * MiB })
+  await run(file, argv, { maxBuffer: 16 * MiB, ...(env && { env: { ...process.env, ...env } }) })
   return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+/**
+ * A cold start for one skopeo run. skopeo keeps a blob-info cache (in /var/lib/containers/cache
+ * as root, else under XDG_DATA_HOME) and uses it to mount blobs it has seen in other
+ * repositories of the same registry, so its later rounds would upload nothing. ocibundle keeps
+ * no such state between runs; both tools start cold.
+ */
+async function freshHome(work: string): Promise<NodeJS.ProcessEnv> {
+  for (const name of ['blob-info-cache-v1.boltdb', 'blob-info-cache-v1.sqlite']) await rm(join('/var/lib/containers/cache', name), { force: true })
+  const home = await mkdtemp(join(work, 'skopeo-home-'))
+  const dirs = { XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), XDG_RUNTIME_DIR: join(home, 'run') }
+  await Promise.all(Object.values(dirs).map((d) => mkdir(d, { mode: 0o700 })))
+  return { HOME: home, ...dirs }
 }
 
 const median = (xs: number[]): number => {
@@ -93,12 +121,12 @@ async function main(): Promise<void> {
         const order = r % 2 === 0 ? ['ocibundle', 'skopeo'] : ['skopeo', 'ocibundle']
         for (const tool of order) {
           if (tool === 'ocibundle') times.push.ocibundle.push(await timed(process.execPath, [CLI, 'copy', `ocidir://${src}:bench`, ours]))
-          else times.push.skopeo.push(await timed('skopeo', ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${src}:bench`, `docker://${theirs}`]))
+          else times.push.skopeo.push(await timed('skopeo', ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${src}:bench`, `docker://${theirs}`], await freshHome(work)))
         }
         for (const tool of order) {
           const out = join(work, `pull-${tool}-${c.layers}-${r}`)
           if (tool === 'ocibundle') times.pull.ocibundle.push(await timed(process.execPath, [CLI, 'copy', ours, `ocidir://${out}:v`]))
-          else times.pull.skopeo.push(await timed('skopeo', ['copy', '-q', '--preserve-digests', '--src-tls-verify=false', `docker://${theirs}`, `oci:${out}:v`]))
+          else times.pull.skopeo.push(await timed('skopeo', ['copy', '-q', '--preserve-digests', '--src-tls-verify=false', `docker://${theirs}`, `oci:${out}:v`], await freshHome(work)))
           await rm(out, { recursive: true, force: true })
         }
       }

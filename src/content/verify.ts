@@ -7,7 +7,7 @@ import { addAbortSignal, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { SizeLimitError, SizeMismatchError } from '../errors.js'
 import { VerifyingStream } from '../oci/digest.js'
-import type { Descriptor } from '../oci/descriptor.js'
+import { descriptorKey, type Descriptor } from '../oci/descriptor.js'
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js'
 import type { Body, Fetcher, OpOptions } from './storage.js'
 
@@ -74,13 +74,33 @@ export async function fetchVerified(store: Fetcher, desc: Descriptor, o: OpOptio
   return verifying(await store.fetch(desc, o), desc)
 }
 
-/** Wraps a stream so that it fails on any size or digest mismatch with `desc`. */
+/**
+ * Streams known to fail unless their bytes match a descriptor (by descriptorKey). Verifying one
+ * again would only hash the same bytes twice: a layout-to-registry copy would otherwise hash
+ * every blob three times (layout read, copy, upload), which costs more than the transfer.
+ */
+const verifiedStreams = new WeakMap<Readable, string>()
+
+/**
+ * Wraps a stream so that it fails on any size or digest mismatch with `desc`. A stream that is
+ * already verified against the same content (see markVerified) is returned as it is.
+ */
 export function verifying(source: Readable, desc: Descriptor): Readable {
+  if (verifiedStreams.get(source) === descriptorKey(desc)) return source
   const verifier = new VerifyingStream(desc.digest, desc.size)
   pipeline(source, verifier).catch(() => {
     // The error is delivered to whoever reads `verifier`; pipeline destroys both ends.
   })
-  return verifier
+  return markVerified(verifier, desc)
+}
+
+/**
+ * Records that `stream` fails unless its bytes match `desc`: it is a verifying stream, or passes
+ * on one's chunks and errors (a relay that counts progress). Only for streams built that way.
+ */
+export function markVerified<S extends Readable>(stream: S, desc: Descriptor): S {
+  verifiedStreams.set(stream, descriptorKey(desc))
+  return stream
 }
 
 /**

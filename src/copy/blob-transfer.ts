@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream'
 import { canPushBlob, type Fetcher, type Pusher } from '../content/storage.js'
-import { fetchVerified } from '../content/verify.js'
+import { fetchVerified, markVerified } from '../content/verify.js'
 import { AlreadyExistsError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { CopyError } from './copy-error.js'
@@ -48,7 +48,8 @@ export async function transferBlob(src: Fetcher, dst: Pusher, desc: Descriptor, 
     // stream the destination never read (it failed first) from becoming an uncaught exception.
     body.on('error', () => {})
     opened.push(body)
-    return Readable.from(relay(body, desc, o.onProgress, failures), { objectMode: false })
+    // The relay passes on the verified stream's bytes and errors, so it is verified as well.
+    return markVerified(Readable.from(relay(body, desc, o.onProgress, failures), { objectMode: false }), desc)
   }
   try {
     // The caller has just checked that the destination lacks the blob (copy's `exists`).

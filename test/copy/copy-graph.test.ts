@@ -226,7 +226,7 @@ describe('copyGraph', () => {
   })
 
   test('progress events count each blob cumulatively up to its size and add up to the blob bytes', async () => {
-    const big = blob(Buffer.alloc(200 * 1024, 7))
+    const big = blob(Buffer.alloc(3 * 1024 * 1024, 7)) // larger than one 1 MiB read of the layout
     const small = blob('small layer')
     const cfg = config('progress')
     const image = manifest(cfg, [big, small])
