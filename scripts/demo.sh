@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, with no registry and no network: validate the example
-# bundles, show the machine-readable result, check publish-readiness and canonicalise a copy.
+# bundle, build it into an OCI layout (its images come from a local layout generated
+# deterministically), inspect what was built, and pull it back as an installer would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/index.js ] || npm run --silent build
 cli() { echo; echo "\$ ocibundle $*"; node bin/run.js "$@"; }
 
-cli validate bundles/hello-world/bundle.json bundles/shop/bundle.json
-cli validate --json bundles/hello-world/bundle.json
-
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cp bundles/shop/bundle.json "$scratch/bundle.json"
-cli validate --mode publish "$scratch/bundle.json" || echo "(exit $?: not ready to publish until its images are pinned by digest)"
-cli fmt --check "$scratch/bundle.json" || echo "(exit $?: not canonical yet)"
-cli fmt "$scratch/bundle.json"
-echo; echo "canonical bytes ($(wc -c <"$scratch/bundle.json") bytes, sha256 $(sha256sum "$scratch/bundle.json" | cut -c1-64)):"
-head -c 200 "$scratch/bundle.json"; echo '…'
+echo "generating the example images into $scratch/images (deterministic, offline)..."
+node --import tsx scripts/make-example-images.ts "$scratch/images" >/dev/null
+
+cli validate bundles/hello-world/bundle.json bundles/shop/bundle.json
+cli build bundles/shop/bundle.json --images "ocidir://$scratch/images" --auto-update --output "ocidir://$scratch/shop"
+cli inspect "ocidir://$scratch/shop:v2.3.1"
+cli pull "ocidir://$scratch/shop:v2.3.1" --output "$scratch/pulled" --images
+cli validate --mode publish "$scratch/pulled/bundle.json"
+echo
+echo "the pulled bundle.json is the published config blob: $(sha256sum "$scratch/pulled/bundle.json" | cut -c1-64)"

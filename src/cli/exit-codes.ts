@@ -13,6 +13,7 @@ import {
   SizeMismatchError,
   UsageError,
 } from '../errors.js'
+import { FixupError, PublishError } from '../cnab/publish/errors.js'
 import { CopyError } from '../copy/copy-error.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/errors.js'
 
@@ -41,8 +42,8 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
 
 /** Exit code for anything thrown by a command. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
-  // A copy failure is as serious as what made it fail (a refused login, a missing tag, …).
-  if (err instanceof CopyError && err.cause !== undefined) return exitCodeFor(err.cause)
+  // A copy, fixup or publish failure is as serious as what made it fail (a refused login, a missing tag, …).
+  if ((err instanceof CopyError || err instanceof FixupError || err instanceof PublishError) && err.cause !== undefined) return exitCodeFor(err.cause)
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return ExitCode.Integrity
   if (err instanceof NotFoundError) return ExitCode.NotFound
   if (err instanceof AuthenticationError) return ExitCode.Auth

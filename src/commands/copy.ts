@@ -2,9 +2,10 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { createProgress } from '../cli/progress.js'
 import { plural } from '../cli/render.js'
+import { parsePlatform } from '../cli/platform-arg.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { copy, DEFAULT_COPY_CONCURRENCY, type CopyStats } from '../copy/index.js'
-import type { Descriptor, Platform } from '../oci/descriptor.js'
+import type { Descriptor } from '../oci/descriptor.js'
 import { formatReference, referenceSelector, withSelector, type Reference } from '../oci/reference.js'
 import { UsageError } from '../errors.js'
 
@@ -92,15 +93,6 @@ is copied by digest.`
 function destinationReference(dst: Reference, src: Reference): Reference {
   if (dst.tag !== undefined || dst.digest !== undefined || src.tag === undefined) return dst
   return withSelector(dst, { tag: src.tag })
-}
-
-/** `os/arch[/variant]`, the form docker and oras use. */
-export function parsePlatform(value: string): Platform {
-  const [os, architecture, variant, ...rest] = value.split('/')
-  if (!os || !architecture || rest.length > 0) {
-    throw new UsageError(`invalid platform "${value}": expected os/arch or os/arch/variant, e.g. linux/amd64 or linux/arm64/v8`)
-  }
-  return { os, architecture, ...(variant !== undefined && { variant }) }
 }
 
 function formatSize(n: number): string {

@@ -1,0 +1,58 @@
+/**
+ * The images of a bundle as publishing handles them: grouped by reference string (the key of
+ * relocation maps and of the index builder), with the manifest descriptor bundle.json declares
+ * for each.
+ */
+import { InputError } from '../../errors.js'
+import type { Descriptor } from '../../oci/descriptor.js'
+import { MediaTypes } from '../../oci/media-types.js'
+import { pointerTokens } from '../issue.js'
+import { field, type JsonObject } from '../json-shape.js'
+import { componentImages, invocationImages, type BundleImage } from '../oci/bundle-images.js'
+
+/**
+ * The images of the bundle grouped by reference string, invocation images first, then
+ * components sorted as the bundle index sorts them. A reference used by several images appears
+ * once, with all of them. Throws InputError for malformed images.
+ */
+export function imagesByReference(bundle: unknown): Map<string, BundleImage[]> {
+  const uses = new Map<string, BundleImage[]>()
+  for (const image of [...invocationImages(bundle), ...componentImages(bundle)]) {
+    const list = uses.get(image.image)
+    if (list === undefined) uses.set(image.image, [image])
+    else list.push(image)
+  }
+  return uses
+}
+
+/** The image object at `image.pointer` in `bundle`, which bundle-images.ts read it from. */
+export function imageObject(bundle: unknown, image: BundleImage): JsonObject {
+  let node = bundle
+  for (const token of pointerTokens(image.pointer)) node = (node as JsonObject)[token]
+  return node as JsonObject
+}
+
+/**
+ * The manifest descriptor bundle.json declares for each image reference: contentDigest, size,
+ * and mediaType, or without one the type cnab-to-oci derives from `imageType` (`docker` → Docker
+ * schema 2 manifest, otherwise OCI manifest). Throws InputError when an image lacks
+ * contentDigest or size, or one reference is declared twice with different values.
+ */
+export function declaredDescriptors(bundle: unknown): Map<string, Descriptor> {
+  const out = new Map<string, Descriptor>()
+  for (const [ref, images] of imagesByReference(bundle)) {
+    for (const image of images) {
+      if (image.contentDigest === undefined || image.size === undefined) {
+        throw new InputError(`image "${ref}" (${image.pointer}) has no contentDigest or size; fix up the bundle first`)
+      }
+      const mediaType = image.mediaType ?? (field(imageObject(bundle, image), 'imageType') === 'docker' ? MediaTypes.DockerManifest : MediaTypes.OciManifest)
+      const desc = { mediaType, digest: image.contentDigest, size: image.size } as Descriptor
+      const seen = out.get(ref)
+      if (seen !== undefined && (seen.digest !== desc.digest || seen.size !== desc.size || seen.mediaType !== desc.mediaType)) {
+        throw new InputError(`image "${ref}" is described differently at ${images[0]!.pointer} and ${image.pointer}`)
+      }
+      out.set(ref, desc)
+    }
+  }
+  return out
+}

@@ -1,0 +1,201 @@
+/**
+ * Pulling a bundle for an installer (cnab-oci.md §3.6, §7.5): resolve the reference, read the
+ * bundle index and its config manifest, and hand over bundle.json exactly as stored (signatures
+ * over those bytes stay checkable), the parsed bundle, and the relocation map. Unlike
+ * cnab-to-oci, every object is verified against its digest and size, and the invocation image
+ * the index points at must be the one bundle.json pins. Optionally every image is copied into
+ * a local store, tagged with its reference the way thick bundles do, for air-gapped sites.
+ *
+ * Read: OCI indexes and Docker manifest lists, current and 2018–2019 cnab-to-oci annotations,
+ * index schemaVersion 1, any config media type (src/cnab/oci/from-oci.ts).
+ */
+import type { OpOptions, ReadOnlyTarget, Target } from '../../content/storage.js'
+import { fetchAll } from '../../content/verify.js'
+import { copyGraph, Limiter, type CopyProgress } from '../../copy/index.js'
+import { InvalidContentError } from '../../errors.js'
+import { plainDescriptor, type Descriptor } from '../../oci/descriptor.js'
+import { parseManifest } from '../../oci/manifest.js'
+import { isIndex, MediaTypes } from '../../oci/media-types.js'
+import { parseStrictJson } from '../../util/strict-json.js'
+import { isCanonical } from '../canonical.js'
+import { isRecord } from '../json-shape.js'
+import { loadBundleBytes, MAX_BUNDLE_BYTES } from '../load.js'
+import { componentImages, invocationImages, type BundleImage } from '../oci/bundle-images.js'
+import {
+  ARTIFACT_TYPE_ANNOTATION,
+  bundleConfigDescriptor,
+  checkInvocationDigest,
+  CNAB_ARTIFACT_TYPE,
+  LegacyAnnotations,
+  MANIFEST_TYPE_ANNOTATION,
+  parseBundleIndex,
+  relocationMapFromIndex,
+  RUNTIME_VERSION_ANNOTATION,
+  type IndexFormat,
+  type ParsedBundleIndex,
+} from '../oci/index.js'
+import { NotABundleError } from './errors.js'
+import { DEFAULT_IMAGE_CONCURRENCY } from './fixup.js'
+import { ManifestStager } from './manifest-stager.js'
+import { formatRepository, repositoryOf, type RepositoryName } from './repository-name.js'
+
+export interface PullOptions {
+  /** Where the bundle is, for the relocation map. Undefined → taken from a RegistryRepository source; a layout has none. */
+  repository?: RepositoryName
+  /**
+   * Copy every image of the bundle into this store, each tagged with its reference exactly as
+   * bundle.json writes it (an OCI layout's `org.opencontainers.image.ref.name`, the thick-bundle
+   * convention; layoutImageSource reads it back). Registries do not take such tags.
+   */
+  images?: Target
+  /** Accept an invocation image without contentDigest (the CNAB spec lets the user allow it); it becomes a warning. */
+  allowMissingContentDigest?: boolean
+  signal?: AbortSignal
+  /** Bytes of each image blob as it is copied into `images`. */
+  onProgress?: (image: string, progress: CopyProgress) => void
+}
+
+export interface PullResult {
+  /** The digest of the bundle index. */
+  digest: string
+  index: Descriptor
+  /** bundle.json exactly as stored in the registry (the config blob), verified against its digest. */
+  bundleBytes: Buffer
+  /** The parsed bundle.json. */
+  bundle: unknown
+  /** CNAB relocation map (spec 103) to the images in the bundle's repository; undefined without a repository. */
+  relocationMap?: Record<string, string>
+  /** What was found. */
+  representation: { index: IndexFormat; configManifest: string; config: string }
+  /** The image manifest copied for each image reference, when `images` was given. */
+  images?: Map<string, Descriptor>
+  /** What was tolerated: legacy forms, unusual media types, a missing contentDigest, non-canonical bytes. */
+  warnings: string[]
+}
+
+/**
+ * Pulls the bundle `selector` (a tag or digest) names in `source`.
+ * Throws NotABundleError for an image (a manifest, or an index without any CNAB annotation),
+ * InvalidContentError for a damaged bundle (no config entry, an unreadable bundle.json, an
+ * image without an index entry), InvocationImageMismatchError, DigestMismatchError and
+ * SizeMismatchError for content that does not match its descriptor, NotFoundError, and the
+ * errors of copyGraph when copying images.
+ */
+export async function pullBundle(source: ReadOnlyTarget, selector: string, options: PullOptions = {}): Promise<PullResult> {
+  const o: OpOptions = { signal: options.signal }
+  const root = plainDescriptor(await source.resolve(selector, o))
+  const what = `"${selector}" (${root.digest})`
+  if (!isIndex(root.mediaType)) {
+    throw new NotABundleError(what, `it is a single "${root.mediaType}"; a bundle is an image index or Docker manifest list listing bundle.json, the invocation image and the component images`)
+  }
+  const indexBytes = await fetchAll(source, root, o)
+  if (!hasCnabAnnotations(indexBytes)) {
+    throw new NotABundleError(what, `no entry of the index is annotated ${MANIFEST_TYPE_ANNOTATION} and the index has no ${RUNTIME_VERSION_ANNOTATION} annotation`)
+  }
+  const index = parseBundleIndex(indexBytes, root.mediaType)
+  const configManifest = parseManifest(await fetchAll(source, index.config, o), index.config.mediaType)
+  const config = bundleConfigDescriptor(configManifest)
+  const bundleBytes = await fetchAll(source, config.descriptor, { ...o, limit: MAX_BUNDLE_BYTES })
+  const bundle = parseBundle(bundleBytes, config.descriptor)
+  const warnings = [...index.warnings, ...config.warnings]
+  if (!isCanonical(bundleBytes)) warnings.push('bundle.json as stored is not canonical JSON (RFC 8785); its bytes are returned unchanged')
+  warnings.push(...checkInvocationDigest(bundle, index, { allowMissingContentDigest: options.allowMissingContentDigest }))
+  const repository = options.repository ?? repositoryOf(source)
+  const images = options.images && (await saveImages(source, imageEntries(bundle, index), options.images, options))
+  return {
+    digest: root.digest,
+    index: root,
+    bundleBytes,
+    bundle,
+    ...(repository !== undefined && { relocationMap: relocationMapFromIndex(bundle, index, formatRepository(repository)) }),
+    representation: {
+      index: index.mediaType === MediaTypes.DockerManifestList ? 'docker-manifest-list' : 'oci-index',
+      configManifest: index.config.mediaType,
+      config: config.descriptor.mediaType,
+    },
+    ...(images !== undefined && { images }),
+    warnings,
+  }
+}
+
+/**
+ * Whether an index says it is a bundle: an entry with a role annotation (current or 2018–2019
+ * key), or a CNAB annotation on the index itself. Multi-platform image indexes have none. An
+ * index written from the registry spec alone with no annotation at all cannot be told from an
+ * image index and is refused too.
+ */
+function hasCnabAnnotations(raw: Buffer): boolean {
+  let doc: unknown
+  try {
+    doc = parseStrictJson(raw.toString('utf8'))
+  } catch {
+    return true // not JSON: parseBundleIndex says so precisely
+  }
+  const annotations = (x: unknown): Record<string, unknown> => (isRecord(x) && isRecord(x.annotations) ? x.annotations : {})
+  const own = annotations(doc)
+  const entries = isRecord(doc) && Array.isArray(doc.manifests) ? doc.manifests : []
+  return (
+    entries.some((e) => MANIFEST_TYPE_ANNOTATION in annotations(e) || LegacyAnnotations.Type in annotations(e)) ||
+    RUNTIME_VERSION_ANNOTATION in own ||
+    own[ARTIFACT_TYPE_ANNOTATION] === CNAB_ARTIFACT_TYPE ||
+    own[LegacyAnnotations.DockerAppFormat] === 'cnab'
+  )
+}
+
+/** bundle.json from the config blob; InvalidContentError when it is not one JSON object. */
+function parseBundle(bytes: Buffer, desc: Descriptor): unknown {
+  const loaded = loadBundleBytes(bytes, `bundle config ${desc.digest}`)
+  const errors = loaded.issues.filter((i) => i.severity === 'error')
+  if (loaded.value === undefined || errors.length > 0) {
+    throw new InvalidContentError(`the bundle config ${desc.digest} is not a usable bundle.json: ${errors.map((i) => i.message).join('; ')}`)
+  }
+  return loaded.value
+}
+
+/**
+ * The index entry of every image reference, paired as relocationMapFromIndex pairs them:
+ * invocation images by position, components by name, an image without an annotated entry by its
+ * contentDigest. Throws InvalidContentError for an image without an entry.
+ */
+function imageEntries(bundle: unknown, index: ParsedBundleIndex): Map<string, Descriptor> {
+  const byDigest = (image: BundleImage): Descriptor => {
+    const entry = index.unannotated.find((d) => d.digest === image.contentDigest)
+    if (entry === undefined) throw new InvalidContentError(`image "${image.image}" (${image.pointer}) has no entry in the bundle index`)
+    return entry
+  }
+  const entries = new Map<string, Descriptor>()
+  invocationImages(bundle).forEach((image, i) => entries.set(image.image, plainDescriptor(index.invocations[i] ?? byDigest(image))))
+  for (const image of componentImages(bundle)) entries.set(image.image, plainDescriptor(index.components.get(image.name!) ?? byDigest(image)))
+  return entries
+}
+
+/**
+ * Copies every image graph into `store` (in parallel, bounded) and tags each with its
+ * reference. Manifests reach the store image by image in bundle order (ManifestStager), so a
+ * layout's index.json comes out the same on every pull.
+ */
+async function saveImages(source: ReadOnlyTarget, entries: Map<string, Descriptor>, store: Target, options: PullOptions): Promise<Map<string, Descriptor>> {
+  const o: OpOptions = { signal: options.signal }
+  const stager = new ManifestStager(store)
+  const limiter = new Limiter(DEFAULT_IMAGE_CONCURRENCY)
+  const copies = await Promise.allSettled(
+    [...entries].map(([ref, entry]) =>
+      limiter.run(
+        () =>
+          copyGraph(source, stager, entry, {
+            signal: options.signal,
+            ...(options.onProgress && { onProgress: (p: CopyProgress) => options.onProgress!(ref, p) }),
+          }),
+        options.signal,
+      ),
+    ),
+  )
+  // Settled, not Promise.all: no copy may still be writing into the store when the pull fails.
+  const failure = copies.find((c) => c.status === 'rejected')
+  if (failure !== undefined) throw failure.reason
+  for (const [ref, entry] of entries) {
+    await stager.commit(entry, o)
+    await store.tag(entry, ref, o)
+  }
+  return entries
+}

@@ -1,0 +1,47 @@
+import { Args, Flags } from '@oclif/core'
+import { BaseCommand } from '../cli/base-command.js'
+import { publishFlags, publishFromFile, renderPublish, type PublishSummary } from '../cli/bundle-publishing.js'
+import { createProgress } from '../cli/progress.js'
+import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
+
+export default class Build extends BaseCommand<PublishSummary> {
+  static override summary = 'build the OCI representation of a bundle: an OCI layout by default, or a registry'
+  static override description = `Resolves every invocation and component image (from --images, then from registries),
+copies them into the destination, and writes the bundle: its canonical bundle.json as a config
+blob, the config manifest, and the index that points at the config manifest and every image —
+the layout cnab-to-oci, Porter and Harbor read. The same input gives the same bytes and the same
+bundle digest on every run and machine (nothing time-dependent is written).
+
+--output is an OCI layout directory (ocidir://dir[:tag]) or a registry reference; the tag
+defaults to v<version> of the bundle. Without --auto-update the images must match the
+contentDigest, size and mediaType written in bundle.json.`
+  static override examples = [
+    {
+      description: 'Build the example shop bundle offline, with images from a local layout',
+      command: '<%= config.bin %> <%= command.id %> bundles/shop/bundle.json --images ocidir://./example-images --auto-update --output ocidir://./shop-oci',
+    },
+    { description: 'Build for linux/amd64 only', command: '<%= config.bin %> <%= command.id %> bundle.json --auto-update --platform linux/amd64 --output ocidir://./out:v1.0.0' },
+  ]
+  static override args = { bundle: Args.string({ description: 'bundle.json to build', required: true }) }
+  static override flags = {
+    output: Flags.string({ char: 'o', required: true, summary: 'where to write: ocidir://dir[:tag] or a registry reference', helpValue: 'ref' }),
+    ...publishFlags,
+    ...registryFlags,
+  }
+
+  async run(): Promise<PublishSummary> {
+    const { args, flags } = await this.parse(Build)
+    const dst = TargetFactory.parse(flags.output, { defaultTag: false })
+    const targets = new TargetFactory(flags, registriesOf(dst))
+    const progress = createProgress(!this.jsonEnabled())
+    try {
+      const result = await publishFromFile(args.bundle, dst, flags, targets, progress)
+      for (const w of result.warnings) this.warning(w)
+      this.out(renderPublish(result, 'Built'))
+      return result
+    } finally {
+      progress.finish()
+      await targets.close()
+    }
+  }
+}
