@@ -4,7 +4,10 @@
  * cnab-to-oci falls back on every error, so a wrong password or a missing repository burns
  * through every variant and the user sees the last, unrelated error (cnab-oci.md §3.4, §7.2).
  */
+import { OcibundleError } from '../errors.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/errors.js'
+import type { Evidence } from './capabilities.js'
+import type { TierAttempt } from './strategies.js'
 
 /** Why an error is or is not a reason to try another representation. */
 export type Classification =
@@ -23,6 +26,9 @@ const REFUSED_SHAPE_CODES = ['MANIFEST_INVALID', 'UNSUPPORTED', 'MANIFEST_UNKNOW
  * or to the user.
  */
 export function classifyPushError(err: unknown): Classification {
+  // Tiers inside a tier (a config variant tried in each layer shape): when every inner one was
+  // refused, the outer representation was refused too.
+  if (err instanceof NoWorkingTierError) return { fallback: true, reason: 'every variant of this representation was refused' }
   if (err instanceof AuthenticationError) return { fallback: false, reason: 'auth', detail: err.message }
   if (!(err instanceof RegistryResponseError)) return { fallback: false, reason: 'other', detail: err instanceof Error ? err.message : String(err) }
   const { status } = err
@@ -42,7 +48,59 @@ export function classifyPushError(err: unknown): Classification {
   return { fallback: false, reason: 'other', detail: err.message }
 }
 
+/**
+ * Every tier of a firstWorkingTier run (strategies.ts) was skipped or refused its representation;
+ * `attempts` says why each one. Defined here because classifyPushError must recognise it.
+ */
+export class NoWorkingTierError extends OcibundleError {
+  override readonly code: string = 'ERR_NO_WORKING_TIER'
+  constructor(
+    readonly attempts: readonly TierAttempt[],
+    cause: unknown,
+  ) {
+    super(`the registry accepts none of ${attempts.map((a) => a.id).join(', ')}: ${attempts.map((a) => `${a.id}: ${a.reason ?? a.outcome}`).join('; ')}`, {
+      ...(cause !== undefined && { cause }),
+      suggestions: ['run `ocibundle registry check` against this registry to see what it accepts'],
+    })
+  }
+}
+
 /** Shorthand: true when the next representation is worth trying. */
 export function isFallbackable(err: unknown): boolean {
   return classifyPushError(err).fallback
+}
+
+/**
+ * The evidence an error gives about a capability: the request (path only: hosts and upload
+ * state tokens stay out of reports), the status and the registry's error codes; the message for
+ * anything that is not a registry answer.
+ */
+export function evidenceOf(err: unknown): Evidence {
+  if (err instanceof RegistryResponseError) {
+    const codes = err.errors.map((e) => e.code)
+    const said = err.errors.map((e) => [e.message, detailText(e.detail)].filter((t) => t !== undefined && t !== '').join(': ')).filter((t) => t !== '')
+    const message = said.length > 0 ? said.join('; ') : err.rawBody.trim().slice(0, 200)
+    return {
+      request: `${err.method} ${pathOf(err.url)}`,
+      status: err.status,
+      ...(codes.length > 0 && { codes }),
+      ...(message !== '' && { note: message }),
+    }
+  }
+  return { note: err instanceof Error ? err.message : String(err) }
+}
+
+/** An error detail worth showing: a string, or the `message` of an object (Quay puts its allow-list there, QUAY-1). */
+function detailText(detail: unknown): string | undefined {
+  if (typeof detail === 'string') return detail
+  const message = (detail as { message?: unknown } | null | undefined)?.message
+  return typeof message === 'string' ? message : undefined
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return url
+  }
 }
