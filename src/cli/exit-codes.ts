@@ -14,6 +14,7 @@ import {
   UsageError,
 } from '../errors.js'
 import { FixupError, PublishError } from '../cnab/publish/errors.js'
+import { NoWorkingTierError } from '../compat/classify.js'
 import { CopyError } from '../copy/copy-error.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/errors.js'
 
@@ -22,6 +23,7 @@ export const ExitCode = {
   Failure: 1,
   Usage: 2,
   Invalid: 3,
+  Incompatible: 4,
   Auth: 5,
   NotFound: 6,
   Integrity: 7,
@@ -34,6 +36,7 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
   { code: ExitCode.Failure, name: 'failure', meaning: 'the operation failed (file system, network, lock timeout, …); the message says why' },
   { code: ExitCode.Usage, name: 'usage', meaning: 'wrong command line: unknown flag, missing argument, malformed reference' },
   { code: ExitCode.Invalid, name: 'invalid', meaning: 'the input is invalid: bundle validation errors, unreadable JSON, not canonical under `fmt --check`, malformed content' },
+  { code: ExitCode.Incompatible, name: 'incompatible', meaning: 'the registry accepts no representation of the bundle (`registry check` says why)' },
   { code: ExitCode.Auth, name: 'auth', meaning: 'the registry refused the credentials, or needs some: run `ocibundle login <registry>`' },
   { code: ExitCode.NotFound, name: 'not-found', meaning: 'a file, tag, manifest or blob does not exist' },
   { code: ExitCode.Integrity, name: 'integrity', meaning: 'content did not match its digest or size; nothing was written' },
@@ -42,6 +45,11 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
 
 /** Exit code for anything thrown by a command. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
+  // Every representation was tried and refused as unsupported: the registry cannot take the bundle.
+  if (err instanceof NoWorkingTierError) return ExitCode.Incompatible
+  if (err instanceof PublishError && err.attempts.some((a) => a.error !== undefined) && err.attempts.every((a) => a.error === undefined || a.classification?.fallback === true)) {
+    return ExitCode.Incompatible
+  }
   // A copy, fixup or publish failure is as serious as what made it fail (a refused login, a missing tag, …).
   if ((err instanceof CopyError || err instanceof FixupError || err instanceof PublishError) && err.cause !== undefined) return exitCodeFor(err.cause)
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return ExitCode.Integrity
