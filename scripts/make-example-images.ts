@@ -21,6 +21,7 @@ import { OciLayoutStore } from '../src/layout/layout-store.js'
 import { descriptorFromBytes, type Descriptor, type Platform } from '../src/oci/descriptor.js'
 import { digestOf } from '../src/oci/digest.js'
 import { MediaTypes } from '../src/oci/media-types.js'
+import { ustarArchive, type TarEntry } from './ustar.js'
 
 interface FileSpec {
   path: string
@@ -167,52 +168,18 @@ function gzip(data: Buffer): Buffer {
   return out
 }
 
-const BLOCK = 512
-
-/**
- * A POSIX ustar archive of `files` with an entry for every parent directory before its
- * contents, in path order; owner 0:0, mtime 0.
- * Reference: https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html#tag_20_92_13_06
- */
+/** A ustar archive of `files` with an entry for every parent directory before its contents, in path order. */
 function tarOf(files: readonly FileSpec[]): Buffer {
   const dirs = new Set<string>()
   for (const f of files) {
     const parts = f.path.split('/')
     for (let i = 1; i < parts.length; i++) dirs.add(`${parts.slice(0, i).join('/')}/`)
   }
-  const entries = [
-    ...[...dirs].map((path) => ({ path, content: Buffer.alloc(0), mode: 0o755, type: '5' })),
-    ...files.map((f) => ({ path: f.path, content: Buffer.from(f.content), mode: f.mode ?? 0o644, type: '0' })),
+  const entries: TarEntry[] = [
+    ...[...dirs].map((path) => ({ path, content: Buffer.alloc(0), mode: 0o755, type: '5' as const })),
+    ...files.map((f) => ({ path: f.path, content: Buffer.from(f.content), mode: f.mode ?? 0o644, type: '0' as const })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  const parts: Buffer[] = []
-  for (const e of entries) {
-    parts.push(tarHeader(e.path, e.content.length, e.mode, e.type), e.content, Buffer.alloc((BLOCK - (e.content.length % BLOCK)) % BLOCK))
-  }
-  parts.push(Buffer.alloc(2 * BLOCK)) // end of archive: two zero blocks
-  return Buffer.concat(parts)
-}
-
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, '0')}\0`
-}
-
-function tarHeader(name: string, size: number, mode: number, type: string): Buffer {
-  if (Buffer.byteLength(name) > 100) throw new Error(`tar entry name longer than 100 bytes: ${name}`)
-  const h = Buffer.alloc(BLOCK)
-  h.write(name, 0, 100, 'utf8')
-  h.write(octal(mode, 8), 100)
-  h.write(octal(0, 8), 108) // uid
-  h.write(octal(0, 8), 116) // gid
-  h.write(octal(size, 12), 124)
-  h.write(octal(0, 12), 136) // mtime: the epoch
-  h.write(' '.repeat(8), 148) // the checksum is computed with its own field as spaces
-  h.write(type, 156)
-  h.write('ustar\0', 257)
-  h.write('00', 263)
-  let sum = 0
-  for (const byte of h) sum += byte
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148)
-  return h
+  return ustarArchive(entries)
 }
 
 async function main(args: string[]): Promise<void> {

@@ -6,7 +6,8 @@
 import { Flags } from '@oclif/core'
 import type { Target } from '../content/storage.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
-import { parseReference, type Reference } from '../oci/reference.js'
+import { parseReference, referenceSelector, type Reference } from '../oci/reference.js'
+import { UsageError } from '../errors.js'
 import { createRegistryClient } from '../registry/config/create-registry-client.js'
 import type { RegistryClient } from '../registry/http/client.js'
 import { RegistryRepository } from '../registry/repository.js'
@@ -36,6 +37,14 @@ export class TargetFactory {
   /** Parses a reference argument; a usage error (exit 2) explains what is wrong. */
   static parse(input: string, options: { defaultTag?: boolean; allowLayout?: boolean } = {}): Reference {
     return parseReference(input, options)
+  }
+
+  /** Parses a reference that must name content (a tag or a digest); a usage error otherwise. */
+  static parseSelected(input: string): { ref: Reference; selector: string } {
+    const ref = parseReference(input)
+    const selector = referenceSelector(ref)
+    if (selector === undefined) throw new UsageError(`${input} names no tag or digest`, { suggestions: [`add one, e.g. ${input}:latest`] })
+    return { ref, selector }
   }
 
   /** The registry client for this run, created on first use. */

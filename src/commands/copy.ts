@@ -7,7 +7,6 @@ import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { copy, DEFAULT_COPY_CONCURRENCY, type CopyStats } from '../copy/index.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { formatReference, referenceSelector, withSelector, type Reference } from '../oci/reference.js'
-import { UsageError } from '../errors.js'
 
 export interface CopyCommandResult {
   source: string
@@ -47,15 +46,13 @@ is copied by digest.`
 
   async run(): Promise<CopyCommandResult> {
     const { args, flags } = await this.parse(Copy)
-    const src = TargetFactory.parse(args.source)
+    const { ref: src, selector } = TargetFactory.parseSelected(args.source)
     const dst = destinationReference(TargetFactory.parse(args.destination, { defaultTag: false }), src)
     const targets = new TargetFactory(flags, registriesOf(src, dst))
     const progress = createProgress(!this.jsonEnabled())
     try {
       const source = await targets.open(src)
       const destination = await targets.open(dst, { create: true })
-      const selector = referenceSelector(src)
-      if (selector === undefined) throw new UsageError(`${args.source} names no tag or digest`, { suggestions: [`add one, e.g. ${args.source}:latest`] })
       const result = await copy(source, selector, destination, referenceSelector(dst), {
         concurrency: flags.concurrency,
         referrers: flags.referrers,

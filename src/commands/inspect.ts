@@ -4,11 +4,10 @@ import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { pullBundle } from '../cnab/publish/pull.js'
 import type { ReadOnlyStorage } from '../content/storage.js'
 import { fetchAll } from '../content/verify.js'
-import { UsageError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
 import { parseManifest } from '../oci/manifest.js'
-import { formatReference, referenceSelector } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
 
 export interface InspectedImage {
   role: 'invocation' | 'component'
@@ -55,9 +54,7 @@ references and on ocidir:// layouts.`
 
   async run(): Promise<InspectResult> {
     const { args, flags } = await this.parse(Inspect)
-    const ref = TargetFactory.parse(args.reference)
-    const selector = referenceSelector(ref)
-    if (selector === undefined) throw new UsageError(`${args.reference} names no tag or digest`)
+    const { ref, selector } = TargetFactory.parseSelected(args.reference)
     const targets = new TargetFactory(flags, registriesOf(ref))
     try {
       const target = await targets.open(ref)

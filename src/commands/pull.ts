@@ -5,10 +5,9 @@ import { BaseCommand } from '../cli/base-command.js'
 import { createProgress } from '../cli/progress.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { pullBundle } from '../cnab/publish/pull.js'
-import { UsageError } from '../errors.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import type { Descriptor } from '../oci/descriptor.js'
-import { formatReference, referenceSelector } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
 import { writeFileAtomic } from '../util/files.js'
 
 export interface PullCommandResult {
@@ -47,9 +46,7 @@ the thick-bundle layout installers and air-gapped sites read.`
 
   async run(): Promise<PullCommandResult> {
     const { args, flags } = await this.parse(Pull)
-    const ref = TargetFactory.parse(args.reference)
-    const selector = referenceSelector(ref)
-    if (selector === undefined) throw new UsageError(`${args.reference} names no tag or digest`)
+    const { ref, selector } = TargetFactory.parseSelected(args.reference)
     const targets = new TargetFactory(flags, registriesOf(ref))
     const progress = createProgress(!this.jsonEnabled() && flags.images)
     try {

@@ -2,8 +2,6 @@ import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import type { Descriptor } from '../oci/descriptor.js'
-import { referenceSelector } from '../oci/reference.js'
-import { UsageError } from '../errors.js'
 
 export default class Resolve extends BaseCommand<Descriptor> {
   static override summary = 'print the digest a tag points at'
@@ -18,9 +16,7 @@ digest. With --json the whole descriptor (media type, digest, size) is printed.`
 
   async run(): Promise<Descriptor> {
     const { args, flags } = await this.parse(Resolve)
-    const ref = TargetFactory.parse(args.reference)
-    const selector = referenceSelector(ref)
-    if (selector === undefined) throw new UsageError(`${args.reference} names no tag or digest`)
+    const { ref, selector } = TargetFactory.parseSelected(args.reference)
     const targets = new TargetFactory(flags, registriesOf(ref))
     try {
       const desc = await (await targets.open(ref)).resolve(selector)

@@ -2,10 +2,8 @@ import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../../cli/base-command.js'
 import { registriesOf, registryFlags, TargetFactory } from '../../cli/targets.js'
 import { fetchAll } from '../../content/verify.js'
-import { UsageError } from '../../errors.js'
 import type { Descriptor } from '../../oci/descriptor.js'
 import { parseManifest } from '../../oci/manifest.js'
-import { referenceSelector } from '../../oci/reference.js'
 
 export interface ManifestGetResult {
   descriptor: Descriptor
@@ -29,9 +27,7 @@ prints the descriptor instead; --json prints both, the manifest parsed.`
 
   async run(): Promise<ManifestGetResult> {
     const { args, flags } = await this.parse(ManifestGet)
-    const ref = TargetFactory.parse(args.reference)
-    const selector = referenceSelector(ref)
-    if (selector === undefined) throw new UsageError(`${args.reference} names no tag or digest`)
+    const { ref, selector } = TargetFactory.parseSelected(args.reference)
     const targets = new TargetFactory(flags, registriesOf(ref))
     try {
       const target = await targets.open(ref)
