@@ -1,15 +1,22 @@
 /**
- * What `build` and `push` share: the flags that shape a publish, and the run from a bundle.json
+ * What `build` and `push` share: the flags that shape a publish, the run from a bundle.json
  * file (fixup of every image into the destination, then the config blob, config manifest and
- * index). The commands differ only in where the result may go and in how they render it.
+ * index), and its human output. The commands differ only in where the result may go.
+ *
+ * The representation is planned from the saved `registry check` report of the destination's
+ * registry when there is one (src/compat/report-cache.ts), so that publish makes no failed
+ * request; otherwise the fallback tiers find it. The representation flags force a choice and
+ * `--no-fallback` stops at the first refusal. The output says what was chosen and why, and
+ * every fallback taken.
  */
 import { Flags } from '@oclif/core'
-import { fixupBundle, publishBundle, type CopyBundleResult, type FixupChange, type PublishResult } from '../cnab/publish/index.js'
+import { fixupBundle, publishBundle, PublishSession, type CopyBundleResult, type FixupChange, type PublishAttempt, type PublishResult } from '../cnab/publish/index.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from '../cnab/publish/image-source.js'
 import { defaultBundleTag } from '../cnab/publish/tags.js'
 import { readBundleFile } from '../cnab/load.js'
-import { DEFAULT_SHAPE, type OciShape } from '../cnab/oci/to-oci.js'
-import type { Target } from '../content/storage.js'
+import type { OciShape } from '../cnab/oci/to-oci.js'
+import type { ManifestRefChoice } from '../compat/capabilities.js'
+import { loadReport } from '../compat/report-cache.js'
 import { InputError, UsageError } from '../errors.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import { formatReference, type Reference } from '../oci/reference.js'
@@ -24,22 +31,54 @@ export const publishFlags = {
   }),
   'auto-update': Flags.boolean({ default: false, summary: "write each image's resolved contentDigest, size and mediaType into the published bundle (your file is not changed)" }),
   platform: Flags.string({ multiple: true, summary: 'keep only these platforms of multi-platform images (os/arch[/variant]); repeatable', helpValue: 'os/arch' }),
-  shape: Flags.option({ options: ['portable', 'cnab-to-oci'] as const, default: DEFAULT_SHAPE, summary: 'config manifest shape: portable (default) or byte-identical to cnab-to-oci' })(),
+  shape: Flags.option({
+    options: ['portable', 'cnab-to-oci'] as const,
+    summary: 'config manifest shape to prefer: portable (the default, and the fallback) or byte-identical to cnab-to-oci',
+  })(),
   force: Flags.boolean({ default: false, summary: 'move the tag even if it names another bundle' }),
   fallback: Flags.boolean({ default: true, allowNo: true, summary: 'try the next representation when the registry refuses one (--no-fallback: fail instead)' }),
-  'index-format': Flags.option({ options: ['oci-index', 'docker-manifest-list'] as const, summary: 'force the index format instead of trying OCI index first' })(),
+  'index-format': Flags.option({
+    options: ['oci-index', 'docker-manifest-list', 'no-index'] as const,
+    summary: 'force the index format (no-index: the tag names the config manifest; only ocibundle reads it back)',
+  })(),
   'config-variant': Flags.option({ options: ['cnab-config', 'oci-image-config', 'docker-config'] as const, summary: 'force the config manifest variant' })(),
+  'manifest-refs': Flags.option({
+    options: ['digest', 'deterministic-tag'] as const,
+    summary: 'force how the manifests the bundle points at are pushed: by digest, or also under ocibundle-<alg>-<hex> tags',
+  })(),
 }
 
 export interface PublishFlagValues {
   images?: string
   'auto-update': boolean
   platform?: string[]
-  shape: OciShape
+  shape?: OciShape
   force: boolean
   fallback: boolean
-  'index-format'?: 'oci-index' | 'docker-manifest-list'
+  'index-format'?: 'oci-index' | 'docker-manifest-list' | 'no-index'
   'config-variant'?: 'cnab-config' | 'oci-image-config' | 'docker-config'
+  'manifest-refs'?: ManifestRefChoice
+}
+
+/**
+ * The session of a publish to `dst` (a registry or a layout): planned from the saved report of
+ * the registry when there is one, with the flags' forced choices. `warn` hears about ignored
+ * report files.
+ */
+export async function publishSession(dst: Reference, flags: Omit<PublishFlagValues, 'images' | 'auto-update' | 'platform' | 'force'>, warn: (message: string) => void): Promise<PublishSession> {
+  const host = dst.kind === 'registry' ? dst.registry : undefined
+  const report = host !== undefined ? await loadReport(host, { warn }) : undefined
+  return new PublishSession({
+    ...(host !== undefined && { host }),
+    ...(report !== undefined && { report }),
+    ...(flags.shape !== undefined && { shape: flags.shape }),
+    allowFallback: flags.fallback,
+    force: {
+      ...(flags['index-format'] !== undefined && { index: flags['index-format'] }),
+      ...(flags['config-variant'] !== undefined && { config: flags['config-variant'] }),
+      ...(flags['manifest-refs'] !== undefined && { manifestRefs: flags['manifest-refs'] }),
+    },
+  })
 }
 
 export interface PublishSummary extends Omit<PublishResult, 'warnings'> {
@@ -51,8 +90,8 @@ export interface PublishSummary extends Omit<PublishResult, 'warnings'> {
 
 /**
  * Publishes a bundle.json file to `dst`: resolves and copies every image (from --images, then
- * registries), checks or updates the image fields, then pushes the bundle. The destination tag
- * defaults to `v<version>`.
+ * registries), checks or updates the image fields, then pushes the bundle, fixup and publish
+ * sharing one PublishSession. The destination tag defaults to `v<version>`.
  */
 export async function publishFromFile(
   file: string,
@@ -60,6 +99,7 @@ export async function publishFromFile(
   flags: PublishFlagValues,
   targets: TargetFactory,
   progress: ProgressSink,
+  warn: (message: string) => void,
 ): Promise<PublishSummary> {
   const loaded = await readBundleFile(file)
   const fatal = loaded.issues.filter((i) => i.severity === 'error')
@@ -68,12 +108,14 @@ export async function publishFromFile(
       suggestions: [`see every problem with: ocibundle validate ${file}`],
     })
   }
-  const target: Target = await targets.open(dst, { create: true })
+  const session = await publishSession(dst, flags, warn)
+  const target = session.wrap(await targets.open(dst, { create: true }))
   const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
   const source = await imageSource(flags.images, targets)
   const fixed = await fixupBundle(loaded.value, { target, ...(repository && { repository }) }, {
     source,
     autoUpdate: flags['auto-update'],
+    session,
     ...(flags.platform && { platforms: flags.platform.map(parsePlatform) }),
     onProgress: (_image, p) => progress.update(p.descriptor.digest, p.bytes, p.total),
   })
@@ -81,21 +123,16 @@ export async function publishFromFile(
   const tag = dst.tag ?? (typeof version === 'string' ? defaultBundleTag(version) : undefined)
   if (tag === undefined) throw new UsageError(`${formatReference(dst)} names no tag and the bundle has no version to derive one from`)
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
-  const result = await publishBundle(fixed.bundle, { target, reference: tag, ...(repository && { repository }) }, {
-    shape: flags.shape,
-    force: flags.force,
-    allowFallback: flags.fallback,
-    ...(flags['index-format'] && { indexFormat: flags['index-format'] }),
-    ...(flags['config-variant'] && { configVariant: flags['config-variant'] }),
-  })
+  const result = await publishBundle(fixed.bundle, { target, reference: tag, ...(repository && { repository }) }, { session, force: flags.force })
   progress.finish()
   const { warnings, ...rest } = result
   return {
     ...rest,
-    ...((fixed.relocationMap ?? result.relocationMap) && { relocationMap: fixed.relocationMap ?? result.relocationMap }),
+    // The publish's map: images converted while publishing have new digests.
+    ...((result.relocationMap ?? fixed.relocationMap) && { relocationMap: result.relocationMap ?? fixed.relocationMap }),
     source: file,
     destination: formatReference({ ...dst, tag }),
-    changes: fixed.changes,
+    changes: [...fixed.changes, ...result.changes],
     warnings: warnings.map((w) => `${w.pointer || '/'}: ${w.message}`),
   }
 }
@@ -124,15 +161,37 @@ export function renderBundleCopy(s: BundleCopySummary): string {
   return lines.join('\n')
 }
 
-/** Human lines for a publish: digest, where, representation, fallbacks, changes. */
+/**
+ * Human lines for a publish: digest, where, the representation and why it was chosen (the saved
+ * report and its reasons), every fallback taken and every choice skipped, changes to the
+ * bundle (conversions with their reason), and the relocation map.
+ */
 export function renderPublish(s: PublishSummary, verb: string): string {
   const lines = [
     `${verb} ${s.source} → ${s.destination}${s.unchanged ? ' (already there, nothing pushed)' : ''}`,
     `  bundle digest   ${s.digest}`,
-    `  representation  ${s.representation.index} + ${s.representation.config} (${s.representation.shape})`,
+    `  representation  ${s.representation.index} + ${s.representation.config} (${s.representation.shape}), manifests by ${s.manifestRefs === 'digest' ? 'digest' : 'digest and under ocibundle-<alg>-<hex> tags'}`,
+    `  chosen          ${chosen(s)}`,
   ]
-  for (const a of s.attempts.filter((x) => x.error !== undefined)) lines.push(`  fallback        ${a.step} ${a.id} refused: ${a.error}`)
-  for (const c of s.changes) lines.push(`  updated         ${c.image} ${c.field}: ${c.from ?? '(none)'} → ${c.to}`)
+  for (const r of s.plan.reasons) lines.push(`                  ${r}`)
+  for (const a of s.attempts) {
+    if (a.error !== undefined && a.classification?.fallback === true) lines.push(`  fallback        ${attemptName(a)} refused: ${a.error}`)
+    else if (a.error !== undefined) lines.push(`  failed          ${attemptName(a)}: ${a.error}`)
+    else if (a.skipped !== undefined) lines.push(`  skipped         ${attemptName(a)}: ${a.skipped}`)
+  }
+  for (const c of s.changes.filter((x) => x.reason === undefined)) lines.push(`  updated         ${c.image} ${c.field}: ${c.from ?? '(none)'} → ${c.to}`)
+  // A conversion changes digest, size and media type at once: one line per image, with why.
+  for (const c of s.changes.filter((x) => x.reason !== undefined && x.field === 'contentDigest')) lines.push(`  converted       ${c.image} ${c.from ?? '(none)'} → ${c.to}: ${c.reason}`)
   if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
   return lines.join('\n')
+}
+
+function chosen(s: PublishSummary): string {
+  if (s.plan.source === 'report') return `up front, from the saved \`registry check\` report (probed ${s.plan.probedAt ?? 'earlier'})`
+  if (s.plan.source === 'plan') return 'up front, from the given plan'
+  return s.attempts.some((a) => a.error !== undefined) ? 'by trying each representation in turn (no saved `registry check` report)' : 'first choice of every tier (no saved `registry check` report)'
+}
+
+function attemptName(a: PublishAttempt): string {
+  return `${a.step} ${a.id}${a.image !== undefined ? ` of ${a.image}` : ''}`
 }

@@ -35,7 +35,7 @@ contentDigest, size and mediaType written in bundle.json.`
     const targets = new TargetFactory(flags, registriesOf(dst))
     const progress = createProgress(!this.jsonEnabled())
     try {
-      const result = await publishFromFile(args.bundle, dst, flags, targets, progress)
+      const result = await publishFromFile(args.bundle, dst, flags, targets, progress, (m) => this.warning(m))
       for (const w of result.warnings) this.warning(w)
       this.out(renderPublish(result, 'Built'))
       return result

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
+import { derivedTagReader } from '../cnab/publish/manifest-refs.js'
 import { pullBundle } from '../cnab/publish/pull.js'
 import type { ReadOnlyStorage } from '../content/storage.js'
 import { fetchAll } from '../content/verify.js'
@@ -57,7 +58,8 @@ references and on ocidir:// layouts.`
     const { ref, selector } = TargetFactory.parseSelected(args.reference)
     const targets = new TargetFactory(flags, registriesOf(ref))
     try {
-      const target = await targets.open(ref)
+      // Manifests a registry serves by tag only (GitHub Packages, porter#695) are read by their derived tag.
+      const target = derivedTagReader(await targets.open(ref))
       const pulled = await pullBundle(target, selector, { allowMissingContentDigest: true })
       const b = pulled.bundle as Json
       const relocated = pulled.relocationMap ?? {}

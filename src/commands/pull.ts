@@ -24,8 +24,10 @@ export interface PullCommandResult {
 export default class Pull extends BaseCommand<PullCommandResult> {
   static override summary = 'pull a bundle for an installer: bundle.json, relocation map and, with --images, every image'
   static override description = `Reads a bundle from a registry or an OCI layout — an OCI index or a Docker manifest list, in
-the current or legacy cnab-to-oci forms, whatever the config media type — verifies every
-digest and size, and checks that the invocation image is the one bundle.json pins.
+the current or legacy cnab-to-oci forms, whatever the config media type, or ocibundle's form
+without index — verifies every digest and size, and checks that the invocation image is the one
+bundle.json pins. Where a registry does not serve manifests by digest, they are read by the
+ocibundle-<alg>-<hex> tags a publish put them under, and verified all the same.
 
 Writes into --output: bundle.json, byte-identical to the published config blob (so signatures
 over it verify), and relocation-mapping.json (CNAB 103: original image → where it is now;
@@ -70,6 +72,7 @@ the thick-bundle layout installers and air-gapped sites read.`
       this.out(
         [
           `Pulled ${formatReference(ref)} (${pulled.digest}), every digest verified`,
+          `  stored as ${pulled.representation.index}, config ${pulled.representation.config}`,
           `  ${bundleFile} (${pulled.bundleBytes.length} bytes, as published)`,
           ...(relocationFile ? [`  ${relocationFile}`] : []),
           ...(pulled.images ? [`  ${layoutDir} (${pulled.images.size} images, tagged by their bundle references)`] : []),

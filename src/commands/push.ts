@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { publishFlags, publishFromFile, renderBundleCopy, renderPublish, type BundleCopySummary, type PublishSummary } from '../cli/bundle-publishing.js'
+import { publishFlags, publishFromFile, publishSession, renderBundleCopy, renderPublish, type BundleCopySummary, type PublishSummary } from '../cli/bundle-publishing.js'
 import { createProgress } from '../cli/progress.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { copyBundle } from '../cnab/publish/relocate.js'
@@ -18,7 +18,13 @@ valid.
 
 The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is
 not moved without --force. The output gives the bundle digest, the relocation map and the
-representation the registry accepted (with every fallback taken).`
+representation the registry accepted (with every fallback taken).
+
+When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG
+cache directory), the representation is chosen from it up front, so the push makes no failed
+request. Otherwise each representation is tried in turn, falling back only when the registry
+refuses the representation itself (docs/registries.md). --index-format, --config-variant and
+--manifest-refs force a choice; --no-fallback fails at the first refusal.`
   static override examples = [
     { description: 'Publish a bundle and its images', command: '<%= config.bin %> <%= command.id %> bundle.json registry.example.com/acme/shop --auto-update' },
     { description: 'Publish what `build` wrote, keeping its digest', command: '<%= config.bin %> <%= command.id %> ocidir://./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1' },
@@ -46,7 +52,10 @@ representation the registry accepted (with every fallback taken).`
       if (src !== undefined) {
         const selector = referenceSelector(src)
         if (selector === undefined) throw new UsageError(`${args.source} names no tag or digest`)
+        // The bytes are copied as they are; of the representation flags only --manifest-refs and --no-fallback apply.
+        const session = await publishSession(dst, flags, (m) => this.warning(m))
         const copied = await copyBundle(await targets.open(src), selector, { target: await targets.open(dst, { create: true }), repository: dst }, dst.tag, {
+          session,
           force: flags.force,
           concurrency: flags.concurrency,
           ...(src.kind === 'registry' && { sourceRepository: src }),
@@ -58,7 +67,7 @@ representation the registry accepted (with every fallback taken).`
         this.out(renderBundleCopy(summary))
         return summary
       }
-      const result = await publishFromFile(args.source, dst, flags, targets, progress)
+      const result = await publishFromFile(args.source, dst, flags, targets, progress, (m) => this.warning(m))
       for (const w of result.warnings) this.warning(w)
       this.out(renderPublish(result, 'Pushed'))
       return result

@@ -29,6 +29,7 @@ export function classifyPushError(err: unknown): Classification {
   // Tiers inside a tier (a config variant tried in each layer shape): when every inner one was
   // refused, the outer representation was refused too.
   if (err instanceof NoWorkingTierError) return { fallback: true, reason: 'every variant of this representation was refused' }
+  if (err instanceof RepresentationRefusedError) return { fallback: true, reason: err.message }
   if (err instanceof AuthenticationError) return { fallback: false, reason: 'auth', detail: err.message }
   if (!(err instanceof RegistryResponseError)) return { fallback: false, reason: 'other', detail: err instanceof Error ? err.message : String(err) }
   const { status } = err
@@ -63,6 +64,15 @@ export class NoWorkingTierError extends OcibundleError {
       suggestions: ['run `ocibundle registry check` against this registry to see what it accepts'],
     })
   }
+}
+
+/**
+ * The registry took a representation but does not serve it back the way readers need it: a
+ * manifest pushed by digest that a HEAD by digest then cannot find (GitHub Packages served
+ * manifests by tag only, porter#695). Always a reason to try the next representation.
+ */
+export class RepresentationRefusedError extends OcibundleError {
+  override readonly code: string = 'ERR_REPRESENTATION_REFUSED'
 }
 
 /** Shorthand: true when the next representation is worth trying. */

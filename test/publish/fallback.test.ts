@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { fixupBundle, layoutImageSource, PublishError, publishBundle, pullBundle } from '../../src/cnab/publish/index.js'
+import { fixupBundle, layoutImageSource, PublishError, publishBundle, pullBundle, RepositoryMissingError } from '../../src/cnab/publish/index.js'
 import type { OciLayoutStore } from '../../src/layout/layout-store.js'
 import { MediaTypes } from '../../src/oci/media-types.js'
 import { RegistryClient } from '../../src/registry/http/client.js'
@@ -59,12 +59,13 @@ describe('publish fallbacks', () => {
     assert.deepEqual(
       result.attempts.map((a) => [a.step, a.id, a.classification?.fallback]),
       [
+        ['manifest-refs', 'digest', undefined],
         ['config', 'cnab-config', undefined],
         ['index', 'oci-index', true],
         ['index', 'docker-manifest-list', undefined],
       ],
     )
-    assert.match(result.attempts[1]!.error!, /400: MANIFEST_INVALID: injected MANIFEST_INVALID/)
+    assert.match(result.attempts[2]!.error!, /400: MANIFEST_INVALID: injected MANIFEST_INVALID/)
     assert.deepEqual(putTypes(from), [MediaTypes.OciManifest, MediaTypes.OciIndex, MediaTypes.DockerManifestList])
     const pulled = await pullBundle(target, 'index-fallback')
     assert.equal(pulled.digest, result.digest)
@@ -91,7 +92,13 @@ describe('publish fallbacks', () => {
     test(`${name} on the OCI index is no fallback: the error surfaces and no Docker manifest list is sent`, async () => {
       proxy.addFault({ match: manifestPut(MediaTypes.OciIndex), times: Infinity, action })
       const from = proxy.requests.length
-      const err = await publishBundle(bundle, { target, reference: 'no-fallback' }).catch((e: unknown) => e)
+      const thrown = await publishBundle(bundle, { target, reference: 'no-fallback' }).catch((e: unknown) => e)
+      // A missing repository is said as such (ECR-1); the PublishError with the attempts is its cause.
+      if (reason === 'repository-missing') {
+        assert.ok(thrown instanceof RepositoryMissingError, String(thrown))
+        assert.equal(thrown.message, `the repository hello/bundle does not exist on ${proxy.host}; create it first (ECR does not create repositories on push)`)
+      }
+      const err = thrown instanceof RepositoryMissingError ? thrown.cause : thrown
       assert.ok(err instanceof PublishError, String(err))
       assert.equal(err.step, 'index')
       const last = err.attempts.at(-1)!

@@ -78,7 +78,10 @@ describe('fixup and publish of the shop bundle to a registry', () => {
     assert.equal(published.tag, 'v2.3.1')
     assert.equal(published.unchanged, false)
     assert.deepEqual(published.representation, { index: 'oci-index', config: 'cnab-config', shape: 'portable' })
+    assert.equal(published.manifestRefs, 'digest')
+    assert.deepEqual(published.plan, { source: 'tiers', reasons: [] })
     assert.deepEqual(published.attempts, [
+      { step: 'manifest-refs', id: 'digest' },
       { step: 'config', id: 'cnab-config' },
       { step: 'index', id: 'oci-index' },
     ])

@@ -191,6 +191,20 @@ export function bundleConfigDescriptor(configManifest: ParsedManifest): { descri
   return { descriptor, warnings }
 }
 
+/**
+ * Whether an image manifest is the config manifest of a bundle stored without index (the
+ * `no-index` representation of docs/bundle-format.md, for registries that take no index): its
+ * config has a CNAB config type, or its one layer is its config blob again, as in the portable
+ * OCI variants and the Docker variant. An image's layers are filesystems, never its own config,
+ * so an image is not mistaken for a bundle.
+ */
+export function isBundleConfigManifest(manifest: ParsedManifest): boolean {
+  if (manifest.kind !== 'manifest') return false
+  const { config, layers } = manifest.manifest
+  if (config.mediaType === CNAB_CONFIG_MEDIA_TYPE || config.mediaType === CNAB_SPEC_CONFIG_MEDIA_TYPE) return true
+  return layers !== null && layers.length === 1 && layers[0]!.digest === config.digest && layers[0]!.size === config.size
+}
+
 /** A bundle image together with the index entry that holds it. */
 interface PlacedImage {
   image: BundleImage

@@ -21,6 +21,7 @@ export {
   bundleConfigDescriptor,
   checkInvocationDigest,
   InvocationImageMismatchError,
+  isBundleConfigManifest,
   parseBundleIndex,
   relocationMapFromIndex,
   type ParsedBundleIndex,

@@ -9,6 +9,8 @@ import { MediaTypes } from '../../oci/media-types.js'
 import { pointerTokens } from '../issue.js'
 import { field, type JsonObject } from '../json-shape.js'
 import { componentImages, invocationImages, type BundleImage } from '../oci/bundle-images.js'
+import type { FieldMismatch } from './errors.js'
+import type { FixupChange } from './fixup.js'
 
 /**
  * The images of the bundle grouped by reference string, invocation images first, then
@@ -55,4 +57,34 @@ export function declaredDescriptors(bundle: unknown): Map<string, Descriptor> {
     }
   }
   return out
+}
+
+const IMAGE_FIELDS = ['contentDigest', 'size', 'mediaType'] as const
+
+/** Writes the resolved value of each mismatch into the image object of `bundle` and says what changed. */
+export function writeImageFields(bundle: unknown, image: BundleImage, mismatches: readonly FieldMismatch[], reason?: string): FixupChange[] {
+  const obj = imageObject(bundle, image)
+  return mismatches.map((m) => {
+    obj[m.field] = m.resolved
+    return { image: image.image, pointer: image.pointer, field: m.field, from: m.stated, to: m.resolved, ...(reason !== undefined && { reason }) }
+  })
+}
+
+/**
+ * A copy of `bundle` whose images of the references in `descriptors` state that descriptor
+ * (contentDigest, size, mediaType), and the changes made; `reason` says why, for the output.
+ */
+export function updateImageDescriptors(bundle: unknown, descriptors: ReadonlyMap<string, Descriptor>, reason: string): { bundle: unknown; changes: FixupChange[] } {
+  const updated: unknown = structuredClone(bundle)
+  const changes: FixupChange[] = []
+  for (const [ref, images] of imagesByReference(updated)) {
+    const d = descriptors.get(ref)
+    if (d === undefined) continue
+    const resolved = { contentDigest: d.digest, size: d.size, mediaType: d.mediaType }
+    for (const image of images) {
+      const mismatches = IMAGE_FIELDS.filter((f) => image[f] !== resolved[f]).map((f): FieldMismatch => ({ field: f, stated: image[f], resolved: resolved[f] }))
+      changes.push(...writeImageFields(updated, image, mismatches, reason))
+    }
+  }
+  return { bundle: updated, changes }
 }

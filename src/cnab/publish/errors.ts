@@ -3,9 +3,12 @@
  * which image or tag, and what the user can do about it; the underlying error stays the `cause`
  * so a caller can still tell an authentication failure from a missing repository.
  */
-import { InputError, InvalidContentError, messageOf, OcibundleError } from '../../errors.js'
+import { classifyPushError, NoWorkingTierError, type Classification } from '../../compat/classify.js'
+import type { TierAttempt } from '../../compat/strategies.js'
+import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../../errors.js'
+import { RegistryResponseError } from '../../registry/http/errors.js'
 import type { Issue } from '../issue.js'
-import type { Classification } from '../../compat/classify.js'
+import type { RepositoryName } from './repository-name.js'
 
 /** One of the fields of a bundle image that describe its manifest. */
 export type ImageField = 'contentDigest' | 'size' | 'mediaType'
@@ -66,7 +69,8 @@ export class FixupError extends OcibundleError {
     readonly total: number,
   ) {
     const lines = failures.map((f) => `  - ${f.error instanceof ImageMismatchError ? f.error.message : `image "${f.image}" (${f.pointers.join(', ')}): ${messageOf(f.error)}`}`)
-    const suggestions = [...new Set(failures.flatMap((f) => (f.error instanceof OcibundleError ? f.error.suggestions : [])))]
+    const advice = (err: unknown): string[] => [...(err instanceof OcibundleError ? err.suggestions : []), ...adviceFor(causesOf(err).find((c) => c instanceof RegistryResponseError))]
+    const suggestions = [...new Set(failures.flatMap((f) => advice(f.error)))]
     super(`${failures.length} of ${total} image${total === 1 ? '' : 's'} of the bundle could not be fixed up:\n${lines.join('\n')}`, {
       cause: failures[0]?.error,
       suggestions,
@@ -101,16 +105,35 @@ export class TagExistsError extends OcibundleError {
   }
 }
 
+/**
+ * What a publish decides, each with its own tiers: how pointed-at manifests are stored
+ * (`manifest-refs`), the index format of a multi-platform image (`image-index`), the config
+ * manifest variant (`config`) and its layer shape (`shape`), and the bundle index format
+ * (`index`, with its images converted to the index's family where the registry refuses a mix).
+ */
+export type PublishStep = 'manifest-refs' | 'image-index' | 'config' | 'shape' | 'index'
+
 /** One try of one representation while publishing. */
 export interface PublishAttempt {
-  /** 'config' for the config manifest, 'index' for the bundle index. */
-  step: 'config' | 'index'
-  /** The config variant id or the index format. */
+  step: PublishStep
+  /** The tier: a config variant id, an index format, `digest`, `as-is`… */
   id: string
+  /** The image reference the attempt was about (`image-index`). */
+  image?: string
   /** The refusal, when this try failed. */
   error?: string
+  /** Why it was not tried: the registry is known not to take it. */
+  skipped?: string
   /** Why the refusal did or did not lead to the next representation. */
   classification?: Classification
+}
+
+const STEP_OBJECTS: Record<PublishStep, string> = {
+  'manifest-refs': 'manifests',
+  'image-index': 'image index',
+  config: 'bundle config manifest',
+  shape: 'bundle config manifest',
+  index: 'bundle index',
 }
 
 /**
@@ -121,22 +144,104 @@ export interface PublishAttempt {
 export class PublishError extends OcibundleError {
   override readonly code: string = 'ERR_PUBLISH'
   constructor(
-    readonly step: PublishAttempt['step'],
+    readonly step: PublishStep,
     readonly attempts: readonly PublishAttempt[],
     cause: unknown,
     exhausted: boolean,
   ) {
-    const what = step === 'config' ? 'bundle config manifest' : 'bundle index'
-    const tried = attempts.filter((a) => a.step === step).map((a) => `${a.id}: ${a.error ?? 'accepted'}`)
+    const what = STEP_OBJECTS[step]
+    const tried = attempts.filter((a) => a.error !== undefined || a.skipped !== undefined).map((a) => `${a.step} ${a.id}: ${a.error ?? `not tried: ${a.skipped}`}`)
     const head = exhausted ? `the registry refused every representation of the ${what}` : `pushing the ${what} failed: ${messageOf(cause)}`
-    super(`${head}\n${tried.map((t) => `  - ${t}`).join('\n')}`, {
+    super(`${head}${tried.length > 0 ? `\n${tried.map((t) => `  - ${t}`).join('\n')}` : ''}`, {
       cause,
-      suggestions: exhausted
-        ? ['run `ocibundle registry check` against this registry to see which representations it accepts']
-        : cause instanceof OcibundleError
-          ? cause.suggestions
-          : [],
+      suggestions: [
+        ...adviceFor(cause),
+        ...(exhausted
+          ? ['run `ocibundle registry check` against this registry to see which representations it accepts']
+          : cause instanceof OcibundleError
+            ? cause.suggestions
+            : []),
+      ],
     })
+  }
+}
+
+/**
+ * What to do about a refusal, where the registry's answer says it: Quay's config type
+ * allow-list (QUAY-1) names the types it takes, and a 405 to a manifest PUT by digest means
+ * untagged manifests are refused (ECR in 2019).
+ */
+export function adviceFor(err: unknown): string[] {
+  if (!(err instanceof RegistryResponseError)) return []
+  const text = [err.message, ...err.errors.map((e) => JSON.stringify(e.detail ?? ''))].join(' ')
+  const allowList = /'([^']+)' is not one of \[([^\]]*)\]/.exec(text)
+  if (allowList !== null) {
+    return [
+      `the registry allows only the config media types ${allowList[2]}: add ${allowList[1]} to its allow-list (Quay: ALLOWED_OCI_ARTIFACT_TYPES, with FEATURE_GENERAL_OCI_SUPPORT)`,
+      'or publish with --config-variant oci-image-config, whose config type such allow-lists take',
+    ]
+  }
+  if (err.status === 405 && err.method === 'PUT' && /\/manifests\/sha(256|512):/.test(err.url)) {
+    return ['the registry refuses manifests pushed without a tag: publish with --manifest-refs deterministic-tag (or let the fallbacks choose it)']
+  }
+  return []
+}
+
+/**
+ * The destination repository does not exist and the registry does not create repositories on
+ * push (ECR answers 404 NAME_UNKNOWN, ECR-1). No representation fixes that.
+ */
+export class RepositoryMissingError extends NotFoundError {
+  override readonly code: string = 'ERR_REPOSITORY_MISSING'
+  constructor(
+    readonly registry: string,
+    readonly repository: string,
+    cause: unknown,
+  ) {
+    super(`the repository ${repository} does not exist on ${registry}; create it first (ECR does not create repositories on push)`, {
+      cause,
+      suggestions: [`on ECR: aws ecr create-repository --repository-name ${repository}`, 'then publish again'],
+    })
+  }
+}
+
+/** The bundle tag exists and the registry does not let it be moved (immutable tags: ECR, Harbor, Artifactory). */
+export class ImmutableTagError extends OcibundleError {
+  override readonly code: string = 'ERR_IMMUTABLE_TAG'
+  constructor(
+    readonly tag: string,
+    cause: unknown,
+  ) {
+    super(`the tag "${tag}" is immutable on this registry: it already exists and cannot be overwritten (${messageOf(cause)})`, {
+      cause,
+      suggestions: ['publish under a new tag (bump the bundle version, or give another :tag)'],
+    })
+  }
+}
+
+/**
+ * A multi-platform image (an index) on a registry that takes no index of either format
+ * (Nexus, NEXUS-5): the image can only be stored as one of its platforms. An
+ * incompatibility (NoWorkingTierError), like every refused representation.
+ */
+export class MultiPlatformImageError extends NoWorkingTierError {
+  override readonly code: string = 'ERR_MULTI_PLATFORM_IMAGE'
+  override readonly suggestions: readonly string[]
+  constructor(
+    readonly image: string,
+    readonly platforms: readonly string[],
+    attempts: readonly TierAttempt[],
+    cause: unknown,
+  ) {
+    super(attempts, cause)
+    const why = attempts.some((a) => a.outcome === 'refused') ? 'refused it as an OCI image index and as a Docker manifest list' : 'takes neither OCI image indexes nor Docker manifest lists'
+    this.message =
+      `image "${image}" is a multi-platform image (${platforms.join(', ') || 'platforms not stated'}), and the registry ${why}; ` +
+      'a bundle published there can only hold one platform of it'
+    this.suggestions = [
+      `publish with --platform os/arch to keep one platform of every multi-platform image${platforms[0] !== undefined ? ` (e.g. --platform ${platforms[0]})` : ''}`,
+      'or publish to a registry that takes image indexes',
+    ]
   }
 }
 
@@ -148,4 +253,35 @@ export class NotABundleError extends InvalidContentError {
       suggestions: ['check that the reference names the bundle (its tag or index digest), not its invocation image or a component image'],
     })
   }
+}
+
+/**
+ * The error to show for `err` from writing into `repository`: a 404 NAME_UNKNOWN from that
+ * repository anywhere in the chain (ECR-1) becomes RepositoryMissingError, a refused PUT of the
+ * bundle `tag` that says the tag is immutable becomes ImmutableTagError; anything else is
+ * returned as it is. The original error stays the `cause`.
+ */
+export function actionableError(err: unknown, context: { repository?: RepositoryName | undefined; tag?: string }): unknown {
+  if (err instanceof RepositoryMissingError || err instanceof ImmutableTagError) return err
+  const refusals = causesOf(err).filter((c): c is RegistryResponseError => c instanceof RegistryResponseError)
+  const { repository, tag } = context
+  if (repository !== undefined && refusals.some((r) => r.hasCode('NAME_UNKNOWN') && r.url.includes(`/v2/${repository.repository}/`))) {
+    return new RepositoryMissingError(repository.registry, repository.repository, err)
+  }
+  const immutable = refusals.find((r) => r.method === 'PUT' && tag !== undefined && r.url.endsWith(`/manifests/${tag}`) && classifyPushError(r).reason === 'immutable-tag')
+  return immutable !== undefined ? new ImmutableTagError(tag!, immutable) : err
+}
+
+/** `err` and everything it was caused by: `cause` chains and the failures of a FixupError. */
+function causesOf(err: unknown): unknown[] {
+  const out: unknown[] = []
+  const queue = [err]
+  while (queue.length > 0 && out.length < 64) {
+    const e = queue.shift()
+    if (e === undefined || out.includes(e)) continue
+    out.push(e)
+    if (e instanceof FixupError) queue.push(...e.failures.map((f) => f.error))
+    if (e instanceof Error && e.cause !== undefined) queue.push(e.cause)
+  }
+  return out
 }

@@ -10,15 +10,24 @@
  *     repositories of one registry), holding the manifests back (ManifestStager);
  *  3. push the held manifests, image by image in bundle order, so the destination receives
  *     them in the same order on every run (an OCI layout's index.json depends on it).
+ *
+ * With a PublishSession, the destination is written as the session decides (manifests by
+ * digest or under derived tags, ManifestRefTarget), a multi-platform image goes through the
+ * index format tiers (image-index.ts; converted where the registry refuses its format, which
+ * changes its digest in the bundle), and a registry known to take no index at all is refused a
+ * multi-platform image before anything is uploaded.
  */
 import type { OpOptions, Target } from '../../content/storage.js'
 import { copyGraph, Limiter, type CopyGraphOptions, type CopyProgress, type CopyStats } from '../../copy/index.js'
 import { plainDescriptor, type Descriptor, type Platform } from '../../oci/descriptor.js'
+import { isIndex, MediaTypes } from '../../oci/media-types.js'
 import type { BundleImage } from '../oci/bundle-images.js'
-import { imageObject, imagesByReference } from './bundle-images.js'
-import { FixupError, ImageMismatchError, type FieldMismatch, type ImageFailure, type ImageField } from './errors.js'
+import { imagesByReference, writeImageFields } from './bundle-images.js'
+import { actionableError, FixupError, ImageMismatchError, MultiPlatformImageError, type FieldMismatch, type ImageFailure, type ImageField } from './errors.js'
+import { commitImageIndex, platformsOf } from './image-index.js'
 import type { ImageLocation, ImageSource } from './image-source.js'
 import { ManifestStager } from './manifest-stager.js'
+import type { PublishSession } from './session.js'
 import { filterPlatforms, type FilteredImage } from './platform-filter.js'
 import { mountCandidates, relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
 
@@ -57,6 +66,8 @@ export interface FixupOptions {
   /** Bytes of each blob as they are handed to the destination. */
   onProgress?: (image: string, progress: CopyProgress) => void
   onImage?: (event: FixupEvent) => void
+  /** The publish this fixup is part of (see the module comment); give publishBundle the same one. */
+  session?: PublishSession
 }
 
 /** A value fixup wrote into the bundle. */
@@ -69,6 +80,8 @@ export interface FixupChange {
   /** The previous value; undefined when the field was missing. */
   from: string | number | undefined
   to: string | number
+  /** Why the value changed when it is not --auto-update: the image was converted for the registry. */
+  reason?: string
 }
 
 export interface FixupResult {
@@ -95,10 +108,21 @@ interface ResolvedImage extends FilteredImage {
 /**
  * Fixes up `bundle` (a parsed bundle.json) into `destination`; see the module comment.
  * Throws FixupError listing every image that failed (ImageMismatchError for a bundle.json that
- * disagrees with its image), InputError when the bundle's images are malformed, or the
- * signal's reason when aborted.
+ * disagrees with its image, MultiPlatformImageError for an image index no index format of the
+ * registry takes), RepositoryMissingError when the destination repository does not exist and
+ * the registry will not create it (ECR-1), InputError when the bundle's images are malformed,
+ * or the signal's reason when aborted.
  */
 export async function fixupBundle(bundle: unknown, destination: FixupDestination, options: FixupOptions): Promise<FixupResult> {
+  const repository = destination.repository ?? repositoryOf(destination.target)
+  try {
+    return await fixupInto(bundle, options.session ? options.session.wrap(destination.target) : destination.target, repository, options)
+  } catch (err) {
+    throw actionableError(err, { repository })
+  }
+}
+
+async function fixupInto(bundle: unknown, target: Target, repository: RepositoryName | undefined, options: FixupOptions): Promise<FixupResult> {
   const updated: unknown = structuredClone(bundle)
   const uses = imagesByReference(updated)
   const limiter = new Limiter(validCount(options.concurrency) ?? DEFAULT_IMAGE_CONCURRENCY)
@@ -116,19 +140,18 @@ export async function fixupBundle(bundle: unknown, destination: FixupDestination
     return { ...filtered, location }
   })
   const changes: FixupChange[] = []
-  const failures = [...resolution.failures]
+  const failures = [...resolution.failures, ...(await indexesRefused(resolution.results, uses, options))]
   for (const [ref, resolved] of resolution.results) {
     for (const image of uses.get(ref)!) {
       const mismatches = compare(image, resolved.descriptor)
       if (mismatches.length === 0) continue
       if (!options.autoUpdate) failures.push({ image: ref, pointers: [image.pointer], error: new ImageMismatchError(ref, [image.pointer], mismatches) })
-      else changes.push(...apply(updated, image, mismatches))
+      else changes.push(...writeImageFields(updated, image, mismatches))
     }
   }
   if (failures.length > 0) throw failed(failures)
 
-  const repository = destination.repository ?? repositoryOf(destination.target)
-  const stager = new ManifestStager(destination.target)
+  const stager = new ManifestStager(target)
   const copies = await forEachImage(uses, limiter, options.signal, async (ref) => {
     const resolved = resolution.results.get(ref)!
     const candidates = mountCandidates(resolved.location.repository, repository)
@@ -143,13 +166,21 @@ export async function fixupBundle(bundle: unknown, destination: FixupDestination
 
   const images = new Map<string, Descriptor>()
   for (const [ref, resolved] of resolution.results) {
+    let committed = resolved.descriptor
     try {
-      await stager.commit(resolved.descriptor, o)
+      if (options.session !== undefined && isIndex(committed.mediaType)) committed = await commitImageIndex(ref, committed, stager, target, options.session, o)
+      else await stager.commit(committed, o)
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason
       throw failed([{ image: ref, pointers: uses.get(ref)!.map((u) => u.pointer), error: err }])
     }
-    images.set(ref, resolved.descriptor)
+    if (committed !== resolved.descriptor) {
+      const reason = `the registry refused it as ${indexName(resolved.descriptor.mediaType)}; published as ${indexName(committed.mediaType)}`
+      // After the checks above, bundle.json states the resolved descriptor of every image.
+      const stated = { contentDigest: resolved.descriptor.digest, size: resolved.descriptor.size, mediaType: resolved.descriptor.mediaType }
+      for (const image of uses.get(ref)!) changes.push(...writeImageFields(updated, image, compare({ ...image, ...stated }, committed), reason))
+    }
+    images.set(ref, committed)
   }
   return {
     bundle: updated,
@@ -170,6 +201,11 @@ async function copyImage(resolved: ResolvedImage, stager: ManifestStager, opts: 
   return total
 }
 
+/** An index media type in words, for messages. */
+function indexName(mediaType: string): string {
+  return mediaType === MediaTypes.DockerManifestList ? 'a Docker manifest list' : mediaType === MediaTypes.OciIndex ? 'an OCI image index' : mediaType
+}
+
 /** What bundle.json states that differs from the resolved descriptor, a missing field included. */
 function compare(image: BundleImage, resolved: Descriptor): FieldMismatch[] {
   const fields: [ImageField, string | number | undefined, string | number][] = [
@@ -180,13 +216,20 @@ function compare(image: BundleImage, resolved: Descriptor): FieldMismatch[] {
   return fields.filter(([, stated, actual]) => stated !== actual).map(([field, stated, resolvedValue]) => ({ field, stated, resolved: resolvedValue }))
 }
 
-/** Writes the resolved values into the image object of `bundle` and says what changed. */
-function apply(bundle: unknown, image: BundleImage, mismatches: readonly FieldMismatch[]): FixupChange[] {
-  const obj = imageObject(bundle, image)
-  return mismatches.map((m) => {
-    obj[m.field] = m.resolved
-    return { image: image.image, pointer: image.pointer, field: m.field, from: m.stated, to: m.resolved }
-  })
+/**
+ * Multi-platform images when the session knows the registry takes neither index format
+ * (Nexus, NEXUS-5): refused before anything is uploaded, each with its platforms.
+ */
+async function indexesRefused(resolved: ReadonlyMap<string, ResolvedImage>, uses: ReadonlyMap<string, BundleImage[]>, options: FixupOptions): Promise<ImageFailure[]> {
+  const session = options.session
+  if (session === undefined || session.supports('oci-index') !== 'unsupported' || session.supports('docker-manifest-list') !== 'unsupported') return []
+  const failures: ImageFailure[] = []
+  for (const [ref, image] of resolved) {
+    if (!isIndex(image.descriptor.mediaType)) continue
+    const platforms = await platformsOf(image.location.target, image.descriptor, { signal: options.signal })
+    failures.push({ image: ref, pointers: uses.get(ref)!.map((u) => u.pointer), error: new MultiPlatformImageError(ref, platforms, [], undefined) })
+  }
+  return failures
 }
 
 /**

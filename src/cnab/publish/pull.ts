@@ -7,15 +7,20 @@
  * a local store, tagged with its reference the way thick bundles do, for air-gapped sites.
  *
  * Read: OCI indexes and Docker manifest lists, current and 2018–2019 cnab-to-oci annotations,
- * index schemaVersion 1, any config media type (src/cnab/oci/from-oci.ts).
+ * index schemaVersion 1, any config media type (src/cnab/oci/from-oci.ts); a bundle stored
+ * without index (the tag names its config manifest, and the images are the manifests
+ * bundle.json pins, docs/bundle-format.md). Manifests are read by digest and, where the
+ * registry will not serve them that way, by their derived tag (DerivedTagReader, porter#695),
+ * every one verified against its digest.
  */
 import type { OpOptions, ReadOnlyTarget, Target } from '../../content/storage.js'
 import { fetchAll } from '../../content/verify.js'
 import { copyGraph, Limiter, type CopyProgress } from '../../copy/index.js'
-import { InvalidContentError } from '../../errors.js'
+import { InvalidContentError, messageOf } from '../../errors.js'
 import { plainDescriptor, type Descriptor } from '../../oci/descriptor.js'
 import { parseManifest } from '../../oci/manifest.js'
-import { isIndex, MediaTypes } from '../../oci/media-types.js'
+import { isImageManifest, isIndex, MediaTypes } from '../../oci/media-types.js'
+import type { IndexChoice } from '../../compat/capabilities.js'
 import { parseStrictJson } from '../../util/strict-json.js'
 import { isCanonical } from '../canonical.js'
 import { isRecord } from '../json-shape.js'
@@ -26,16 +31,18 @@ import {
   bundleConfigDescriptor,
   checkInvocationDigest,
   CNAB_ARTIFACT_TYPE,
+  isBundleConfigManifest,
   LegacyAnnotations,
   MANIFEST_TYPE_ANNOTATION,
   parseBundleIndex,
   relocationMapFromIndex,
   RUNTIME_VERSION_ANNOTATION,
-  type IndexFormat,
   type ParsedBundleIndex,
 } from '../oci/index.js'
+import { declaredDescriptors } from './bundle-images.js'
 import { NotABundleError } from './errors.js'
 import { DEFAULT_IMAGE_CONCURRENCY } from './fixup.js'
+import { derivedTagReader } from './manifest-refs.js'
 import { ManifestStager } from './manifest-stager.js'
 import { formatRepository, repositoryOf, type RepositoryName } from './repository-name.js'
 
@@ -65,8 +72,8 @@ export interface PullResult {
   bundle: unknown
   /** CNAB relocation map (spec 103) to the images in the bundle's repository; undefined without a repository. */
   relocationMap?: Record<string, string>
-  /** What was found. */
-  representation: { index: IndexFormat; configManifest: string; config: string }
+  /** What was found: the index format (`no-index`: the tag names the config manifest), the config manifest's and the config's media types. */
+  representation: { index: IndexChoice; configManifest: string; config: string }
   /** The image manifest copied for each image reference, when `images` was given. */
   images?: Map<string, Descriptor>
   /** What was tolerated: legacy forms, unusual media types, a missing contentDigest, non-canonical bytes. */
@@ -83,39 +90,85 @@ export interface PullResult {
  */
 export async function pullBundle(source: ReadOnlyTarget, selector: string, options: PullOptions = {}): Promise<PullResult> {
   const o: OpOptions = { signal: options.signal }
-  const root = plainDescriptor(await source.resolve(selector, o))
+  const src = derivedTagReader(source)
+  const root = plainDescriptor(await src.resolve(selector, o))
   const what = `"${selector}" (${root.digest})`
-  if (!isIndex(root.mediaType)) {
-    throw new NotABundleError(what, `it is a single "${root.mediaType}"; a bundle is an image index or Docker manifest list listing bundle.json, the invocation image and the component images`)
-  }
-  const indexBytes = await fetchAll(source, root, o)
-  if (!hasCnabAnnotations(indexBytes)) {
-    throw new NotABundleError(what, `no entry of the index is annotated ${MANIFEST_TYPE_ANNOTATION} and the index has no ${RUNTIME_VERSION_ANNOTATION} annotation`)
-  }
-  const index = parseBundleIndex(indexBytes, root.mediaType)
-  const configManifest = parseManifest(await fetchAll(source, index.config, o), index.config.mediaType)
-  const config = bundleConfigDescriptor(configManifest)
-  const bundleBytes = await fetchAll(source, config.descriptor, { ...o, limit: MAX_BUNDLE_BYTES })
-  const bundle = parseBundle(bundleBytes, config.descriptor)
+  const found = isIndex(root.mediaType) ? await readIndexed(src, root, what, o) : await readWithoutIndex(src, root, what, o)
+  const { index, config, bundleBytes, bundle } = found
   const warnings = [...index.warnings, ...config.warnings]
   if (!isCanonical(bundleBytes)) warnings.push('bundle.json as stored is not canonical JSON (RFC 8785); its bytes are returned unchanged')
   warnings.push(...checkInvocationDigest(bundle, index, { allowMissingContentDigest: options.allowMissingContentDigest }))
   const repository = options.repository ?? repositoryOf(source)
-  const images = options.images && (await saveImages(source, imageEntries(bundle, index), options.images, options))
+  const images = options.images && (await saveImages(src, imageEntries(bundle, index), options.images, options))
   return {
     digest: root.digest,
     index: root,
     bundleBytes,
     bundle,
     ...(repository !== undefined && { relocationMap: relocationMapFromIndex(bundle, index, formatRepository(repository)) }),
-    representation: {
-      index: index.mediaType === MediaTypes.DockerManifestList ? 'docker-manifest-list' : 'oci-index',
-      configManifest: index.config.mediaType,
-      config: config.descriptor.mediaType,
-    },
+    representation: { index: found.format, configManifest: index.config.mediaType, config: config.descriptor.mediaType },
     ...(images !== undefined && { images }),
     warnings,
   }
+}
+
+/** What the top level of a stored bundle leads to. */
+interface FoundBundle {
+  format: IndexChoice
+  /** The index, or for a bundle without index the entries bundle.json pins. */
+  index: ParsedBundleIndex
+  config: ReturnType<typeof bundleConfigDescriptor>
+  bundleBytes: Buffer
+  bundle: unknown
+}
+
+/** A bundle index (OCI index or Docker manifest list), its config manifest and bundle.json. */
+async function readIndexed(src: ReadOnlyTarget, root: Descriptor, what: string, o: OpOptions): Promise<FoundBundle> {
+  const indexBytes = await fetchAll(src, root, o)
+  if (!hasCnabAnnotations(indexBytes)) {
+    throw new NotABundleError(what, `no entry of the index is annotated ${MANIFEST_TYPE_ANNOTATION} and the index has no ${RUNTIME_VERSION_ANNOTATION} annotation`)
+  }
+  const index = parseBundleIndex(indexBytes, root.mediaType)
+  const configManifest = parseManifest(await fetchAll(src, index.config, o), index.config.mediaType)
+  const config = bundleConfigDescriptor(configManifest)
+  const bundleBytes = await fetchAll(src, config.descriptor, { ...o, limit: MAX_BUNDLE_BYTES })
+  return {
+    format: index.mediaType === MediaTypes.DockerManifestList ? 'docker-manifest-list' : 'oci-index',
+    index,
+    config,
+    bundleBytes,
+    bundle: parseBundle(bundleBytes, config.descriptor),
+  }
+}
+
+/**
+ * A bundle stored without index: `root` is its config manifest, and its images are the
+ * manifests bundle.json pins (contentDigest, size, mediaType), standing in for index entries.
+ */
+async function readWithoutIndex(src: ReadOnlyTarget, root: Descriptor, what: string, o: OpOptions): Promise<FoundBundle> {
+  const single = `it is a single "${root.mediaType}"; a bundle is an image index or Docker manifest list listing bundle.json, the invocation image and the component images, or (stored without index) a manifest whose config blob is bundle.json`
+  if (!isImageManifest(root.mediaType)) throw new NotABundleError(what, single)
+  const configManifest = parseManifest(await fetchAll(src, root, o), root.mediaType)
+  if (!isBundleConfigManifest(configManifest)) throw new NotABundleError(what, single)
+  const config = bundleConfigDescriptor(configManifest)
+  const bundleBytes = await fetchAll(src, config.descriptor, { ...o, limit: MAX_BUNDLE_BYTES })
+  const bundle = parseBundle(bundleBytes, config.descriptor)
+  let pinned: Map<string, Descriptor>
+  try {
+    pinned = declaredDescriptors(bundle)
+  } catch (err) {
+    throw new InvalidContentError(`${what} is a bundle stored without index, whose images are found by the contentDigest and size bundle.json pins: ${messageOf(err)}`, { cause: err })
+  }
+  const index: ParsedBundleIndex = {
+    mediaType: root.mediaType,
+    annotations: {},
+    config: root,
+    invocations: invocationImages(bundle).map((i) => pinned.get(i.image)!),
+    components: new Map(componentImages(bundle).map((c) => [c.name!, pinned.get(c.image)!])),
+    unannotated: [],
+    warnings: [],
+  }
+  return { format: 'no-index', index, config, bundleBytes, bundle }
 }
 
 /**

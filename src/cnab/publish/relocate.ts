@@ -3,14 +3,23 @@
  * registry, registry to layout): the whole graph is copied as stored, so the index, the config
  * manifest and bundle.json keep their bytes, the bundle keeps its digest, and signatures over
  * any of them stay valid. Only the relocation map changes: it points at the new repository.
+ *
+ * Both sides are read and written the ways registries need (manifest-refs.ts): manifests are read
+ * by their derived tag where the source will not serve them by digest, and written under derived
+ * tags where the destination refuses untagged manifests. A bundle stored without index is copied
+ * as its config manifest plus every image bundle.json pins, each image under its derived tag.
  */
 import type { ReadOnlyTarget, Target } from '../../content/storage.js'
-import { copy, type CopyProgress, type CopyStats } from '../../copy/index.js'
+import { copy, copyGraph, type CopyProgress, type CopyStats } from '../../copy/index.js'
 import type { Descriptor } from '../../oci/descriptor.js'
 import { isDigest } from '../../oci/digest.js'
 import { field } from '../json-shape.js'
+import { declaredDescriptors } from './bundle-images.js'
+import { actionableError } from './errors.js'
+import { derivedTagReader } from './manifest-refs.js'
 import { pullBundle } from './pull.js'
 import { mountCandidates, repositoryOf, type RepositoryName } from './repository-name.js'
+import { PublishSession } from './session.js'
 import { checkTag, defaultBundleTag, guardTag } from './tags.js'
 
 export interface CopyBundleDestination {
@@ -26,6 +35,8 @@ export interface CopyBundleOptions {
   force?: boolean
   /** Accept an invocation image without contentDigest (a warning then). */
   allowMissingContentDigest?: boolean
+  /** How manifests are written into the destination (only the manifest references matter: the bytes are kept). Default: a session for the destination's registry. */
+  session?: PublishSession
   /** I/O calls at once, as copy's `concurrency`. */
   concurrency?: number
   signal?: AbortSignal
@@ -64,6 +75,23 @@ export async function copyBundle(
   options: CopyBundleOptions = {},
 ): Promise<CopyBundleResult> {
   const repository = destination.repository ?? repositoryOf(destination.target)
+  try {
+    return await copyInto(derivedTagReader(source), selector, destination, repository, tag, options)
+  } catch (err) {
+    throw actionableError(err, { repository })
+  }
+}
+
+async function copyInto(
+  source: ReadOnlyTarget,
+  selector: string,
+  destination: CopyBundleDestination,
+  repository: RepositoryName | undefined,
+  tag: string | undefined,
+  options: CopyBundleOptions,
+): Promise<CopyBundleResult> {
+  const session = options.session ?? new PublishSession(repository !== undefined ? { host: repository.registry } : {})
+  const target = session.wrap(destination.target)
   const pulled = await pullBundle(source, selector, {
     ...(repository !== undefined && { repository }),
     ...(options.allowMissingContentDigest !== undefined && { allowMissingContentDigest: options.allowMissingContentDigest }),
@@ -71,22 +99,33 @@ export async function copyBundle(
   })
   const destinationTag =
     tag !== undefined ? checkTag(tag) : !isDigest(selector) ? checkTag(selector) : defaultBundleTag(String(field(pulled.bundle, 'version')))
-  const current = await guardTag(destination.target, destinationTag, [pulled.digest], { signal: options.signal, force: options.force, wanted: pulled.digest })
+  const current = await guardTag(target, destinationTag, [pulled.digest], { signal: options.signal, force: options.force, wanted: pulled.digest })
   const candidates = mountCandidates(options.sourceRepository ?? repositoryOf(source), repository)
-  // By digest, so the copy is of exactly the bundle that was just read and checked.
-  const copied = await copy(source, pulled.digest, destination.target, destinationTag, {
+  const copyOptions = {
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
     ...(options.signal && { signal: options.signal }),
     ...(options.onProgress && { onProgress: options.onProgress }),
     ...(candidates.length > 0 && { mountFrom: () => candidates }),
-  })
+  }
+  const imageStats: CopyStats[] = []
+  if (pulled.representation.index === 'no-index') {
+    // No index holds the images: copy each, and keep it under its derived tag for garbage collectors.
+    for (const image of declaredDescriptors(pulled.bundle).values()) {
+      imageStats.push(await copyGraph(source, target, image, copyOptions))
+      await target.tagDerived(image, { signal: options.signal })
+    }
+  }
+  // By digest, so the copy is of exactly the bundle that was just read and checked.
+  const copied = await copy(source, pulled.digest, target, destinationTag, copyOptions)
+  const stats = { ...copied.stats }
+  for (const s of imageStats) for (const key of Object.keys(stats) as (keyof CopyStats)[]) stats[key] += s[key]
   return {
     digest: copied.descriptor.digest,
     index: pulled.index,
     tag: destinationTag,
     unchanged: current !== undefined,
     ...(pulled.relocationMap !== undefined && { relocationMap: pulled.relocationMap }),
-    stats: copied.stats,
+    stats,
     warnings: pulled.warnings,
   }
 }

@@ -6,13 +6,15 @@
 import type { Descriptor } from '../../oci/descriptor.js'
 import type { RegistryReference } from '../../oci/reference.js'
 import { RegistryRepository } from '../../registry/repository.js'
+import { unwrapTarget } from './manifest-refs.js'
 
 /** A registry repository: `127.0.0.1:5000` and `shop/bundle`. */
 export type RepositoryName = Pick<RegistryReference, 'registry' | 'repository'>
 
-/** The repository `target` is, when it is a RegistryRepository; undefined for any other back end. */
+/** The repository `target` is, when it is a RegistryRepository (wrapped for manifest references or not); undefined for any other back end. */
 export function repositoryOf(target: unknown): RepositoryName | undefined {
-  return target instanceof RegistryRepository ? { registry: target.registry, repository: target.repository } : undefined
+  const store = unwrapTarget(target)
+  return store instanceof RegistryRepository ? { registry: store.registry, repository: store.repository } : undefined
 }
 
 /** `registry/repository`, the form relocation maps and messages use. */
