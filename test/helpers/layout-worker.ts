@@ -4,7 +4,8 @@
  *   node --import tsx test/helpers/layout-worker.ts <command> <layout-dir> [args...]
  * Commands:
  *   slow-blob <size>         push a <size>-byte pattern blob slowly; prints "progress" once
- *                            1 MiB has been handed to the store (then the parent kills it)
+ *                            3 MiB have been handed to the store, so that at least one of its
+ *                            1 MiB batched writes has reached the file (then the parent kills it)
  *   tag-loop <tags>          create <tags> images and retag them forever, rewriting
  *                            index.json; prints "looping" after the first round
  *   push-images <id> <n>     push <n> distinct images tagged "<id>-<i>"; prints "done"
@@ -31,7 +32,7 @@ switch (command) {
       seed: 42,
       delayMs: 5,
       onProgress: (n) => {
-        if (!told && n >= 1024 * 1024) {
+        if (!told && n >= 3 * 1024 * 1024) {
           told = true
           process.stdout.write('progress\n')
         }
