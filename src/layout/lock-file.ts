@@ -20,6 +20,12 @@ export interface LockOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000
 const DEFAULT_STALE_MS = 30_000
+/**
+ * A holder writes its token right after creating the lock file, so an empty (or half-written)
+ * lock older than this belongs to a process killed in between: without this, only `staleMs`
+ * would clear it and every writer would wait that long.
+ */
+const UNWRITTEN_LOCK_GRACE_MS = 2_000
 /** Lock files are tiny; anything larger was not written by us and is treated as unreadable. */
 const MAX_LOCK_FILE_BYTES = 4096
 
@@ -52,7 +58,7 @@ async function acquire(path: string, o: LockOptions): Promise<string> {
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const staleMs = o.staleMs ?? DEFAULT_STALE_MS
   const deadline = Date.now() + timeoutMs
-  const token = JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now(), nonce: randomBytes(8).toString('hex') })
+  const token = ownerToken()
   let delay = 2
   for (;;) {
     o.signal?.throwIfAborted()
@@ -113,9 +119,16 @@ async function readOwner(path: string): Promise<Owner | undefined> {
   }
 }
 
+/** What a holder writes into a lock (and a breaker into the guard): who holds it, since when. */
+function ownerToken(): string {
+  return JSON.stringify({ pid: process.pid, host: hostname(), created: Date.now(), nonce: randomBytes(8).toString('hex') })
+}
+
 function isStale(owner: Owner, staleMs: number): boolean {
-  if (Date.now() - owner.since > staleMs) return true
-  return owner.pid !== undefined && owner.host === hostname() && !processAlive(owner.pid)
+  const age = Date.now() - owner.since
+  if (age > staleMs) return true
+  if (owner.pid === undefined) return age > UNWRITTEN_LOCK_GRACE_MS
+  return owner.host === hostname() && !processAlive(owner.pid)
 }
 
 function processAlive(pid: number): boolean {
@@ -139,10 +152,10 @@ async function breakIfStale(path: string, staleMs: number): Promise<boolean> {
   if (owner === undefined) return true
   if (!isStale(owner, staleMs)) return false
   const guard = `${path}.break`
-  if (!(await tryCreate(guard, String(process.pid)))) {
-    // The guard is held for a few file operations; one this old belongs to a dead breaker.
+  if (!(await tryCreate(guard, ownerToken()))) {
+    // The guard is held for a few file operations; a dead or old holder was a killed breaker.
     const guardOwner = await readOwner(guard)
-    if (guardOwner !== undefined && Date.now() - guardOwner.since > staleMs) await unlink(guard).catch(() => undefined)
+    if (guardOwner !== undefined && isStale(guardOwner, staleMs)) await unlink(guard).catch(() => undefined)
     return false
   }
   try {

@@ -71,6 +71,20 @@ describe('index.json lock file', () => {
     assert.equal(await withFileLock(lock, async () => 'ran', { timeoutMs: 2_000, staleMs: 30_000 }), 'ran')
   })
 
+  test('an empty lock file older than a couple of seconds is broken without waiting for the stale age', async () => {
+    await writeFile(lock, '')
+    const past = new Date(Date.now() - 3_000)
+    await utimes(lock, past, past)
+    const started = Date.now()
+    assert.equal(await withFileLock(lock, async () => 'ran', { staleMs: 60_000, timeoutMs: 5_000 }), 'ran')
+    assert.ok(Date.now() - started < 1_000)
+  })
+
+  test('a just-created empty lock (its owner is writing it) is respected', async () => {
+    await writeFile(lock, '')
+    await assert.rejects(withFileLock(lock, async () => 'ran', { staleMs: 60_000, timeoutMs: 300 }), LockTimeoutError)
+  })
+
   test('a fresh lock of a live owner makes a waiter fail with LockTimeoutError and stays in place', async () => {
     const content = lockContent({ pid: process.pid })
     await writeFile(lock, content)
