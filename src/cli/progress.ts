@@ -46,17 +46,29 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
     stream.write(out)
   }
 
+  const counted = new Set<string>()
+  const finishBlob = (digest: string, total: number, how: 'copied' | 'skipped' | 'mounted'): void => {
+    active.delete(digest)
+    if (counted.has(digest)) return
+    counted.add(digest)
+    doneCount++
+    if (how === 'skipped') skipped++
+    else doneBytes += total
+    draw()
+  }
+
   return {
     update(digest, bytes, total) {
+      // Callers that only report bytes (bundle fixup) still see a finished blob leave the bars.
+      if (bytes >= total) {
+        finishBlob(digest, total, 'copied')
+        return
+      }
       active.set(digest, { bytes, total })
       draw()
     },
     done(digest, total, how) {
-      active.delete(digest)
-      doneCount++
-      if (how === 'skipped') skipped++
-      else doneBytes += total
-      draw()
+      finishBlob(digest, total, how)
     },
     finish() {
       if (drawnLines === 0) return
