@@ -140,8 +140,12 @@ export async function publishFromFile(
 async function imageSource(images: string | undefined, targets: TargetFactory): Promise<ImageSource> {
   const registries = registryImageSource(await targets.registryClient())
   if (images === undefined) return registries
-  const ref = TargetFactory.parse(images, { defaultTag: false })
-  if (ref.kind !== 'layout') throw new UsageError(`--images takes an OCI layout (ocidir://dir), not ${images}`)
+  const ref = images.startsWith('ocidir://') ? TargetFactory.parse(images, { defaultTag: false }) : undefined
+  if (ref?.kind !== 'layout') {
+    throw new UsageError(`--images takes an OCI layout directory written as ocidir://<dir>, not "${images}"`, {
+      suggestions: [`if ${images} is a layout directory: --images ocidir://${images}`],
+    })
+  }
   return chainImageSources(layoutImageSource(await OciLayoutStore.open(ref.path)), registries)
 }
 

@@ -58,6 +58,13 @@ describe('build writes the same bundle on every run, offline', () => {
     assert.match(r.stderr, /--auto-update/)
   })
 
+  test('--images given as a plain path is a usage error that shows the ocidir:// form', async () => {
+    const r = await runCli(['build', SHOP, '--images', images, '--output', `ocidir://${join(dir.path, 'unused')}`])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--images takes an OCI layout directory written as ocidir:\/\/<dir>/)
+    assert.ok(r.stderr.includes(`--images ocidir://${images}`))
+  })
+
   test('inspect and pull read the built layout; pulled bundle.json is the stored config blob', async () => {
     const layout = `ocidir://${join(dir.path, 'one')}:v2.3.1`
     const inspected = json<{ name: string; images: Array<{ name?: string; platforms: string[] }>; parameters: unknown[] }>(await runCli(['inspect', '--json', layout])).result

@@ -7,7 +7,7 @@
  */
 import { configBlob, configManifestVariants, type ConfigVariantId } from '../../cnab/oci/to-oci.js'
 import { MediaTypes } from '../../oci/media-types.js'
-import type { Capability } from '../capabilities.js'
+import { CAPABILITIES, CAPABILITY_CHECKS, type Capability } from '../capabilities.js'
 import { deterministicTag } from '../strategies.js'
 import { content, imageManifest, indexOf, tinyBundle, tinyImage, type Content, type TinyImage } from './content.js'
 import { manifestSupport, withNote, type ProbeSession } from './session.js'
@@ -25,18 +25,8 @@ const VARIANT_CAPABILITY: Record<ConfigVariantId, Capability> = {
   'docker-config': 'docker-image-manifest',
 }
 
-/** What this step measures. */
-const MANIFEST_CAPABILITIES: readonly Capability[] = [
-  'untagged-manifest-push',
-  'custom-config-media-type',
-  'oci-image-manifest',
-  'docker-image-manifest',
-  'empty-layers',
-  'artifact-type-field',
-  'oci-index',
-  'docker-manifest-list',
-  'mixed-index-children',
-]
+/** What this step measures: the P3 items of the checklist. */
+const MANIFEST_CAPABILITIES: readonly Capability[] = CAPABILITIES.filter((c) => CAPABILITY_CHECKS[c].startsWith('P3.'))
 
 /**
  * The reference for a manifest no tag should name: its digest, or the deterministic tag where
