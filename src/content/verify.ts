@@ -3,7 +3,7 @@
  * addressed by a descriptor. Every back end and every caller goes through these helpers so
  * that "verify before use" is done in one place.
  */
-import { addAbortSignal, Readable } from 'node:stream'
+import { addAbortSignal, finished, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { SizeLimitError, SizeMismatchError } from '../errors.js'
 import { VerifyingStream } from '../oci/digest.js'
@@ -104,9 +104,10 @@ export function markVerified<S extends Readable>(stream: S, desc: Descriptor): S
 }
 
 /**
- * Consumes a push body through verification into a sink function, chunk by chunk. The sink is
- * awaited before the next chunk is read, so a slow sink applies back-pressure to the source.
- * When `signal` aborts, reading stops with an AbortError and the source is destroyed.
+ * Consumes a push body through verification into a sink function, chunk by chunk. When the sink
+ * returns a promise, the stream is paused until it settles, so a slow sink applies back-pressure
+ * to the source. When `signal` aborts, reading stops with an AbortError and the source is
+ * destroyed.
  */
 export async function consumeVerified(
   body: Body,
@@ -123,5 +124,48 @@ export async function consumeVerified(
   }
   const verified = verifying(toReadable(body), expected)
   if (signal) addAbortSignal(signal, verified)
-  for await (const chunk of verified) await sink(chunk as Buffer)
+  await drain(verified, sink)
+}
+
+/**
+ * Feeds a stream's chunks to `sink` from 'data' events (a `for await` loop costs a promise per
+ * chunk). Resolves once the stream has ended and the sink's last promise has settled; rejects
+ * with the first error of either, destroying the stream.
+ */
+function drain(source: Readable, sink: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false
+    let pending: Promise<void> | undefined
+    const fail = (err: unknown) => {
+      if (failed) return
+      failed = true
+      source.destroy()
+      reject(err)
+    }
+    source.on('data', (chunk: Buffer) => {
+      if (failed) return
+      try {
+        pending = sink(chunk) ?? undefined
+      } catch (err) {
+        fail(err)
+        return
+      }
+      if (!pending) return
+      source.pause()
+      pending.then(() => {
+        pending = undefined
+        if (!failed) source.resume()
+      }, fail)
+    })
+    // finished() also reports a stream that failed before anyone listened (a relay whose source
+    // broke while the destination was still opening its file). The end may come while the sink
+    // still works on the last chunk.
+    finished(source, (err) => {
+      if (err) fail(err)
+      else
+        Promise.resolve(pending).then(() => {
+          if (!failed) resolve()
+        }, fail)
+    })
+  })
 }

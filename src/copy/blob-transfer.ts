@@ -4,7 +4,7 @@
  * and a wrong source byte fails the push before anything is stored. Because one failing push
  * can be caused by either side, the source stream's own failure is recorded to tell them apart.
  */
-import { Readable } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { canPushBlob, type Fetcher, type Pusher } from '../content/storage.js'
 import { fetchVerified, markVerified } from '../content/verify.js'
 import { AlreadyExistsError } from '../errors.js'
@@ -44,12 +44,9 @@ export async function transferBlob(src: Fetcher, dst: Pusher, desc: Descriptor, 
       failures.source = err
       throw err
     }
-    // Errors reach the destination through iteration; this listener only keeps an error from a
-    // stream the destination never read (it failed first) from becoming an uncaught exception.
-    body.on('error', () => {})
     opened.push(body)
     // The relay passes on the verified stream's bytes and errors, so it is verified as well.
-    return markVerified(Readable.from(relay(body, desc, o.onProgress, failures), { objectMode: false }), desc)
+    return markVerified(relay(body, desc, o.onProgress, failures), desc)
   }
   try {
     // The caller has just checked that the destination lacks the blob (copy's `exists`).
@@ -74,35 +71,32 @@ interface Failures {
 }
 
 /**
- * Passes `body`'s chunks on, reporting cumulative bytes, and records an error only when it
- * comes from reading `body`. An error the destination injects into this generator (a stream
- * destroyed with the destination's own failure) arrives at the `yield` and is not recorded,
- * so it cannot be blamed on the source.
+ * Passes `body`'s chunks on, reporting cumulative bytes, and records an error only when it comes
+ * from `body`. An error the destination injects by destroying the relay is
+ * not recorded, so it cannot be blamed on the source. A Transform fed by pipe: one stream step
+ * per chunk, where a generator under Readable.from took two promises and two.
  */
-async function* relay(
-  body: Readable,
-  desc: Descriptor,
-  onProgress: ((progress: CopyProgress) => void) | undefined,
-  failures: Failures,
-): AsyncGenerator<Buffer> {
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+function relay(body: Readable, desc: Descriptor, onProgress: ((progress: CopyProgress) => void) | undefined, failures: Failures): Readable {
   let bytes = 0
-  for (;;) {
-    let next: IteratorResult<Buffer>
-    try {
-      next = await chunks.next()
-    } catch (err) {
-      failures.source = err
-      throw err
-    }
-    if (next.done) return
-    bytes += next.value.length
-    try {
-      onProgress?.({ descriptor: desc, bytes, total: desc.size })
-    } catch (err) {
-      failures.hook = err
-      throw err
-    }
-    yield next.value
-  }
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length
+      try {
+        onProgress?.({ descriptor: desc, bytes, total: desc.size })
+      } catch (err) {
+        failures.hook = err
+        done(err as Error)
+        return
+      }
+      done(null, chunk)
+    },
+  })
+  body.on('error', (err) => {
+    failures.source = err
+    out.destroy(err)
+  })
+  // The destination reads errors through its own listener; without this one, an error in a relay
+  // the destination never read (it failed first) would be an uncaught exception.
+  out.on('error', () => {})
+  return body.pipe(out)
 }

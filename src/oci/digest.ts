@@ -94,36 +94,55 @@ export async function digestStream(
 }
 
 /**
- * A pass-through stream that hashes what flows through it and fails the stream when the content
- * does not match: as soon as more than `size` bytes arrive (so a hostile source cannot make us
- * read unbounded data), and at the end when fewer bytes arrived or the digest differs.
- * Consumers therefore never see a successful end of a wrong stream.
+ * Checks content that arrives in chunks against a digest and size: `add` throws
+ * SizeMismatchError as soon as more than the expected size arrived (so a hostile source cannot
+ * make us read unbounded data), `finish` throws SizeMismatchError or DigestMismatchError unless
+ * exactly the expected content arrived.
  */
-export class VerifyingStream extends Transform {
+export class ContentCheck {
   private readonly digester: Digester
   constructor(
     readonly expectedDigest: Digest,
     readonly expectedSize: number,
   ) {
-    super()
     this.digester = new Digester(digestAlgorithm(expectedDigest))
   }
+  add(chunk: Uint8Array): void {
+    if (this.digester.size + chunk.length > this.expectedSize) throw new SizeMismatchError(this.expectedSize, this.digester.size + chunk.length)
+    this.digester.update(chunk)
+  }
+  finish(): void {
+    if (this.digester.size !== this.expectedSize) throw new SizeMismatchError(this.expectedSize, this.digester.size)
+    const actual = this.digester.digest()
+    if (actual !== this.expectedDigest) throw new DigestMismatchError(this.expectedDigest, actual)
+  }
+}
+
+/**
+ * A pass-through stream that applies a ContentCheck to what flows through it: it fails as soon as
+ * too many bytes arrive, and at the end when fewer arrived or the digest differs. Consumers
+ * therefore never see a successful end of a wrong stream.
+ */
+export class VerifyingStream extends Transform {
+  private readonly check: ContentCheck
+  constructor(expectedDigest: Digest, expectedSize: number) {
+    super()
+    this.check = new ContentCheck(expectedDigest, expectedSize)
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.digester.size + chunk.length > this.expectedSize) {
-      done(new SizeMismatchError(this.expectedSize, this.digester.size + chunk.length))
+    try {
+      this.check.add(chunk)
+    } catch (err) {
+      done(err as Error)
       return
     }
-    this.digester.update(chunk)
     done(null, chunk)
   }
   override _flush(done: TransformCallback): void {
-    if (this.digester.size !== this.expectedSize) {
-      done(new SizeMismatchError(this.expectedSize, this.digester.size))
-      return
-    }
-    const actual = this.digester.digest()
-    if (actual !== this.expectedDigest) {
-      done(new DigestMismatchError(this.expectedDigest, actual))
+    try {
+      this.check.finish()
+    } catch (err) {
+      done(err as Error)
       return
     }
     done()

@@ -20,12 +20,19 @@ export async function tempPath(dir: string, label: string): Promise<string> {
   return join(dir, `.${label}-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
 }
 
-/** Writes a whole buffer, looping because a single write(2) may be partial. */
-export async function writeFully(fh: FileHandle, data: Uint8Array): Promise<void> {
-  let offset = 0
-  while (offset < data.length) {
-    const { bytesWritten } = await fh.write(data, offset, data.length - offset)
-    offset += bytesWritten
+/**
+ * Writes whole buffers in order, one writev(2) per round (no copy to join them), looping because
+ * a write may be partial.
+ */
+export async function writeFully(fh: FileHandle, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  let parts = data instanceof Uint8Array ? [data] : [...data]
+  while (parts.length > 0) {
+    let { bytesWritten } = await fh.writev(parts)
+    // Drop what was written: whole buffers, then the start of the next one.
+    let done = 0
+    while (done < parts.length && bytesWritten >= parts[done]!.length) bytesWritten -= parts[done++]!.length
+    parts = parts.slice(done)
+    if (bytesWritten > 0) parts[0] = parts[0]!.subarray(bytesWritten)
   }
 }
 

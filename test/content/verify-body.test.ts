@@ -44,4 +44,41 @@ describe('push body helpers', () => {
     await assert.rejects(consumeVerified(pattern(size), desc, sink, controller.signal), { name: 'AbortError' })
     assert.ok(received < size)
   })
+
+  test('consumeVerified rejects with the error of a stream that failed before it was consumed', async () => {
+    const b = blob('content')
+    const failed = new Readable({ read() {} })
+    failed.on('error', () => {})
+    const cause = new Error('the source broke')
+    failed.destroy(cause)
+    await new Promise((resolve) => setImmediate(resolve)) // the error event has been emitted
+    await assert.rejects(consumeVerified(failed, b.desc, () => assert.fail('sink called')), (err: unknown) => err === cause)
+  })
+
+  test('consumeVerified resolves only after the promise the sink returned for the last chunk, with every chunk in order', async () => {
+    const b = blob('one two three')
+    const parts = [b.bytes.subarray(0, 4), b.bytes.subarray(4, 8), b.bytes.subarray(8)]
+    const stored: Buffer[] = []
+    let last = false
+    await consumeVerified(Readable.from(parts), b.desc, (chunk) => {
+      if (chunk.length === 0) return undefined
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          stored.push(chunk)
+          last = Buffer.concat(stored).length === b.bytes.length
+          resolve()
+        }, 5),
+      )
+    })
+    assert.equal(last, true, 'the last chunk was stored before consumeVerified resolved')
+    assert.deepEqual(Buffer.concat(stored), Buffer.from(b.bytes))
+  })
+
+  test('consumeVerified rejects with the error the sink throws or rejects with, and destroys the source', async () => {
+    const b = blob('content')
+    const thrown = new Error('disk full')
+    const body = Readable.from([b.bytes])
+    await assert.rejects(consumeVerified(body, b.desc, () => Promise.reject(thrown)), (err: unknown) => err === thrown)
+    assert.equal(body.destroyed, true)
+  })
 })

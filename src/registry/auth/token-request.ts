@@ -9,7 +9,8 @@
  *  - oras-go registry/remote/auth/client.go (fetchDistributionToken, fetchOAuth2Token)
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { request } from '../http/undici.js'
 import { readBounded } from '../../content/verify.js'
 import { networkError, releaseBody } from '../http/client.js'
 import { AuthenticationError, readErrorBody } from '../http/errors.js'

@@ -1,0 +1,65 @@
+/**
+ * The undici entry points loaded from their own modules (src/registry/http/undici.ts) behave as
+ * the package's `request`: path and query reach the server, the global dispatcher is the default,
+ * an Agent can be passed, and the index of 110 modules is not loaded.
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { Agent, request } from '../../../src/registry/http/undici.js'
+
+async function withServer(fn: (origin: string, seen: string[]) => Promise<void>): Promise<void> {
+  const seen: string[] = []
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`)
+    res.end(`hello ${req.url}`)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen)
+  } finally {
+    server.closeAllConnections()
+    server.close()
+  }
+}
+
+describe('undici entry points', () => {
+  test('request sends method, path and query, through the global dispatcher when none is given', async () => {
+    await withServer(async (origin, seen) => {
+      const res = await request(`${origin}/v2/a/tags/list?n=2&last=x`)
+      assert.equal(res.statusCode, 200)
+      assert.equal(await res.body.text(), 'hello /v2/a/tags/list?n=2&last=x')
+      assert.deepEqual(seen, ['GET /v2/a/tags/list?n=2&last=x'])
+    })
+  })
+
+  test('request goes through the Agent it is given', async () => {
+    await withServer(async (origin, seen) => {
+      const agent = new Agent({ connections: 1 })
+      let dispatched = 0
+      const counting = agent.compose((dispatch) => (opts, handler) => {
+        dispatched++
+        return dispatch(opts, handler)
+      })
+      const res = await request(new URL('/v2/', origin), { method: 'HEAD', dispatcher: counting })
+      assert.equal(res.statusCode, 200)
+      await res.body.dump()
+      assert.equal(dispatched, 1)
+      assert.deepEqual(seen, ['HEAD /v2/'])
+      await agent.close()
+    })
+  })
+
+  test('loading the registry client does not load the undici package index', async () => {
+    const client = fileURLToPath(new URL('../../../src/registry/http/client.ts', import.meta.url))
+    const script = `await import(${JSON.stringify(client)}); const { createRequire } = await import('node:module'); const r = createRequire(${JSON.stringify(client)}); console.log(Object.keys(r.cache).filter((k) => /undici[\\\\/]index\\.js$/.test(k)).length)`
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script])
+    assert.equal(stdout.trim(), '0')
+  })
+})
