@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8'
-import { execute } from '@oclif/core'
+import { execute } from '@oclif/core/execute'
 
 // undici parses HTTP with a WebAssembly build of llhttp. V8 recompiles its hot functions with
 // TurboFan on a background thread; that job competes with the transfer for CPU and, still

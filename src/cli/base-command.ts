@@ -7,7 +7,7 @@
  *   success: { "status": <exit code>, "result": <command result>, "warnings": [<string>] }
  *   failure: { "status": <exit code>, "error": { "name", "code", "message", "suggestions" }, "warnings": [] }
  */
-import { Command } from '@oclif/core'
+import { Command } from '@oclif/core/command'
 import { OcibundleError } from '../errors.js'
 import { ExitCode, exitCodeFor, isSystemError, type ExitCodeValue } from './exit-codes.js'
 import { style } from './render.js'

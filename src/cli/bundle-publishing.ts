@@ -9,7 +9,7 @@
  * `--no-fallback` stops at the first refusal. The output says what was chosen and why, and
  * every fallback taken.
  */
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import { fixupBundle, publishBundle, PublishSession, type CopyBundleResult, type FixupChange, type PublishAttempt, type PublishResult } from '../cnab/publish/index.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from '../cnab/publish/image-source.js'
 import { defaultBundleTag } from '../cnab/publish/tags.js'

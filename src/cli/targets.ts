@@ -3,7 +3,7 @@
  * `ocidir://`, a registry repository otherwise. Commands that talk to registries share the
  * transport flags defined here and one RegistryClient per run.
  */
-import { Flags } from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import type { Target } from '../content/storage.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import { parseReference, referenceSelector, type Reference } from '../oci/reference.js'

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import { BaseCommand } from '../cli/base-command.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { derivedTagReader } from '../cnab/publish/manifest-refs.js'

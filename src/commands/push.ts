@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/base-command.js'
 import { publishFlags, publishFromFile, publishSession, renderBundleCopy, renderPublish, type BundleCopySummary, type PublishSummary } from '../cli/bundle-publishing.js'
 import { createProgress } from '../cli/progress.js'

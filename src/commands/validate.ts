@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { validateBundleFile, type Issue, type ValidationMode } from '../cnab/index.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { ExitCode } from '../cli/exit-codes.js'

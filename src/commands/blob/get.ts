@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import { rename, rm } from 'node:fs/promises'
 import { createWriteStream } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
