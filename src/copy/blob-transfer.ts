@@ -72,9 +72,9 @@ interface Failures {
 
 /**
  * Passes `body`'s chunks on, reporting cumulative bytes, and records an error only when it comes
- * from `body`. An error the destination injects by destroying the relay is
- * not recorded, so it cannot be blamed on the source. A Transform fed by pipe: one stream step
- * per chunk, where a generator under Readable.from took two promises and two.
+ * from `body`: an error the destination injects by destroying the relay is not recorded, so it
+ * cannot be blamed on the source. A Transform fed by pipe costs one stream step per chunk, where
+ * a generator under Readable.from cost two promises and two stream steps.
  */
 function relay(body: Readable, desc: Descriptor, onProgress: ((progress: CopyProgress) => void) | undefined, failures: Failures): Readable {
   let bytes = 0

@@ -55,11 +55,10 @@ export async function writeBlob(root: string, expected: Descriptor, body: Body, 
 const WRITE_BATCH_BYTES = 1024 * 1024
 
 /**
- * Collects chunks and writes them in one call once 1 MiB has gathered (writev: joining them into
- * one buffer first cost a copy of every byte and a fresh 1 MiB allocation per write, ~100 ms
- * per 256 MiB pulled). One write may be in
- * flight while the next batch gathers, so the network and the disk work at the same time;
- * memory stays at two batches.
+ * Collects chunks and writes them in one writev(2) once 1 MiB has gathered (joining them into one
+ * buffer first cost a copy of every byte and a fresh 1 MiB allocation per write, ~100 ms per
+ * 256 MiB pulled). One write may be in flight while the next batch gathers, so the network and
+ * the disk work at the same time; memory stays at two batches.
  */
 class WriteBatch {
   private parts: Buffer[] = []
