@@ -10,7 +10,7 @@ import { descriptorFromBytes } from '../../../src/oci/descriptor.js'
 import { MediaTypes } from '../../../src/oci/media-types.js'
 import { image, readAll } from '../../helpers/content.js'
 import { matchRequest } from '../../helpers/registry/fault-proxy.js'
-import { freshRepository, logged, pushAll, useRegistry } from './helpers.js'
+import { freshRepository, logged, proxiedImage, useRegistry } from './helpers.js'
 
 const env = useRegistry()
 
@@ -22,11 +22,7 @@ async function collect(tags: AsyncIterable<string>): Promise<string[]> {
 
 describe('RegistryRepository: delete and untag', () => {
   test('delete removes a manifest (with its tags) and a blob by digest; deleting again throws NotFoundError', async () => {
-    const name = freshRepository('delete')
-    const img = image('deleted')
-    const repo = env.proxied(name)
-    await pushAll(repo, img.config, img.layer, img.manifest)
-    await repo.tag(img.manifest.desc, 'v1')
+    const { name, img, repo } = await proxiedImage(env, 'delete', 'deleted', 'v1')
     const records = await logged(env.proxy, async () => {
       await repo.delete(img.manifest.desc)
       await repo.delete(img.layer.desc)
@@ -43,11 +39,7 @@ describe('RegistryRepository: delete and untag', () => {
   })
 
   test('untag on distribution 2.8: DELETE by tag is refused, so the tag moves to a throwaway manifest deleted by digest', async () => {
-    const name = freshRepository('delete')
-    const img = image('untagged')
-    const repo = env.proxied(name)
-    await pushAll(repo, img.config, img.layer, img.manifest)
-    await repo.tag(img.manifest.desc, 'v1')
+    const { name, img, repo } = await proxiedImage(env, 'delete', 'untagged', 'v1')
     await repo.tag(img.manifest.desc, 'v2')
     const emptyConfig = descriptorFromBytes(MediaTypes.OciEmpty, '{}')
     const records = await logged(env.proxy, () => repo.untag('v1'))
@@ -87,11 +79,7 @@ describe('RegistryRepository: delete and untag', () => {
   })
 
   test('when the throwaway manifest cannot be deleted either, the tag is put back where it was and untag throws', async () => {
-    const name = freshRepository('delete')
-    const img = image('delete disabled')
-    const repo = env.proxied(name)
-    await pushAll(repo, img.config, img.layer, img.manifest)
-    await repo.tag(img.manifest.desc, 'v1')
+    const { name, img, repo } = await proxiedImage(env, 'delete', 'delete disabled', 'v1')
     env.proxy.addFault({ match: matchRequest('DELETE', `/v2/${name}/manifests/sha256:`), action: { status: 405 } })
     await assert.rejects(repo.untag('v1'), (err: unknown) => err instanceof OcibundleError && /refuses to delete by tag and by digest$/.test(err.message))
     assert.deepEqual(await repo.resolve('v1'), img.manifest.desc)

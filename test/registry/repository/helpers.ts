@@ -11,7 +11,7 @@ import { request } from 'undici'
 import { RegistryClient } from '../../../src/registry/http/client.js'
 import { backoffPolicy, type RetryPolicy } from '../../../src/registry/http/retry.js'
 import { RegistryRepository, type RegistryRepositoryOptions } from '../../../src/registry/repository.js'
-import type { Content } from '../../helpers/content.js'
+import { image, type Content } from '../../helpers/content.js'
 import { startFaultProxy, type FaultProxy, type InterceptContext, type ProxyRequestRecord } from '../../helpers/registry/fault-proxy.js'
 import { startRegistry, type RunningRegistry } from '../../helpers/registry/server.js'
 
@@ -75,6 +75,19 @@ export function freshRepository(prefix = 'test'): string {
 /** Pushes contents in order (children before parents). */
 export async function pushAll(repo: RegistryRepository, ...contents: Content[]): Promise<void> {
   for (const c of contents) await repo.push(c.desc, c.bytes)
+}
+
+/**
+ * A fresh repository reached through the proxy, holding `image(label)` (config, layer and
+ * manifest), its manifest tagged `tag` when one is given.
+ */
+export async function proxiedImage(env: TestRegistry, prefix: string, label: string, tag?: string): Promise<{ name: string; img: ReturnType<typeof image>; repo: RegistryRepository }> {
+  const name = freshRepository(prefix)
+  const img = image(label)
+  const repo = env.proxied(name)
+  await pushAll(repo, img.config, img.layer, img.manifest)
+  if (tag !== undefined) await repo.tag(img.manifest.desc, tag)
+  return { name, img, repo }
 }
 
 /** `METHOD /path` of each logged request, without the query (upload state tokens differ per run). */

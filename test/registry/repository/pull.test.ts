@@ -10,7 +10,7 @@ import { digestOf } from '../../../src/oci/digest.js'
 import { MANIFEST_ACCEPT, MediaTypes } from '../../../src/oci/media-types.js'
 import { blob, image, index, readAll } from '../../helpers/content.js'
 import { matchRequest } from '../../helpers/registry/fault-proxy.js'
-import { forwardChanged, freshRepository, logged, pushAll, requestLines, useRegistry } from './helpers.js'
+import { forwardChanged, freshRepository, logged, proxiedImage, pushAll, requestLines, useRegistry } from './helpers.js'
 
 const env = useRegistry()
 
@@ -54,11 +54,7 @@ describe('RegistryRepository: pull', () => {
   })
 
   test('resolve by tag and by digest is one HEAD each and describes the manifest', async () => {
-    const name = freshRepository('pull')
-    const img = image('resolve')
-    const repo = env.proxied(name)
-    await pushAll(repo, img.config, img.layer, img.manifest)
-    await repo.tag(img.manifest.desc, 'v1')
+    const { name, img, repo } = await proxiedImage(env, 'pull', 'resolve', 'v1')
     const records = await logged(env.proxy, async () => {
       assert.deepEqual(await repo.resolve('v1'), img.manifest.desc)
       assert.deepEqual(await repo.resolve(img.manifest.desc.digest), img.manifest.desc)
@@ -140,10 +136,7 @@ describe('RegistryRepository: pull', () => {
   })
 
   test('exists answers for manifests and blobs by HEAD; absent content is false and fetch throws NotFoundError', async () => {
-    const name = freshRepository('pull')
-    const img = image('exists')
-    const repo = env.proxied(name)
-    await pushAll(repo, img.config, img.layer, img.manifest)
+    const { img, repo } = await proxiedImage(env, 'pull', 'exists')
     const records = await logged(env.proxy, async () => {
       assert.equal(await repo.exists(img.manifest.desc), true)
       assert.equal(await repo.exists(img.layer.desc), true)
