@@ -70,7 +70,9 @@ async function makeImage(dir: string, c: Case): Promise<void> {
     layers.push(desc)
   }
   await rm(scratch, { force: true })
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }))
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }),
+  )
   const configDesc = descriptorFromBytes(MediaTypes.OciConfig, config)
   await store.push(configDesc, config)
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.OciManifest, config: configDesc, layers }))
@@ -92,7 +94,8 @@ async function timed(file: string, argv: string[], env?: NodeJS.ProcessEnv): Pro
  * no such state between runs; both tools start cold.
  */
 async function freshHome(work: string): Promise<NodeJS.ProcessEnv> {
-  for (const name of ['blob-info-cache-v1.boltdb', 'blob-info-cache-v1.sqlite']) await rm(join('/var/lib/containers/cache', name), { force: true })
+  for (const name of ['blob-info-cache-v1.boltdb', 'blob-info-cache-v1.sqlite'])
+    await rm(join('/var/lib/containers/cache', name), { force: true })
   const home = await mkdtemp(join(work, 'skopeo-home-'))
   const dirs = { XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config'), XDG_RUNTIME_DIR: join(home, 'run') }
   await Promise.all(Object.values(dirs).map((d) => mkdir(d, { mode: 0o700 })))
@@ -113,7 +116,10 @@ async function main(): Promise<void> {
     for (const c of CASES) {
       const src = join(work, `src-${c.layers}`)
       await makeImage(src, c)
-      const times = { push: { ocibundle: [] as number[], skopeo: [] as number[] }, pull: { ocibundle: [] as number[], skopeo: [] as number[] } }
+      const times = {
+        push: { ocibundle: [] as number[], skopeo: [] as number[] },
+        pull: { ocibundle: [] as number[], skopeo: [] as number[] },
+      }
       for (let r = 0; r < rounds; r++) {
         // Fresh repositories each round, so nothing is skipped as already present.
         const ours = `${registry.host}/bench/ocibundle-${c.layers}-${r}:v`
@@ -121,12 +127,26 @@ async function main(): Promise<void> {
         const order = r % 2 === 0 ? ['ocibundle', 'skopeo'] : ['skopeo', 'ocibundle']
         for (const tool of order) {
           if (tool === 'ocibundle') times.push.ocibundle.push(await timed(process.execPath, [CLI, 'copy', `ocidir://${src}:bench`, ours]))
-          else times.push.skopeo.push(await timed('skopeo', ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${src}:bench`, `docker://${theirs}`], await freshHome(work)))
+          else
+            times.push.skopeo.push(
+              await timed(
+                'skopeo',
+                ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${src}:bench`, `docker://${theirs}`],
+                await freshHome(work),
+              ),
+            )
         }
         for (const tool of order) {
           const out = join(work, `pull-${tool}-${c.layers}-${r}`)
           if (tool === 'ocibundle') times.pull.ocibundle.push(await timed(process.execPath, [CLI, 'copy', ours, `ocidir://${out}:v`]))
-          else times.pull.skopeo.push(await timed('skopeo', ['copy', '-q', '--preserve-digests', '--src-tls-verify=false', `docker://${theirs}`, `oci:${out}:v`], await freshHome(work)))
+          else
+            times.pull.skopeo.push(
+              await timed(
+                'skopeo',
+                ['copy', '-q', '--preserve-digests', '--src-tls-verify=false', `docker://${theirs}`, `oci:${out}:v`],
+                await freshHome(work),
+              ),
+            )
           await rm(out, { recursive: true, force: true })
         }
       }
@@ -143,7 +163,10 @@ async function main(): Promise<void> {
     } else {
       console.log(`rounds: ${rounds} (medians; ratio = ocibundle / skopeo, below 1 means ocibundle is faster)\n`)
       console.log('case               direction  ocibundle   skopeo   ratio')
-      for (const x of results) console.log(`${x.case.padEnd(18)} ${x.direction.padEnd(9)} ${`${x.ocibundleMs} ms`.padStart(10)} ${`${x.skopeoMs} ms`.padStart(9)}   ${x.ratio.toFixed(2)}`)
+      for (const x of results)
+        console.log(
+          `${x.case.padEnd(18)} ${x.direction.padEnd(9)} ${`${x.ocibundleMs} ms`.padStart(10)} ${`${x.skopeoMs} ms`.padStart(9)}   ${x.ratio.toFixed(2)}`,
+        )
       console.log(`\nocibundle peak RSS copying one 1 GiB blob (layout → registry): ${rss} MiB`)
     }
   } finally {
@@ -156,7 +179,9 @@ async function main(): Promise<void> {
 async function peakRssFor1GiB(work: string, host: string): Promise<number> {
   const src = join(work, 'src-1g')
   await makeImage(src, { name: '1 GiB', layers: 1, layerSize: 1024 * MiB })
-  const { stderr } = await run(process.execPath, ['--import', RSS_PROBE, CLI, 'copy', `ocidir://${src}:bench`, `${host}/bench/one-gib:v`], { maxBuffer: 16 * MiB })
+  const { stderr } = await run(process.execPath, ['--import', RSS_PROBE, CLI, 'copy', `ocidir://${src}:bench`, `${host}/bench/one-gib:v`], {
+    maxBuffer: 16 * MiB,
+  })
   await rm(src, { recursive: true, force: true })
   const m = /max-rss-kib=(\d+)/.exec(stderr)
   if (!m) throw new Error(`the RSS probe printed nothing: ${stderr}`)

@@ -56,7 +56,9 @@ function commandSection(c) {
 }
 
 const commandDocs = commands.map(commandSection).join('\n')
-const exitTable = ['| code | name | meaning |', '|---|---|---|', ...EXIT_CODES.map((e) => `| ${e.code} | ${e.name} | ${e.meaning} |`)].join('\n')
+const exitTable = ['| code | name | meaning |', '|---|---|---|', ...EXIT_CODES.map((e) => `| ${e.code} | ${e.name} | ${e.meaning} |`)].join(
+  '\n',
+)
 
 function replaceBetween(text, marker, body) {
   const start = `<!-- ${marker} -->`
@@ -77,7 +79,10 @@ const rulesDoc = [
   '',
   '| rule id | stage | checklist | lint | publish | what it checks |',
   '|---|---|---|---|---|---|',
-  ...listRules().map((r) => `| \`${r.id}\` | ${r.stage} | ${r.checklist ?? ''} | ${severities(r.lint)} | ${severities(r.publish)} | ${r.description.replaceAll('|', '\\|')} |`),
+  ...listRules().map(
+    (r) =>
+      `| \`${r.id}\` | ${r.stage} | ${r.checklist ?? ''} | ${severities(r.lint)} | ${severities(r.publish)} | ${r.description.replaceAll('|', '\\|')} |`,
+  ),
   '',
 ].join('\n')
 
@@ -95,7 +100,9 @@ const current = (url) => {
 const stale = outputs.filter(([url, text]) => current(url) !== text)
 if (process.argv.includes('--check')) {
   if (stale.length > 0) {
-    console.error(`out of date: ${stale.map(([url]) => fileURLToPath(url).slice(root.length)).join(', ')}; run \`npm run build && npm run docs\``)
+    console.error(
+      `out of date: ${stale.map(([url]) => fileURLToPath(url).slice(root.length)).join(', ')}; run \`npm run build && npm run docs\``,
+    )
     process.exit(1)
   }
 } else {

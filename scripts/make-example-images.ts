@@ -46,9 +46,7 @@ const EPOCH = '1970-01-01T00:00:00Z'
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 /** Shared by both installers, so the layout also shows a layer two images have in common. */
-const BASE_LAYER: FileSpec[] = [
-  { path: 'etc/os-release', content: 'NAME="ocibundle example base"\nID=ocibundle-example\nVERSION_ID=1\n' },
-]
+const BASE_LAYER: FileSpec[] = [{ path: 'etc/os-release', content: 'NAME="ocibundle example base"\nID=ocibundle-example\nVERSION_ID=1\n' }]
 
 const runTool = (body: string): FileSpec => ({ path: 'cnab/app/run', mode: 0o755, content: `#!/bin/sh\nset -e\n${body}` })
 
@@ -86,7 +84,9 @@ const EXAMPLE_IMAGES: readonly ImageSpec[] = [
     ref: 'example.com/ocibundle/shop-db:15',
     platforms: [AMD64],
     cmd: ['postgres'],
-    layers: () => [[{ path: 'docker-entrypoint-initdb.d/schema.sql', content: 'CREATE TABLE products (id serial PRIMARY KEY, name text NOT NULL);\n' }]],
+    layers: () => [
+      [{ path: 'docker-entrypoint-initdb.d/schema.sql', content: 'CREATE TABLE products (id serial PRIMARY KEY, name text NOT NULL);\n' }],
+    ],
   },
   {
     ref: 'example.com/ocibundle/shop-web:2.3.1',

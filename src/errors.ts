@@ -33,7 +33,11 @@ export class AlreadyExistsError extends OcibundleError {
 /** Bytes received do not hash to the digest they were promised under. */
 export class DigestMismatchError extends OcibundleError {
   override readonly code: string = 'ERR_DIGEST_MISMATCH'
-  constructor(readonly expected: string, readonly actual: string, options: ErrorOptions = {}) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    options: ErrorOptions = {},
+  ) {
     super(`digest mismatch: expected ${expected}, got ${actual}`, options)
   }
 }
@@ -41,7 +45,11 @@ export class DigestMismatchError extends OcibundleError {
 /** More or fewer bytes arrived than the descriptor's size says. */
 export class SizeMismatchError extends OcibundleError {
   override readonly code: string = 'ERR_SIZE_MISMATCH'
-  constructor(readonly expected: number, readonly actual: number, options: ErrorOptions = {}) {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+    options: ErrorOptions = {},
+  ) {
     super(`size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}`, options)
   }
 }
@@ -49,7 +57,11 @@ export class SizeMismatchError extends OcibundleError {
 /** A read of untrusted input went past the bound we allow for it (for example 4 MiB for a manifest). */
 export class SizeLimitError extends OcibundleError {
   override readonly code: string = 'ERR_SIZE_LIMIT'
-  constructor(readonly what: string, readonly limit: number, options: ErrorOptions = {}) {
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+    options: ErrorOptions = {},
+  ) {
     super(`${what} is larger than the ${formatBytes(limit)} limit`, options)
   }
 }
@@ -62,7 +74,11 @@ export class InvalidDigestError extends OcibundleError {
 /** A reference string cannot be parsed; the message says which part is wrong and why. */
 export class InvalidReferenceError extends OcibundleError {
   override readonly code: string = 'ERR_INVALID_REFERENCE'
-  constructor(readonly input: string, readonly reason: string, options: ErrorOptions = {}) {
+  constructor(
+    readonly input: string,
+    readonly reason: string,
+    options: ErrorOptions = {},
+  ) {
     super(`invalid reference "${input}": ${reason}`, options)
   }
 }

@@ -10,7 +10,15 @@
  * every fallback taken.
  */
 import * as Flags from '@oclif/core/flags'
-import { fixupBundle, publishBundle, PublishSession, type CopyBundleResult, type FixupChange, type PublishAttempt, type PublishResult } from '../cnab/publish/index.js'
+import {
+  fixupBundle,
+  publishBundle,
+  PublishSession,
+  type CopyBundleResult,
+  type FixupChange,
+  type PublishAttempt,
+  type PublishResult,
+} from '../cnab/publish/index.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from '../cnab/publish/image-source.js'
 import { defaultBundleTag } from '../cnab/publish/tags.js'
 import { readBundleFile } from '../cnab/load.js'
@@ -26,22 +34,37 @@ import { TargetFactory } from './targets.js'
 
 export const publishFlags = {
   images: Flags.string({
-    summary: 'OCI layout holding the images, tagged with the references bundle.json uses (thick-bundle convention); looked up before any registry',
+    summary:
+      'OCI layout holding the images, tagged with the references bundle.json uses (thick-bundle convention); looked up before any registry',
     helpValue: 'ocidir://dir',
   }),
-  'auto-update': Flags.boolean({ default: false, summary: "write each image's resolved contentDigest, size and mediaType into the published bundle (your file is not changed)" }),
-  platform: Flags.string({ multiple: true, summary: 'keep only these platforms of multi-platform images (os/arch[/variant]); repeatable', helpValue: 'os/arch' }),
+  'auto-update': Flags.boolean({
+    default: false,
+    summary: "write each image's resolved contentDigest, size and mediaType into the published bundle (your file is not changed)",
+  }),
+  platform: Flags.string({
+    multiple: true,
+    summary: 'keep only these platforms of multi-platform images (os/arch[/variant]); repeatable',
+    helpValue: 'os/arch',
+  }),
   shape: Flags.option({
     options: ['portable', 'cnab-to-oci'] as const,
     summary: 'config manifest shape to prefer: portable (the default, and the fallback) or byte-identical to cnab-to-oci',
   })(),
   force: Flags.boolean({ default: false, summary: 'move the tag even if it names another bundle' }),
-  fallback: Flags.boolean({ default: true, allowNo: true, summary: 'try the next representation when the registry refuses one (--no-fallback: fail instead)' }),
+  fallback: Flags.boolean({
+    default: true,
+    allowNo: true,
+    summary: 'try the next representation when the registry refuses one (--no-fallback: fail instead)',
+  }),
   'index-format': Flags.option({
     options: ['oci-index', 'docker-manifest-list', 'no-index'] as const,
     summary: 'force the index format (no-index: the tag names the config manifest; only ocibundle reads it back)',
   })(),
-  'config-variant': Flags.option({ options: ['cnab-config', 'oci-image-config', 'docker-config'] as const, summary: 'force the config manifest variant' })(),
+  'config-variant': Flags.option({
+    options: ['cnab-config', 'oci-image-config', 'docker-config'] as const,
+    summary: 'force the config manifest variant',
+  })(),
   'manifest-refs': Flags.option({
     options: ['digest', 'deterministic-tag'] as const,
     summary: 'force how the manifests the bundle points at are pushed: by digest, or also under ocibundle-<alg>-<hex> tags',
@@ -65,7 +88,11 @@ export interface PublishFlagValues {
  * the registry when there is one, with the flags' forced choices. `warn` hears about ignored
  * report files.
  */
-export async function publishSession(dst: Reference, flags: Omit<PublishFlagValues, 'images' | 'auto-update' | 'platform' | 'force'>, warn: (message: string) => void): Promise<PublishSession> {
+export async function publishSession(
+  dst: Reference,
+  flags: Omit<PublishFlagValues, 'images' | 'auto-update' | 'platform' | 'force'>,
+  warn: (message: string) => void,
+): Promise<PublishSession> {
   const host = dst.kind === 'registry' ? dst.registry : undefined
   const report = host !== undefined ? await loadReport(host, { warn }) : undefined
   return new PublishSession({
@@ -112,18 +139,26 @@ export async function publishFromFile(
   const target = session.wrap(await targets.open(dst, { create: true }))
   const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
   const source = await imageSource(flags.images, targets)
-  const fixed = await fixupBundle(loaded.value, { target, ...(repository && { repository }) }, {
-    source,
-    autoUpdate: flags['auto-update'],
-    session,
-    ...(flags.platform && { platforms: flags.platform.map(parsePlatform) }),
-    onProgress: (_image, p) => progress.update(p.descriptor.digest, p.bytes, p.total),
-  })
+  const fixed = await fixupBundle(
+    loaded.value,
+    { target, ...(repository && { repository }) },
+    {
+      source,
+      autoUpdate: flags['auto-update'],
+      session,
+      ...(flags.platform && { platforms: flags.platform.map(parsePlatform) }),
+      onProgress: (_image, p) => progress.update(p.descriptor.digest, p.bytes, p.total),
+    },
+  )
   const version = (fixed.bundle as { version?: unknown }).version
   const tag = dst.tag ?? (typeof version === 'string' ? defaultBundleTag(version) : undefined)
   if (tag === undefined) throw new UsageError(`${formatReference(dst)} names no tag and the bundle has no version to derive one from`)
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
-  const result = await publishBundle(fixed.bundle, { target, reference: tag, ...(repository && { repository }) }, { session, force: flags.force })
+  const result = await publishBundle(
+    fixed.bundle,
+    { target, reference: tag, ...(repository && { repository }) },
+    { session, force: flags.force },
+  )
   progress.finish()
   const { warnings, ...rest } = result
   return {
@@ -183,9 +218,11 @@ export function renderPublish(s: PublishSummary, verb: string): string {
     else if (a.error !== undefined) lines.push(`  failed          ${attemptName(a)}: ${a.error}`)
     else if (a.skipped !== undefined) lines.push(`  skipped         ${attemptName(a)}: ${a.skipped}`)
   }
-  for (const c of s.changes.filter((x) => x.reason === undefined)) lines.push(`  updated         ${c.image} ${c.field}: ${c.from ?? '(none)'} → ${c.to}`)
+  for (const c of s.changes.filter((x) => x.reason === undefined))
+    lines.push(`  updated         ${c.image} ${c.field}: ${c.from ?? '(none)'} → ${c.to}`)
   // A conversion changes digest, size and media type at once: one line per image, with why.
-  for (const c of s.changes.filter((x) => x.reason !== undefined && x.field === 'contentDigest')) lines.push(`  converted       ${c.image} ${c.from ?? '(none)'} → ${c.to}: ${c.reason}`)
+  for (const c of s.changes.filter((x) => x.reason !== undefined && x.field === 'contentDigest'))
+    lines.push(`  converted       ${c.image} ${c.from ?? '(none)'} → ${c.to}: ${c.reason}`)
   if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
   return lines.join('\n')
 }
@@ -193,7 +230,9 @@ export function renderPublish(s: PublishSummary, verb: string): string {
 function chosen(s: PublishSummary): string {
   if (s.plan.source === 'report') return `up front, from the saved \`registry check\` report (probed ${s.plan.probedAt ?? 'earlier'})`
   if (s.plan.source === 'plan') return 'up front, from the given plan'
-  return s.attempts.some((a) => a.error !== undefined) ? 'by trying each representation in turn (no saved `registry check` report)' : 'first choice of every tier (no saved `registry check` report)'
+  return s.attempts.some((a) => a.error !== undefined)
+    ? 'by trying each representation in turn (no saved `registry check` report)'
+    : 'first choice of every tier (no saved `registry check` report)'
 }
 
 function attemptName(a: PublishAttempt): string {

@@ -33,25 +33,46 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; meaning: string }> = [
   { code: ExitCode.Ok, name: 'ok', meaning: 'success (warnings may have been printed)' },
-  { code: ExitCode.Failure, name: 'failure', meaning: 'the operation failed (file system, network, lock timeout, …); the message says why' },
+  {
+    code: ExitCode.Failure,
+    name: 'failure',
+    meaning: 'the operation failed (file system, network, lock timeout, …); the message says why',
+  },
   { code: ExitCode.Usage, name: 'usage', meaning: 'wrong command line: unknown flag, missing argument, malformed reference' },
-  { code: ExitCode.Invalid, name: 'invalid', meaning: 'the input is invalid: bundle validation errors, unreadable JSON, not canonical under `fmt --check`, malformed content' },
-  { code: ExitCode.Incompatible, name: 'incompatible', meaning: 'the registry accepts no representation of the bundle (`registry check` says why)' },
+  {
+    code: ExitCode.Invalid,
+    name: 'invalid',
+    meaning: 'the input is invalid: bundle validation errors, unreadable JSON, not canonical under `fmt --check`, malformed content',
+  },
+  {
+    code: ExitCode.Incompatible,
+    name: 'incompatible',
+    meaning: 'the registry accepts no representation of the bundle (`registry check` says why)',
+  },
   { code: ExitCode.Auth, name: 'auth', meaning: 'the registry refused the credentials, or needs some: run `ocibundle login <registry>`' },
   { code: ExitCode.NotFound, name: 'not-found', meaning: 'a file, tag, manifest or blob does not exist' },
   { code: ExitCode.Integrity, name: 'integrity', meaning: 'content did not match its digest or size; nothing was written' },
-  { code: ExitCode.Internal, name: 'internal', meaning: 'a bug in ocibundle; please report it with the output of the command run with DEBUG=*' },
+  {
+    code: ExitCode.Internal,
+    name: 'internal',
+    meaning: 'a bug in ocibundle; please report it with the output of the command run with DEBUG=*',
+  },
 ]
 
 /** Exit code for anything thrown by a command. */
 export function exitCodeFor(err: unknown): ExitCodeValue {
   // Every representation was tried and refused as unsupported: the registry cannot take the bundle.
   if (err instanceof NoWorkingTierError) return ExitCode.Incompatible
-  if (err instanceof PublishError && err.attempts.some((a) => a.error !== undefined) && err.attempts.every((a) => a.error === undefined || a.classification?.fallback === true)) {
+  if (
+    err instanceof PublishError &&
+    err.attempts.some((a) => a.error !== undefined) &&
+    err.attempts.every((a) => a.error === undefined || a.classification?.fallback === true)
+  ) {
     return ExitCode.Incompatible
   }
   // A copy, fixup or publish failure is as serious as what made it fail (a refused login, a missing tag, …).
-  if ((err instanceof CopyError || err instanceof FixupError || err instanceof PublishError) && err.cause !== undefined) return exitCodeFor(err.cause)
+  if ((err instanceof CopyError || err instanceof FixupError || err instanceof PublishError) && err.cause !== undefined)
+    return exitCodeFor(err.cause)
   if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return ExitCode.Integrity
   if (err instanceof NotFoundError) return ExitCode.NotFound
   if (err instanceof AuthenticationError) return ExitCode.Auth

@@ -32,7 +32,8 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
     if (!force && now - lastDraw < 100) return
     lastDraw = now
     const lines: string[] = []
-    for (const [digest, p] of [...active].slice(0, MAX_LINES)) lines.push(`${bar(p.bytes, p.total)} ${short(digest)} ${formatSize(p.bytes)}/${formatSize(p.total)}`)
+    for (const [digest, p] of [...active].slice(0, MAX_LINES))
+      lines.push(`${bar(p.bytes, p.total)} ${short(digest)} ${formatSize(p.bytes)}/${formatSize(p.total)}`)
     if (active.size > MAX_LINES) lines.push(`  … and ${active.size - MAX_LINES} more`)
     const moving = doneBytes + [...active.values()].reduce((n, p) => n + p.bytes, 0)
     const rate = moving / Math.max(0.001, (now - started) / 1000)

@@ -24,7 +24,10 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string>>, indent = ''): 
   const widths: number[] = []
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))))
   return rows
-    .map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)))).join('  '))
+    .map(
+      (row) =>
+        indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)))).join('  '),
+    )
     .join('\n')
 }
 

@@ -17,7 +17,10 @@ export async function readSecretFromStdin(): Promise<string> {
 /** Asks on stderr and reads one line from the terminal without echoing it. */
 export async function promptSecret(question: string): Promise<string> {
   const stdin = process.stdin
-  if (!stdin.isTTY) throw new UsageError('no terminal to ask for the password on', { suggestions: ['pipe it in: … | ocibundle login <registry> -u <user> --password-stdin'] })
+  if (!stdin.isTTY)
+    throw new UsageError('no terminal to ask for the password on', {
+      suggestions: ['pipe it in: … | ocibundle login <registry> -u <user> --password-stdin'],
+    })
   process.stderr.write(question)
   stdin.setRawMode(true)
   stdin.resume()

@@ -19,7 +19,11 @@ export const registryFlags = {
     helpGroup: 'REGISTRY',
   }),
   insecure: Flags.boolean({ summary: 'skip TLS certificate verification (testing only)', helpGroup: 'REGISTRY' }),
-  'ca-file': Flags.string({ summary: 'PEM file of certificate authorities to trust for the registries of this command', helpGroup: 'REGISTRY', helpValue: 'pem' }),
+  'ca-file': Flags.string({
+    summary: 'PEM file of certificate authorities to trust for the registries of this command',
+    helpGroup: 'REGISTRY',
+    helpValue: 'pem',
+  }),
 }
 
 export interface RegistryFlagValues {
@@ -32,7 +36,10 @@ export interface RegistryFlagValues {
 export class TargetFactory {
   private client: Promise<RegistryClient> | undefined
 
-  constructor(private readonly flags: RegistryFlagValues, private readonly registries: readonly string[]) {}
+  constructor(
+    private readonly flags: RegistryFlagValues,
+    private readonly registries: readonly string[],
+  ) {}
 
   /** Parses a reference argument; a usage error (exit 2) explains what is wrong. */
   static parse(input: string, options: { defaultTag?: boolean; allowLayout?: boolean } = {}): Reference {

@@ -26,7 +26,13 @@ export { canonicalJson } from './rules/canonical-form.js'
 export { definitionDefault, definitionExists, definitionSchema } from './rules/definitions.js'
 export { destinationConflict, destinationPresent, inputPath, outputPath } from './rules/destinations.js'
 export { dottedNames, extensionSchema, requiredExtensions } from './rules/extensions.js'
-export { componentImageDigestReference, imageContentDigest, imageDescriptorFields, imageTypeKnown, invocationImageCount } from './rules/images.js'
+export {
+  componentImageDigestReference,
+  imageContentDigest,
+  imageDescriptorFields,
+  imageTypeKnown,
+  invocationImageCount,
+} from './rules/images.js'
 export { nameGraphicChars } from './rules/name.js'
 export { bundleVersionSemver, cnabVersionSemver } from './rules/versions.js'
 export type { ValidateOptions, ValidationResult } from './validate.js'

@@ -105,7 +105,9 @@ async function readBounded(path: string): Promise<Buffer> {
 export function documentShapeIssues(value: unknown): Issue[] {
   if (!isRecord(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
-    return [{ pointer: '', rule: 'json-not-object', severity: 'error', message: `a bundle must be a JSON object, but the document is ${kind}` }]
+    return [
+      { pointer: '', rule: 'json-not-object', severity: 'error', message: `a bundle must be a JSON object, but the document is ${kind}` },
+    ]
   }
   const tooDeep = firstTooDeep(value)
   if (tooDeep === undefined) return []

@@ -19,13 +19,22 @@ contentDigest, size and mediaType written in bundle.json.`
   static override examples = [
     {
       description: 'Build the example shop bundle offline, with images from a local layout',
-      command: '<%= config.bin %> <%= command.id %> bundles/shop/bundle.json --images ocidir://./example-images --auto-update --output ocidir://./shop-oci',
+      command:
+        '<%= config.bin %> <%= command.id %> bundles/shop/bundle.json --images ocidir://./example-images --auto-update --output ocidir://./shop-oci',
     },
-    { description: 'Build for linux/amd64 only', command: '<%= config.bin %> <%= command.id %> bundle.json --auto-update --platform linux/amd64 --output ocidir://./out:v1.0.0' },
+    {
+      description: 'Build for linux/amd64 only',
+      command: '<%= config.bin %> <%= command.id %> bundle.json --auto-update --platform linux/amd64 --output ocidir://./out:v1.0.0',
+    },
   ]
   static override args = { bundle: Args.string({ description: 'bundle.json to build', required: true }) }
   static override flags = {
-    output: Flags.string({ char: 'o', required: true, summary: 'where to write: ocidir://dir[:tag] or a registry reference', helpValue: 'ref' }),
+    output: Flags.string({
+      char: 'o',
+      required: true,
+      summary: 'where to write: ocidir://dir[:tag] or a registry reference',
+      helpValue: 'ref',
+    }),
     ...publishFlags,
     ...registryFlags,
   }

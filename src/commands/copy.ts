@@ -30,9 +30,18 @@ preserved exactly.
 When the destination names no tag, the source's tag is used; a source given by digest alone
 is copied by digest.`
   static override examples = [
-    { description: 'Mirror an image into another registry', command: '<%= config.bin %> <%= command.id %> docker.io/library/nginx:1.27 registry.example.com/mirror/nginx:1.27' },
-    { description: 'Save an image, with its signatures and SBOMs, into a layout for an air-gapped site', command: '<%= config.bin %> <%= command.id %> --referrers ghcr.io/acme/app:2.0.0 ocidir://./airgap:app-2.0.0' },
-    { description: 'Publish from a layout to a local registry, linux/arm64 only', command: '<%= config.bin %> <%= command.id %> --platform linux/arm64 ocidir://./out:v1 localhost:5000/acme/app:v1-arm64' },
+    {
+      description: 'Mirror an image into another registry',
+      command: '<%= config.bin %> <%= command.id %> docker.io/library/nginx:1.27 registry.example.com/mirror/nginx:1.27',
+    },
+    {
+      description: 'Save an image, with its signatures and SBOMs, into a layout for an air-gapped site',
+      command: '<%= config.bin %> <%= command.id %> --referrers ghcr.io/acme/app:2.0.0 ocidir://./airgap:app-2.0.0',
+    },
+    {
+      description: 'Publish from a layout to a local registry, linux/arm64 only',
+      command: '<%= config.bin %> <%= command.id %> --platform linux/arm64 ocidir://./out:v1 localhost:5000/acme/app:v1-arm64',
+    },
   ]
   static override args = {
     source: Args.string({ description: 'what to copy: registry reference or ocidir://path[:tag|@digest]', required: true }),
@@ -40,8 +49,14 @@ is copied by digest.`
   }
   static override flags = {
     concurrency: Flags.integer({ min: 1, max: 64, default: DEFAULT_COPY_CONCURRENCY, summary: 'blobs transferred at once' }),
-    platform: Flags.string({ summary: 'copy only this platform of an index (os/arch[/variant]); the copied digest is the platform manifest', helpValue: 'os/arch' }),
-    referrers: Flags.boolean({ default: false, summary: 'also copy signatures, SBOMs and other artifacts that refer to the copied manifests' }),
+    platform: Flags.string({
+      summary: 'copy only this platform of an index (os/arch[/variant]); the copied digest is the platform manifest',
+      helpValue: 'os/arch',
+    }),
+    referrers: Flags.boolean({
+      default: false,
+      summary: 'also copy signatures, SBOMs and other artifacts that refer to the copied manifests',
+    }),
     ...registryFlags,
   }
 
@@ -58,7 +73,10 @@ is copied by digest.`
         concurrency: flags.concurrency,
         referrers: flags.referrers,
         ...(flags.platform !== undefined && { platform: parsePlatform(flags.platform) }),
-        ...(src.kind === 'registry' && dst.kind === 'registry' && src.registry === dst.registry && src.repository !== dst.repository && { mountFrom: () => [src.repository] }),
+        ...(src.kind === 'registry' &&
+          dst.kind === 'registry' &&
+          src.registry === dst.registry &&
+          src.repository !== dst.repository && { mountFrom: () => [src.repository] }),
         onProgress: (p) => progress.update(p.descriptor.digest, p.bytes, p.total),
         onCopied: (d) => progress.done(d.digest, d.size, 'copied'),
         onCopySkipped: (d) => progress.done(d.digest, d.size, 'skipped'),

@@ -22,8 +22,14 @@ keys, is left untouched and reported.
 With --check nothing is written: the command exits 3 if any file is not canonical.`
   static override examples = [
     { description: 'Canonicalise a bundle in place', command: '<%= config.bin %> <%= command.id %> bundle.json' },
-    { description: 'Fail a CI job when a committed bundle is not canonical', command: '<%= config.bin %> <%= command.id %> --check bundles/*/bundle.json' },
-    { description: 'Print the canonical bytes instead of writing them', command: '<%= config.bin %> <%= command.id %> --stdout bundle.json > canonical.json' },
+    {
+      description: 'Fail a CI job when a committed bundle is not canonical',
+      command: '<%= config.bin %> <%= command.id %> --check bundles/*/bundle.json',
+    },
+    {
+      description: 'Print the canonical bytes instead of writing them',
+      command: '<%= config.bin %> <%= command.id %> --stdout bundle.json > canonical.json',
+    },
   ]
   static override strict = false
   static override args = {
@@ -37,7 +43,8 @@ With --check nothing is written: the command exits 3 if any file is not canonica
   async run(): Promise<FmtResult> {
     const { argv, flags } = await this.parse(Fmt)
     const paths = argv as string[]
-    if (flags.stdout && paths.length !== 1) throw new InputError('--stdout takes exactly one file', { suggestions: ['run the command once per file'] })
+    if (flags.stdout && paths.length !== 1)
+      throw new InputError('--stdout takes exactly one file', { suggestions: ['run the command once per file'] })
     const files: FmtResult['files'] = []
     for (const file of paths) {
       const loaded = await readBundleFile(file)

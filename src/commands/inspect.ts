@@ -48,9 +48,14 @@ and platforms, and its parameters, credentials, outputs and custom actions. Work
 references and on ocidir:// layouts.`
   static override examples = [
     { description: 'Look inside a published bundle', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1' },
-    { description: 'The same, as JSON, for a layout written by build', command: '<%= config.bin %> <%= command.id %> --json ocidir://./shop-oci:v2.3.1' },
+    {
+      description: 'The same, as JSON, for a layout written by build',
+      command: '<%= config.bin %> <%= command.id %> --json ocidir://./shop-oci:v2.3.1',
+    },
   ]
-  static override args = { reference: Args.string({ description: 'bundle: registry reference or ocidir://dir[:tag|@digest]', required: true }) }
+  static override args = {
+    reference: Args.string({ description: 'bundle: registry reference or ocidir://dir[:tag|@digest]', required: true }),
+  }
   static override flags = { ...registryFlags }
 
   async run(): Promise<InspectResult> {
@@ -65,7 +70,8 @@ references and on ocidir:// layouts.`
       const relocated = pulled.relocationMap ?? {}
       const images: InspectedImage[] = []
       for (const inv of arrayOf(b.invocationImages)) images.push(await describeImage(target, 'invocation', undefined, inv, relocated))
-      for (const [name, img] of Object.entries(objectOf(b.images)).sort(([a], [c]) => (a < c ? -1 : 1))) images.push(await describeImage(target, 'component', name, objectOf(img), relocated))
+      for (const [name, img] of Object.entries(objectOf(b.images)).sort(([a], [c]) => (a < c ? -1 : 1)))
+        images.push(await describeImage(target, 'component', name, objectOf(img), relocated))
       const definitions = objectOf(b.definitions)
       const result: InspectResult = {
         reference: formatReference(ref),
@@ -92,12 +98,22 @@ references and on ocidir:// layouts.`
         }),
         credentials: Object.entries(objectOf(b.credentials)).map(([name, c]) => {
           const cred = objectOf(c)
-          return { name, ...(typeof cred.env === 'string' && { env: cred.env }), ...(typeof cred.path === 'string' && { path: cred.path }), required: cred.required === true }
+          return {
+            name,
+            ...(typeof cred.env === 'string' && { env: cred.env }),
+            ...(typeof cred.path === 'string' && { path: cred.path }),
+            required: cred.required === true,
+          }
         }),
         outputs: Object.entries(objectOf(b.outputs)).map(([name, o]) => {
           const out = objectOf(o)
           const def = objectOf(definitions[String(out.definition)])
-          return { name, ...(typeof out.path === 'string' && { path: out.path }), ...(typeof def.type === 'string' && { type: def.type }), ...(Array.isArray(out.applyTo) && { applyTo: out.applyTo.map(String) }) }
+          return {
+            name,
+            ...(typeof out.path === 'string' && { path: out.path }),
+            ...(typeof def.type === 'string' && { type: def.type }),
+            ...(Array.isArray(out.applyTo) && { applyTo: out.applyTo.map(String) }),
+          }
         }),
         actions: Object.entries(objectOf(b.actions)).map(([name, a]) => {
           const act = objectOf(a)
@@ -119,12 +135,21 @@ references and on ocidir:// layouts.`
   }
 }
 
-async function describeImage(target: ReadOnlyStorage, role: InspectedImage['role'], name: string | undefined, img: Json, relocated: Record<string, string>): Promise<InspectedImage> {
+async function describeImage(
+  target: ReadOnlyStorage,
+  role: InspectedImage['role'],
+  name: string | undefined,
+  img: Json,
+  relocated: Record<string, string>,
+): Promise<InspectedImage> {
   const image = String(img.image)
   const digest = typeof img.contentDigest === 'string' ? img.contentDigest : undefined
   const size = typeof img.size === 'number' ? img.size : undefined
   const mediaType = typeof img.mediaType === 'string' ? img.mediaType : undefined
-  const platforms = digest !== undefined && isDigest(digest) && size !== undefined && mediaType !== undefined ? await platformsOf(target, { mediaType, digest, size }) : []
+  const platforms =
+    digest !== undefined && isDigest(digest) && size !== undefined && mediaType !== undefined
+      ? await platformsOf(target, { mediaType, digest, size })
+      : []
   return {
     role,
     ...(name !== undefined && { name }),
@@ -142,10 +167,14 @@ async function describeImage(target: ReadOnlyStorage, role: InspectedImage['role
 async function platformsOf(target: ReadOnlyStorage, desc: Descriptor): Promise<string[]> {
   const parsed = parseManifest(await fetchAll(target, desc), desc.mediaType)
   if (parsed.kind === 'index') {
-    return parsed.index.manifests.flatMap((m) => (m.platform ? [[m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/')] : []))
+    return parsed.index.manifests.flatMap((m) =>
+      m.platform ? [[m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/')] : [],
+    )
   }
   const config = JSON.parse((await fetchAll(target, parsed.manifest.config)).toString('utf8')) as Json
-  return typeof config.os === 'string' && typeof config.architecture === 'string' ? [[config.os, config.architecture, config.variant].filter((x) => typeof x === 'string').join('/')] : []
+  return typeof config.os === 'string' && typeof config.architecture === 'string'
+    ? [[config.os, config.architecture, config.variant].filter((x) => typeof x === 'string').join('/')]
+    : []
 }
 
 function render(r: InspectResult): string {
@@ -159,20 +188,29 @@ function render(r: InspectResult): string {
     for (const i of list) {
       lines.push(`  ${i.name ? `${i.name}: ` : ''}${i.image}${i.description ? `  (${i.description})` : ''}`)
       if (i.relocated) lines.push(`    at        ${i.relocated}`)
-      lines.push(`    digest    ${i.digest ?? '(none)'}  ${i.size ?? '?'} bytes  ${shortType(i.mediaType)}${i.platforms.length ? `  ${i.platforms.join(', ')}` : ''}`)
+      lines.push(
+        `    digest    ${i.digest ?? '(none)'}  ${i.size ?? '?'} bytes  ${shortType(i.mediaType)}${i.platforms.length ? `  ${i.platforms.join(', ')}` : ''}`,
+      )
     }
   }
   if (r.parameters.length) {
     lines.push('parameters')
-    for (const p of r.parameters) lines.push(`  ${p.name}${p.type ? ` (${p.type})` : ''}${p.required ? ' required' : ''}${p.default !== undefined ? ` default ${JSON.stringify(p.default)}` : ''}${p.env ? ` → $${p.env}` : ''}${p.path ? ` → ${p.path}` : ''}`)
+    for (const p of r.parameters)
+      lines.push(
+        `  ${p.name}${p.type ? ` (${p.type})` : ''}${p.required ? ' required' : ''}${p.default !== undefined ? ` default ${JSON.stringify(p.default)}` : ''}${p.env ? ` → $${p.env}` : ''}${p.path ? ` → ${p.path}` : ''}`,
+      )
   }
   if (r.credentials.length) {
     lines.push('credentials')
-    for (const c of r.credentials) lines.push(`  ${c.name}${c.required ? ' required' : ''}${c.env ? ` → $${c.env}` : ''}${c.path ? ` → ${c.path}` : ''}`)
+    for (const c of r.credentials)
+      lines.push(`  ${c.name}${c.required ? ' required' : ''}${c.env ? ` → $${c.env}` : ''}${c.path ? ` → ${c.path}` : ''}`)
   }
   if (r.outputs.length) {
     lines.push('outputs')
-    for (const o of r.outputs) lines.push(`  ${o.name}${o.type ? ` (${o.type})` : ''}${o.path ? ` ← ${o.path}` : ''}${o.applyTo ? ` on ${o.applyTo.join(', ')}` : ''}`)
+    for (const o of r.outputs)
+      lines.push(
+        `  ${o.name}${o.type ? ` (${o.type})` : ''}${o.path ? ` ← ${o.path}` : ''}${o.applyTo ? ` on ${o.applyTo.join(', ')}` : ''}`,
+      )
   }
   if (r.actions.length) {
     lines.push('actions')

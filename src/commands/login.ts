@@ -23,8 +23,14 @@ registry (credHelpers, credsStore), or base64-encoded in auths of $DOCKER_CONFIG
 (default ~/.docker/config.json, written with mode 0600). Docker, skopeo's docker transport and
 ocibundle then share the login. The password is never printed or logged.`
   static override examples = [
-    { description: 'Log in from CI with a token in an environment variable', command: 'echo "$REGISTRY_TOKEN" | <%= config.bin %> <%= command.id %> ghcr.io -u ci-bot --password-stdin' },
-    { description: 'Log in interactively (the password is not echoed)', command: '<%= config.bin %> <%= command.id %> registry.example.com -u alice' },
+    {
+      description: 'Log in from CI with a token in an environment variable',
+      command: 'echo "$REGISTRY_TOKEN" | <%= config.bin %> <%= command.id %> ghcr.io -u ci-bot --password-stdin',
+    },
+    {
+      description: 'Log in interactively (the password is not echoed)',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com -u alice',
+    },
   ]
   static override args = { registry: Args.string({ description: 'registry host[:port] (docker.io for Docker Hub)', required: true }) }
   static override flags = {
@@ -36,7 +42,9 @@ ocibundle then share the login. The password is never printed or logged.`
   async run(): Promise<LoginResult> {
     const { args, flags } = await this.parse(Login)
     const registry = canonicalRegistry(args.registry)
-    const password = flags['password-stdin'] ? await readSecretFromStdin() : await promptSecret(`Password for ${flags.username}@${registry}: `)
+    const password = flags['password-stdin']
+      ? await readSecretFromStdin()
+      : await promptSecret(`Password for ${flags.username}@${registry}: `)
     const credential = { username: flags.username, password }
     const hosts = await resolveHostConfigs({
       flags: {
@@ -48,7 +56,9 @@ ocibundle then share the login. The password is never printed or logged.`
     })
     await verifyCredentials({ hosts }, registry, credential)
     const storedIn = await saveCredentials(registry, credential)
-    this.out(`Login succeeded for ${flags.username} at ${registry}; credentials stored in ${storedIn.kind === 'helper' ? `docker-credential-${storedIn.helper}` : storedIn.path}`)
+    this.out(
+      `Login succeeded for ${flags.username} at ${registry}; credentials stored in ${storedIn.kind === 'helper' ? `docker-credential-${storedIn.helper}` : storedIn.path}`,
+    )
     return { registry, username: flags.username, storedIn }
   }
 }

@@ -12,7 +12,9 @@ export default class Logout extends BaseCommand<LogoutResult> {
   static override summary = 'remove the stored credentials of a registry'
   static override description = `Erases the registry's credentials from its credential helper and from auths in
 $DOCKER_CONFIG/config.json, as docker logout does. Succeeds (with a note) when none were stored.`
-  static override examples = [{ description: 'Forget a registry login', command: '<%= config.bin %> <%= command.id %> registry.example.com' }]
+  static override examples = [
+    { description: 'Forget a registry login', command: '<%= config.bin %> <%= command.id %> registry.example.com' },
+  ]
   static override args = { registry: Args.string({ description: 'registry host[:port]', required: true }) }
 
   async run(): Promise<LogoutResult> {

@@ -36,14 +36,30 @@ bundles read from a layout have none). With --images, every image is also writte
 <output>/artifacts/layout, an OCI layout whose tags are the image references bundle.json uses:
 the thick-bundle layout installers and air-gapped sites read.`
   static override examples = [
-    { description: 'Get a bundle ready for an installer', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 --output ./shop' },
-    { description: 'Take a bundle and all its images to an air-gapped site', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 --output ./shop --images' },
+    {
+      description: 'Get a bundle ready for an installer',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 --output ./shop',
+    },
+    {
+      description: 'Take a bundle and all its images to an air-gapped site',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 --output ./shop --images',
+    },
   ]
-  static override args = { reference: Args.string({ description: 'bundle: registry reference or ocidir://dir[:tag|@digest]', required: true }) }
+  static override args = {
+    reference: Args.string({ description: 'bundle: registry reference or ocidir://dir[:tag|@digest]', required: true }),
+  }
   static override flags = {
-    output: Flags.string({ char: 'o', required: true, summary: 'directory to write bundle.json and relocation-mapping.json into', helpValue: 'dir' }),
+    output: Flags.string({
+      char: 'o',
+      required: true,
+      summary: 'directory to write bundle.json and relocation-mapping.json into',
+      helpValue: 'dir',
+    }),
     images: Flags.boolean({ default: false, summary: 'also write every image into <output>/artifacts/layout' }),
-    'allow-missing-digest': Flags.boolean({ default: false, summary: 'accept an invocation image without contentDigest (a warning instead of an error)' }),
+    'allow-missing-digest': Flags.boolean({
+      default: false,
+      summary: 'accept an invocation image without contentDigest (a warning instead of an error)',
+    }),
     ...registryFlags,
   }
 

@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/base-command.js'
-import { publishFlags, publishFromFile, publishSession, renderBundleCopy, renderPublish, type BundleCopySummary, type PublishSummary } from '../cli/bundle-publishing.js'
+import {
+  publishFlags,
+  publishFromFile,
+  publishSession,
+  renderBundleCopy,
+  renderPublish,
+  type BundleCopySummary,
+  type PublishSummary,
+} from '../cli/bundle-publishing.js'
 import { createProgress } from '../cli/progress.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
 import { copyBundle } from '../cnab/publish/relocate.js'
@@ -27,9 +35,18 @@ request. Otherwise each representation is tried in turn, falling back only when 
 refuses the representation itself (docs/registries.md). --index-format, --config-variant and
 --manifest-refs force a choice; --no-fallback fails at the first refusal.`
   static override examples = [
-    { description: 'Publish a bundle and its images', command: '<%= config.bin %> <%= command.id %> bundle.json registry.example.com/acme/shop --auto-update' },
-    { description: 'Publish what `build` wrote, keeping its digest', command: '<%= config.bin %> <%= command.id %> ocidir://./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1' },
-    { description: 'Relocate a bundle to another registry', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 mirror.internal:5000/acme/shop' },
+    {
+      description: 'Publish a bundle and its images',
+      command: '<%= config.bin %> <%= command.id %> bundle.json registry.example.com/acme/shop --auto-update',
+    },
+    {
+      description: 'Publish what `build` wrote, keeping its digest',
+      command: '<%= config.bin %> <%= command.id %> ocidir://./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
+    },
+    {
+      description: 'Relocate a bundle to another registry',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 mirror.internal:5000/acme/shop',
+    },
   ]
   static override args = {
     source: Args.string({ description: 'bundle.json, ocidir://dir[:tag], or a registry reference of a bundle', required: true }),
@@ -55,15 +72,25 @@ refuses the representation itself (docs/registries.md). --index-format, --config
         if (selector === undefined) throw new UsageError(`${args.source} names no tag or digest`)
         // The bytes are copied as they are; of the representation flags only --manifest-refs and --no-fallback apply.
         const session = await publishSession(dst, flags, (m) => this.warning(m))
-        const copied = await copyBundle(await targets.open(src), selector, { target: await targets.open(dst, { create: true }), repository: dst }, dst.tag, {
-          session,
-          force: flags.force,
-          concurrency: flags.concurrency,
-          ...(src.kind === 'registry' && { sourceRepository: src }),
-          onProgress: (p) => progress.update(p.descriptor.digest, p.bytes, p.total),
-        })
+        const copied = await copyBundle(
+          await targets.open(src),
+          selector,
+          { target: await targets.open(dst, { create: true }), repository: dst },
+          dst.tag,
+          {
+            session,
+            force: flags.force,
+            concurrency: flags.concurrency,
+            ...(src.kind === 'registry' && { sourceRepository: src }),
+            onProgress: (p) => progress.update(p.descriptor.digest, p.bytes, p.total),
+          },
+        )
         progress.finish()
-        const summary: BundleCopySummary = { source: formatReference(src), destination: formatReference({ ...dst, tag: copied.tag }), ...copied }
+        const summary: BundleCopySummary = {
+          source: formatReference(src),
+          destination: formatReference({ ...dst, tag: copied.tag }),
+          ...copied,
+        }
         for (const w of summary.warnings) this.warning(w)
         this.out(renderBundleCopy(summary))
         return summary

@@ -35,7 +35,10 @@ Exits 0 when every file is valid (warnings allowed), 3 when any file has errors 
 --strict), 6 when a file does not exist.`
   static override examples = [
     { description: 'Check a bundle while editing it', command: '<%= config.bin %> <%= command.id %> bundles/shop/bundle.json' },
-    { description: 'Check that bundles are ready to publish, failing on warnings too', command: '<%= config.bin %> <%= command.id %> --mode publish --strict bundles/*/bundle.json' },
+    {
+      description: 'Check that bundles are ready to publish, failing on warnings too',
+      command: '<%= config.bin %> <%= command.id %> --mode publish --strict bundles/*/bundle.json',
+    },
     { description: 'Machine-readable result for CI', command: '<%= config.bin %> <%= command.id %> --json bundle.json' },
   ]
   static override strict = false
@@ -43,7 +46,11 @@ Exits 0 when every file is valid (warnings allowed), 3 when any file has errors 
     file: Args.string({ description: 'bundle.json file(s) to check', required: true }),
   }
   static override flags = {
-    mode: Flags.option({ options: ['lint', 'publish'] as const, default: 'lint' as const, summary: 'lint: authoring checks; publish: also require what publishing needs' })(),
+    mode: Flags.option({
+      options: ['lint', 'publish'] as const,
+      default: 'lint' as const,
+      summary: 'lint: authoring checks; publish: also require what publishing needs',
+    })(),
     strict: Flags.boolean({ default: false, summary: 'treat warnings as errors' }),
     quiet: Flags.boolean({ char: 'q', default: false, summary: 'print only files with problems' }),
   }
@@ -66,9 +73,18 @@ Exits 0 when every file is valid (warnings allowed), 3 when any file has errors 
 }
 
 function renderFile(f: ValidatedFile): string {
-  const counts = [f.errors > 0 ? plural(f.errors, 'error') : '', f.warnings > 0 ? plural(f.warnings, 'warning') : ''].filter(Boolean).join(', ')
-  const head = f.valid ? `${style.green('✔')} ${f.file}: valid${counts ? ` (${counts})` : ''}` : `${style.red('✖')} ${f.file}: invalid (${counts})`
+  const counts = [f.errors > 0 ? plural(f.errors, 'error') : '', f.warnings > 0 ? plural(f.warnings, 'warning') : '']
+    .filter(Boolean)
+    .join(', ')
+  const head = f.valid
+    ? `${style.green('✔')} ${f.file}: valid${counts ? ` (${counts})` : ''}`
+    : `${style.red('✖')} ${f.file}: invalid (${counts})`
   if (f.issues.length === 0) return head
-  const rows = f.issues.map((i) => [i.severity === 'error' ? style.red('error') : style.yellow('warning'), i.pointer || '/', style.dim(i.rule), i.message])
+  const rows = f.issues.map((i) => [
+    i.severity === 'error' ? style.red('error') : style.yellow('warning'),
+    i.pointer || '/',
+    style.dim(i.rule),
+    i.message,
+  ])
   return `${head}\n${table(rows, '  ')}`
 }

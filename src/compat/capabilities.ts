@@ -234,11 +234,13 @@ export function parseCapabilityReport(value: unknown): CapabilityReport {
   for (const c of CAPABILITIES) {
     if (caps[c] === undefined) continue
     const entry = record(caps[c], `capabilities.${c}`)
-    if (typeof entry.support !== 'string' || !SUPPORTS.includes(entry.support)) throw new InputError(`capabilities.${c}.support: must be one of ${SUPPORTS.join(', ')}`)
+    if (typeof entry.support !== 'string' || !SUPPORTS.includes(entry.support))
+      throw new InputError(`capabilities.${c}.support: must be one of ${SUPPORTS.join(', ')}`)
     capabilities[c] = { support: entry.support as Support, evidence: parseEvidence(entry.evidence, `capabilities.${c}.evidence`) }
   }
   const leftovers = doc.leftovers
-  if (!Array.isArray(leftovers) || !leftovers.every((l) => typeof l === 'string')) throw new InputError('leftovers: must be an array of strings')
+  if (!Array.isArray(leftovers) || !leftovers.every((l) => typeof l === 'string'))
+    throw new InputError('leftovers: must be an array of strings')
   return {
     version: 1,
     host,
@@ -276,7 +278,8 @@ function parseEvidence(value: unknown, where: string): Evidence {
     e.status = doc.status as number
   }
   if (doc.codes !== undefined) {
-    if (!Array.isArray(doc.codes) || !doc.codes.every((c) => typeof c === 'string')) throw new InputError(`${where}.codes: must be an array of strings`)
+    if (!Array.isArray(doc.codes) || !doc.codes.every((c) => typeof c === 'string'))
+      throw new InputError(`${where}.codes: must be an array of strings`)
     e.codes = doc.codes as string[]
   }
   if (doc.note !== undefined) e.note = text(doc.note, `${where}.note`)

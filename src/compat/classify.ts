@@ -12,7 +12,11 @@ import type { TierAttempt } from './strategies.js'
 /** Why an error is or is not a reason to try another representation. */
 export type Classification =
   | { fallback: true; reason: string }
-  | { fallback: false; reason: 'auth' | 'repository-missing' | 'rate-limit' | 'server' | 'immutable-tag' | 'content' | 'other'; detail: string }
+  | {
+      fallback: false
+      reason: 'auth' | 'repository-missing' | 'rate-limit' | 'server' | 'immutable-tag' | 'content' | 'other'
+      detail: string
+    }
 
 /** Registry error codes that say "this manifest shape or type is not accepted here". */
 const REFUSED_SHAPE_CODES = ['MANIFEST_INVALID', 'UNSUPPORTED', 'MANIFEST_UNKNOWN', 'TAG_INVALID']
@@ -31,7 +35,8 @@ export function classifyPushError(err: unknown): Classification {
   if (err instanceof NoWorkingTierError) return { fallback: true, reason: 'every variant of this representation was refused' }
   if (err instanceof RepresentationRefusedError) return { fallback: true, reason: err.message }
   if (err instanceof AuthenticationError) return { fallback: false, reason: 'auth', detail: err.message }
-  if (!(err instanceof RegistryResponseError)) return { fallback: false, reason: 'other', detail: err instanceof Error ? err.message : String(err) }
+  if (!(err instanceof RegistryResponseError))
+    return { fallback: false, reason: 'other', detail: err instanceof Error ? err.message : String(err) }
   const { status } = err
   if (status === 401 || status === 403) return { fallback: false, reason: 'auth', detail: err.message }
   if (err.hasCode('NAME_UNKNOWN')) return { fallback: false, reason: 'repository-missing', detail: err.message }
@@ -43,7 +48,10 @@ export function classifyPushError(err: unknown): Classification {
   }
   if (status === 405 || status === 415) return { fallback: true, reason: `${status}: the registry does not accept this kind of manifest` }
   if (status === 400 && (err.errors.length === 0 || err.hasCode(...REFUSED_SHAPE_CODES))) {
-    return { fallback: true, reason: `400 ${err.errors.map((e) => e.code).join(', ') || '(no code)'}: the registry refused this manifest shape` }
+    return {
+      fallback: true,
+      reason: `400 ${err.errors.map((e) => e.code).join(', ') || '(no code)'}: the registry refused this manifest shape`,
+    }
   }
   if (status === 404) return { fallback: true, reason: '404 without NAME_UNKNOWN: the registry does not take this kind of manifest' }
   return { fallback: false, reason: 'other', detail: err.message }
@@ -59,10 +67,13 @@ export class NoWorkingTierError extends OcibundleError {
     readonly attempts: readonly TierAttempt[],
     cause: unknown,
   ) {
-    super(`the registry accepts none of ${attempts.map((a) => a.id).join(', ')}: ${attempts.map((a) => `${a.id}: ${a.reason ?? a.outcome}`).join('; ')}`, {
-      ...(cause !== undefined && { cause }),
-      suggestions: ['run `ocibundle registry check` against this registry to see what it accepts'],
-    })
+    super(
+      `the registry accepts none of ${attempts.map((a) => a.id).join(', ')}: ${attempts.map((a) => `${a.id}: ${a.reason ?? a.outcome}`).join('; ')}`,
+      {
+        ...(cause !== undefined && { cause }),
+        suggestions: ['run `ocibundle registry check` against this registry to see what it accepts'],
+      },
+    )
   }
 }
 
@@ -88,7 +99,9 @@ export function isFallbackable(err: unknown): boolean {
 export function evidenceOf(err: unknown): Evidence {
   if (err instanceof RegistryResponseError) {
     const codes = err.errors.map((e) => e.code)
-    const said = err.errors.map((e) => [e.message, detailText(e.detail)].filter((t) => t !== undefined && t !== '').join(': ')).filter((t) => t !== '')
+    const said = err.errors
+      .map((e) => [e.message, detailText(e.detail)].filter((t) => t !== undefined && t !== '').join(': '))
+      .filter((t) => t !== '')
     const message = said.length > 0 ? said.join('; ') : err.rawBody.trim().slice(0, 200)
     return {
       request: `${err.method} ${pathOf(err.url)}`,

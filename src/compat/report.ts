@@ -9,12 +9,26 @@ const RESULT_WORDS: Record<Support, string> = { supported: 'yes', unsupported: '
 
 /** Renders `report` as text lines; no trailing newline. */
 export function renderReport(report: CapabilityReport): string {
-  const rows = CAPABILITIES.map((c) => [`${c} (${CAPABILITY_CHECKS[c]})`, RESULT_WORDS[report.capabilities[c].support], formatEvidence(report.capabilities[c].evidence)] as const)
+  const rows = CAPABILITIES.map(
+    (c) =>
+      [
+        `${c} (${CAPABILITY_CHECKS[c]})`,
+        RESULT_WORDS[report.capabilities[c].support],
+        formatEvidence(report.capabilities[c].evidence),
+      ] as const,
+  )
   const header = ['capability', 'result', 'evidence'] as const
   const widths = [0, 1].map((i) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: readonly string[]): string => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell))
+      .join('  ')
+      .trimEnd()
   const { scheme, realm, service } = report.auth
-  const auth = scheme === 'none' ? 'none (anonymous access)' : [scheme, realm && `realm ${realm}`, service && `service ${service}`].filter(Boolean).join(', ')
+  const auth =
+    scheme === 'none'
+      ? 'none (anonymous access)'
+      : [scheme, realm && `realm ${realm}`, service && `service ${service}`].filter(Boolean).join(', ')
   return [
     `registry:   ${report.host}`,
     `repository: ${report.repository}`,
@@ -26,6 +40,8 @@ export function renderReport(report: CapabilityReport): string {
     ...rows.map(line),
     '',
     report.verdict,
-    ...(report.leftovers.length > 0 ? ['', `left behind (the registry refused to delete them):`, ...report.leftovers.map((l) => `  ${l}`)] : []),
+    ...(report.leftovers.length > 0
+      ? ['', `left behind (the registry refused to delete them):`, ...report.leftovers.map((l) => `  ${l}`)]
+      : []),
   ].join('\n')
 }

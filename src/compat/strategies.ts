@@ -69,14 +69,14 @@ export const CONFIG_TIERS: readonly TierSpec<ConfigVariantId>[] = [
     id: 'cnab-config',
     needs: ['custom-config-media-type'],
     proves: 'custom-config-media-type',
-    addresses: 'cnab-to-oci\'s first choice: config type application/vnd.cnab.config.v1+json',
+    addresses: "cnab-to-oci's first choice: config type application/vnd.cnab.config.v1+json",
   },
   {
     id: 'oci-image-config',
     needs: ['oci-image-manifest'],
     proves: 'oci-image-manifest',
     addresses:
-      'registries that allow only known config types: Quay\'s ALLOWED_OCI_ARTIFACT_TYPES allow-list answers 400 ' +
+      "registries that allow only known config types: Quay's ALLOWED_OCI_ARTIFACT_TYPES allow-list answers 400 " +
       'MANIFEST_INVALID listing the allowed types [QUAY-1]; Docker Hub took no custom config types in 2019 [HUB-2]',
   },
   {
@@ -84,7 +84,7 @@ export const CONFIG_TIERS: readonly TierSpec<ConfigVariantId>[] = [
     needs: ['docker-image-manifest'],
     proves: 'docker-image-manifest',
     addresses:
-      'cnab-to-oci\'s last resort for registries that take only Docker image types (its one layer is the config ' +
+      "cnab-to-oci's last resort for registries that take only Docker image types (its one layer is the config " +
       'blob); and GCR, whose indexes may not mix OCI and Docker children: with Docker-typed images the whole bundle ' +
       'must be Docker-typed [GCR-2, GCR-3]',
   },
@@ -113,7 +113,7 @@ export const MANIFEST_REF_TIERS: readonly TierSpec<ManifestRefChoice>[] = [
     id: 'digest',
     needs: ['untagged-manifest-push', 'fetch-by-digest'],
     proves: 'untagged-manifest-push',
-    addresses: 'the spec\'s push by digest (PUT /manifests/<digest>), as cnab-to-oci does',
+    addresses: "the spec's push by digest (PUT /manifests/<digest>), as cnab-to-oci does",
   },
   {
     id: 'deterministic-tag',
@@ -213,7 +213,9 @@ export async function firstWorkingTier<In, Out>(tiers: readonly Tier<In, Out>[],
     } catch (err) {
       const classification = classifyPushError(err)
       if (!classification.fallback || ctx.allowFallback === false) {
-        const reason = classification.fallback ? `${classification.reason} (fallbacks are off)` : `${classification.reason}: ${classification.detail}`
+        const reason = classification.fallback
+          ? `${classification.reason} (fallbacks are off)`
+          : `${classification.reason}: ${classification.detail}`
         note({ id: tier.id, outcome: 'failed', reason, classification })
         throw err
       }
@@ -250,7 +252,11 @@ export interface PlanOptions {
 
 type Family = 'oci' | 'docker'
 const CONFIG_FAMILY: Record<ConfigVariantId, Family> = { 'cnab-config': 'oci', 'oci-image-config': 'oci', 'docker-config': 'docker' }
-const INDEX_FAMILY: Record<IndexChoice, Family | undefined> = { 'oci-index': 'oci', 'docker-manifest-list': 'docker', 'no-index': undefined }
+const INDEX_FAMILY: Record<IndexChoice, Family | undefined> = {
+  'oci-index': 'oci',
+  'docker-manifest-list': 'docker',
+  'no-index': undefined,
+}
 
 function familyOf(mediaType: string): Family | undefined {
   const m = baseMediaType(mediaType)
@@ -268,14 +274,16 @@ function familyOf(mediaType: string): Family | undefined {
 export function planFromReport(report: CapabilityReport, options: PlanOptions = {}): PublishPlan | BlockedPlan {
   const caps = report.capabilities
   const roundTrip = caps['bundle-round-trip']
-  if (roundTrip.support === 'unsupported') return { blocked: `no representation survived a publish and read back (${formatEvidence(roundTrip.evidence)})` }
+  if (roundTrip.support === 'unsupported')
+    return { blocked: `no representation survived a publish and read back (${formatEvidence(roundTrip.evidence)})` }
   const reasons: string[] = []
   const usable = <Id extends string>(specs: readonly TierSpec<Id>[], what: string): Id[] => {
     const ids: Id[] = []
     for (const spec of specs) {
       const missing = spec.needs.find((c) => caps[c].support === 'unsupported')
       if (missing === undefined) ids.push(spec.id)
-      else if (ids.length === 0) reasons.push(`${what} ${spec.id} skipped: ${missing} is unsupported (${formatEvidence(caps[missing].evidence)})`)
+      else if (ids.length === 0)
+        reasons.push(`${what} ${spec.id} skipped: ${missing} is unsupported (${formatEvidence(caps[missing].evidence)})`)
     }
     return ids
   }

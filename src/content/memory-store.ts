@@ -75,7 +75,8 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger, B
 
   /** Describes stored content by digest alone, as application/octet-stream. Throws NotFoundError. */
   async resolveBlob(digest: string, _o?: OpOptions): Promise<Descriptor> {
-    for (const { desc } of this.content.values()) if (desc.digest === digest) return { mediaType: MediaTypes.OctetStream, digest: desc.digest, size: desc.size }
+    for (const { desc } of this.content.values())
+      if (desc.digest === digest) return { mediaType: MediaTypes.OctetStream, digest: desc.digest, size: desc.size }
     throw new NotFoundError(`${digest} not found in memory store`)
   }
 
@@ -88,7 +89,8 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger, B
     if (reference === '') throw new InvalidReferenceError(reference, 'a tag must not be empty')
     this.get(desc)
     if (isDigest(reference)) {
-      if (reference !== desc.digest) throw new InvalidReferenceError(reference, `a digest reference must equal the content digest ${desc.digest}`)
+      if (reference !== desc.digest)
+        throw new InvalidReferenceError(reference, `a digest reference must equal the content digest ${desc.digest}`)
       return
     }
     this.tags.set(reference, desc)

@@ -44,10 +44,13 @@ export class CopyError extends OcibundleError {
   constructor(details: CopyErrorDetails) {
     const { op, origin, descriptor, reference, cause } = details
     const what = describeSubject(op, descriptor, reference)
-    super(`copy failed: could not ${VERB[op]} ${what} ${origin === 'source' ? 'in the source' : 'in the destination'}: ${messageOf(cause)}`, {
-      cause,
-      suggestions: suggestionsFor(op, origin),
-    })
+    super(
+      `copy failed: could not ${VERB[op]} ${what} ${origin === 'source' ? 'in the source' : 'in the destination'}: ${messageOf(cause)}`,
+      {
+        cause,
+        suggestions: suggestionsFor(op, origin),
+      },
+    )
     this.op = op
     this.origin = origin
     this.descriptor = descriptor
@@ -62,7 +65,8 @@ function describeSubject(op: CopyOp, d: Descriptor | undefined, reference: strin
 }
 
 function suggestionsFor(op: CopyOp, origin: CopyOrigin): string[] {
-  if (op === 'parse') return ['the source holds a manifest that is not valid OCI or Docker schema 2 content; it cannot be copied as a graph']
+  if (op === 'parse')
+    return ['the source holds a manifest that is not valid OCI or Docker schema 2 content; it cannot be copied as a graph']
   if (origin === 'source') {
     return [
       'check the source reference and that the source is reachable and readable',

@@ -68,13 +68,13 @@ export class CopySession {
     try {
       await this.visit(root)
       // Referrer copies are scheduled as their subjects complete, so more may appear while waiting.
-      for (let seen = 0; seen < this.tasks.length; ) {
+      for (let seen = 0; seen < this.tasks.length;) {
         seen = this.tasks.length
         await Promise.all(this.tasks)
       }
     } catch (err) {
       this.fail(err)
-      for (let seen = -1; seen < this.tasks.length; ) {
+      for (let seen = -1; seen < this.tasks.length;) {
         seen = this.tasks.length
         await Promise.allSettled(this.tasks)
       }

@@ -51,7 +51,13 @@ export interface CopyResult {
  * 'tag' for the reference handling, the ops of copyGraph otherwise), or the signal's reason
  * when aborted.
  */
-export async function copy(src: ReadOnlyTarget, srcRef: string, dst: Target, dstRef: string | undefined, opts: CopyOptions = {}): Promise<CopyResult> {
+export async function copy(
+  src: ReadOnlyTarget,
+  srcRef: string,
+  dst: Target,
+  dstRef: string | undefined,
+  opts: CopyOptions = {},
+): Promise<CopyResult> {
   const o: OpOptions = { signal: opts.signal }
   let root = await step('resolve', 'source', srcRef, o, () => src.resolve(srcRef, o))
   if (opts.platform) root = await selectPlatform(src, root, opts.platform, o)
@@ -80,7 +86,14 @@ function destinationTag(dstRef: string | undefined, root: Descriptor): string | 
   return undefined
 }
 
-async function step<T>(op: CopyOp, origin: CopyOrigin, reference: string, o: OpOptions, fn: () => Promise<T>, descriptor?: Descriptor): Promise<T> {
+async function step<T>(
+  op: CopyOp,
+  origin: CopyOrigin,
+  reference: string,
+  o: OpOptions,
+  fn: () => Promise<T>,
+  descriptor?: Descriptor,
+): Promise<T> {
   o.signal?.throwIfAborted()
   try {
     return await fn()

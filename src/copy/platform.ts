@@ -83,7 +83,10 @@ function parseConfigPlatform(raw: Buffer): Partial<Platform> {
 }
 
 function noMatch(root: Descriptor, wanted: Platform, available: string[]): NotFoundError {
-  return new NotFoundError(`no manifest for platform ${formatPlatform(wanted)} in ${root.digest}; it has: ${available.join(', ') || 'none'}`, {
-    suggestions: ['choose one of the listed platforms, or copy without a platform filter to copy every platform'],
-  })
+  return new NotFoundError(
+    `no manifest for platform ${formatPlatform(wanted)} in ${root.digest}; it has: ${available.join(', ') || 'none'}`,
+    {
+      suggestions: ['choose one of the listed platforms, or copy without a platform filter to copy every platform'],
+    },
+  )
 }

@@ -108,7 +108,8 @@ export class ContentCheck {
     this.digester = new Digester(digestAlgorithm(expectedDigest))
   }
   add(chunk: Uint8Array): void {
-    if (this.digester.size + chunk.length > this.expectedSize) throw new SizeMismatchError(this.expectedSize, this.digester.size + chunk.length)
+    if (this.digester.size + chunk.length > this.expectedSize)
+      throw new SizeMismatchError(this.expectedSize, this.digester.size + chunk.length)
     this.digester.update(chunk)
   }
   finish(): void {

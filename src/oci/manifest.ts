@@ -68,7 +68,9 @@ export function parseManifest(raw: Uint8Array, mediaType?: string): ParsedManife
     throw new InvalidContentError(`manifest is not JSON: ${(err as Error).message}`)
   }
   if (duplicates.length > 0) {
-    throw new InvalidContentError(`manifest has duplicate keys (${duplicates.map((d) => d.pointer).join(', ')}); refusing ambiguous content`)
+    throw new InvalidContentError(
+      `manifest has duplicate keys (${duplicates.map((d) => d.pointer).join(', ')}); refusing ambiguous content`,
+    )
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidContentError('manifest must be a JSON object')
   const m = doc as Record<string, unknown>

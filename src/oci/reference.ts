@@ -74,7 +74,10 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)
   if (scheme) {
-    throw new InvalidReferenceError(input, `unknown scheme "${scheme[1]}://"; use a registry reference without a scheme, or ocidir://<path>`)
+    throw new InvalidReferenceError(
+      input,
+      `unknown scheme "${scheme[1]}://"; use a registry reference without a scheme, or ocidir://<path>`,
+    )
   }
   return parseRegistryReference(input, options.defaultTag ?? true)
 }

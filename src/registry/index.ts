@@ -20,4 +20,12 @@ export {
 } from './http/client.js'
 export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/errors.js'
 export { isLoopbackRegistry, registryOrigin, type HostConfig } from './http/host-config.js'
-export { backoffPolicy, defaultRetryPolicy, noRetry, parseRetryAfter, type BackoffOptions, type RetryOutcome, type RetryPolicy } from './http/retry.js'
+export {
+  backoffPolicy,
+  defaultRetryPolicy,
+  noRetry,
+  parseRetryAfter,
+  type BackoffOptions,
+  type RetryOutcome,
+  type RetryPolicy,
+} from './http/retry.js'

@@ -58,7 +58,8 @@ export class ManifestStore {
     const digest = header(res, 'docker-content-digest') ?? (isDigest(reference) ? reference : undefined)
     const type = header(res, 'content-type')
     const size = contentLength(res)
-    if (size !== undefined && size > MAX_MANIFEST_BYTES) throw new SizeLimitError(`manifest ${reference} (${size} bytes)`, MAX_MANIFEST_BYTES)
+    if (size !== undefined && size > MAX_MANIFEST_BYTES)
+      throw new SizeLimitError(`manifest ${reference} (${size} bytes)`, MAX_MANIFEST_BYTES)
     if (digest === undefined || !isDigest(digest) || type === undefined || !isManifest(type) || size === undefined) {
       return (await this.get(reference, { signal })).desc
     }
@@ -126,7 +127,12 @@ export class ManifestStore {
    * `Docker-Content-Digest` answer other than `desc.digest` throws DigestMismatchError.
    * `ifMatch` makes the PUT conditional (HTTP 412 when the manifest changed meanwhile).
    */
-  async put(reference: string, desc: Descriptor, bytes: Uint8Array, o: { signal?: AbortSignal | undefined; ifMatch?: string } = {}): Promise<PutManifestResult> {
+  async put(
+    reference: string,
+    desc: Descriptor,
+    bytes: Uint8Array,
+    o: { signal?: AbortSignal | undefined; ifMatch?: string } = {},
+  ): Promise<PutManifestResult> {
     const res = await this.ctx.send({
       method: 'PUT',
       path: manifestPath(this.ctx.repository, reference),

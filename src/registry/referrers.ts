@@ -127,7 +127,11 @@ export class Referrers {
   async deleted(desc: Descriptor, subject: Descriptor, signal?: AbortSignal): Promise<void> {
     if (this.state === 'unknown') await this.apiPage(referrersPath(this.ctx.repository, subject.digest), { signal }, true)
     if (this.state === 'supported') return
-    await this.updateTagIndex(subject.digest, (list) => (list.some((d) => d.digest === desc.digest) ? list.filter((d) => d.digest !== desc.digest) : undefined), signal)
+    await this.updateTagIndex(
+      subject.digest,
+      (list) => (list.some((d) => d.digest === desc.digest) ? list.filter((d) => d.digest !== desc.digest) : undefined),
+      signal,
+    )
   }
 
   /** One page of the referrers API; `probe` lets the answer decide whether the API exists. */
@@ -152,7 +156,8 @@ export class Referrers {
     const type = header(res, 'content-type')
     if (type === undefined || baseMediaType(type) !== MediaTypes.OciIndex) {
       await discard(res)
-      if (!probe) throw new InvalidContentError(`a referrers page of ${this.ctx.repository} is not an image index (${type ?? 'no Content-Type'})`)
+      if (!probe)
+        throw new InvalidContentError(`a referrers page of ${this.ctx.repository} is not an image index (${type ?? 'no Content-Type'})`)
       this.state = 'unsupported'
       return 'unsupported'
     }
@@ -171,7 +176,10 @@ export class Referrers {
   }
 
   /** The subject's tag-schema index: undefined when absent, 'invalid' when the tag holds something else. */
-  private async readTagIndex(subject: Digest, signal: AbortSignal | undefined): Promise<{ index: ImageIndex; etag?: string } | 'invalid' | undefined> {
+  private async readTagIndex(
+    subject: Digest,
+    signal: AbortSignal | undefined,
+  ): Promise<{ index: ImageIndex; etag?: string } | 'invalid' | undefined> {
     let fetched: FetchedManifest
     try {
       fetched = await this.manifests.get(referrersTag(subject), { signal })
@@ -205,7 +213,9 @@ export class Referrers {
     for (let round = 1; ; round++) {
       const current = await this.readTagIndex(subject, signal)
       if (current === 'invalid') {
-        throw new InvalidContentError(`the referrers tag ${tag} of ${this.ctx.repository} holds something other than an image index; not changing it`)
+        throw new InvalidContentError(
+          `the referrers tag ${tag} of ${this.ctx.repository} holds something other than an image index; not changing it`,
+        )
       }
       const list = change(current?.index.manifests ?? [])
       if (list === undefined) return

@@ -162,11 +162,13 @@ export class RegistryRepository
   async tag(desc: Descriptor, reference: string, o: OpOptions = {}): Promise<void> {
     checkReference(reference)
     if (isDigest(reference)) {
-      if (reference !== desc.digest) throw new InvalidReferenceError(reference, `a digest reference must equal the content digest ${desc.digest}`)
+      if (reference !== desc.digest)
+        throw new InvalidReferenceError(reference, `a digest reference must equal the content digest ${desc.digest}`)
       if (!(await this.exists(desc, o))) throw new NotFoundError(`cannot tag ${desc.digest}: it is not in ${this.name}`)
       return
     }
-    if (!isManifest(desc.mediaType)) throw new UnsupportedError(`cannot tag ${desc.digest} (${desc.mediaType}): a registry tags manifests only`)
+    if (!isManifest(desc.mediaType))
+      throw new UnsupportedError(`cannot tag ${desc.digest} (${desc.mediaType}): a registry tags manifests only`)
     const current = await this.manifests.get(desc.digest, { signal: o.signal, expected: desc })
     await this.manifests.put(reference, current.desc, current.bytes, { signal: o.signal })
   }
@@ -297,7 +299,12 @@ export class RegistryRepository
     return `${this.registry}/${this.repository}`
   }
 
-  private async pushBlobContent(expected: Descriptor, content: UploadContent, signal: AbortSignal | undefined, knownAbsent = false): Promise<void> {
+  private async pushBlobContent(
+    expected: Descriptor,
+    content: UploadContent,
+    signal: AbortSignal | undefined,
+    knownAbsent = false,
+  ): Promise<void> {
     // Copy has just asked `exists`; a second HEAD per blob would cost a round trip each.
     if (!knownAbsent && (await this.blobs.exists(expected, signal))) return
     await this.uploader.upload(expected, content, signal)

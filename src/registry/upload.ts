@@ -138,9 +138,12 @@ export class BlobUploader {
     const session = await this.session(res)
     if (getContent === undefined) {
       await this.cancel(session)
-      throw new UnsupportedError(`${this.ctx.registry} did not mount ${desc.digest} from ${from} into ${this.ctx.repository}; it offered an upload instead`, {
-        suggestions: ['push the blob instead, or check that it exists in the source repository and that you may read it'],
-      })
+      throw new UnsupportedError(
+        `${this.ctx.registry} did not mount ${desc.digest} from ${from} into ${this.ctx.repository}; it offered an upload instead`,
+        {
+          suggestions: ['push the blob instead, or check that it exists in the source repository and that you may read it'],
+        },
+      )
     }
     await this.upload(desc, { open: getContent, reopenable: true }, signal, session)
   }
@@ -188,7 +191,12 @@ export class BlobUploader {
   }
 
   /** One PUT `<location>?digest=` with the whole body and its Content-Length. */
-  private async monolithic(session: UploadSession, desc: Descriptor, content: UploadContent, signal: AbortSignal | undefined): Promise<void> {
+  private async monolithic(
+    session: UploadSession,
+    desc: Descriptor,
+    content: UploadContent,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     if ('bytes' in content) {
       await this.close(session, desc, content.bytes, signal)
       return
@@ -249,12 +257,19 @@ export class BlobUploader {
   private checkRange(res: RegistryResponse, sent: number, desc: Descriptor): void {
     const end = /(\d+)\s*-\s*(\d+)\s*$/.exec(header(res, 'range') ?? '')?.[2]
     if (end !== undefined && Number(end) + 1 > sent) {
-      throw new OcibundleError(`${this.ctx.registry} reports ${Number(end) + 1} bytes of ${desc.digest} uploaded, but only ${sent} were sent`)
+      throw new OcibundleError(
+        `${this.ctx.registry} reports ${Number(end) + 1} bytes of ${desc.digest} uploaded, but only ${sent} were sent`,
+      )
     }
   }
 
   /** PUT `<location>?digest=<digest>`, with the remaining body or none; 201 completes the blob. */
-  private async close(session: UploadSession, desc: Descriptor, body: RequestBody | undefined, signal: AbortSignal | undefined): Promise<void> {
+  private async close(
+    session: UploadSession,
+    desc: Descriptor,
+    body: RequestBody | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const res = await this.ctx.send({
       method: 'PUT',
       path: session.location,

@@ -8,7 +8,6 @@ import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises
 import { basename, dirname, join } from 'node:path'
 import { readBounded } from '../content/verify.js'
 
-
 /** Whether `err` is a Node system error with the given `code` (ENOENT, EEXIST, ...). */
 export function hasErrorCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code

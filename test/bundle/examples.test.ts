@@ -60,7 +60,10 @@ describe('example bundles', () => {
   for (const name of BUNDLES) {
     test(`bundles/${name} is valid (lint) and named after its directory`, async () => {
       const result = await validateBundleFile(join(ROOT, 'bundles', name, 'bundle.json'))
-      assert.deepEqual(result.issues.filter((i) => i.severity === 'error'), [])
+      assert.deepEqual(
+        result.issues.filter((i) => i.severity === 'error'),
+        [],
+      )
       assert.equal((await readBundle(name)).name, name === 'shop' ? 'io.ocibundle.examples.shop' : name)
     })
   }
@@ -141,11 +144,15 @@ describe('scripts/make-example-images.ts', () => {
     assert.equal(web.mediaType, MediaTypes.OciIndex)
     const parsed = parseManifest(await fetchAll(store, web), web.mediaType)
     assert.ok(parsed.kind === 'index')
-    assert.deepEqual(parsed.index.manifests.map((m) => m.platform), [
-      { architecture: 'amd64', os: 'linux' },
-      { architecture: 'arm64', os: 'linux', variant: 'v8' },
-    ])
-    for (const [ref, desc] of tagged) if (ref !== 'example.com/ocibundle/shop-web:2.3.1') assert.equal(desc.mediaType, MediaTypes.OciManifest)
+    assert.deepEqual(
+      parsed.index.manifests.map((m) => m.platform),
+      [
+        { architecture: 'amd64', os: 'linux' },
+        { architecture: 'arm64', os: 'linux', variant: 'v8' },
+      ],
+    )
+    for (const [ref, desc] of tagged)
+      if (ref !== 'example.com/ocibundle/shop-web:2.3.1') assert.equal(desc.mediaType, MediaTypes.OciManifest)
   })
 
   test('layers are real gzip tar archives: fixed gzip header, and tar lists owner 0/0, mtime 0, the run tool executable', async () => {
@@ -158,7 +165,10 @@ describe('scripts/make-example-images.ts', () => {
     const file = join(first.path, 'blobs', 'sha256', appLayer.digest.slice('sha256:'.length))
     const { stdout } = await execFileAsync('tar', ['--numeric-owner', '-tvzf', file], { env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } })
     const lines = stdout.trim().split('\n')
-    assert.deepEqual(lines.map((l) => l.split(/\s+/).at(-1)), ['cnab/', 'cnab/app/', 'cnab/app/run'])
+    assert.deepEqual(
+      lines.map((l) => l.split(/\s+/).at(-1)),
+      ['cnab/', 'cnab/app/', 'cnab/app/run'],
+    )
     for (const line of lines) assert.match(line, /^[d-]rwxr-xr-x 0\/0 +\d+ 1970-01-01 00:00 /)
   })
 
@@ -168,12 +178,18 @@ describe('scripts/make-example-images.ts', () => {
       const script = join(ROOT, 'scripts', 'make-example-images.ts')
       const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', script, dir.path], { cwd: ROOT })
       assert.deepEqual(
-        stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 2)),
+        stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split('\t').slice(0, 2)),
         [...tagged].map(([ref, d]) => [ref, d.digest]),
       )
-      await assert.rejects(execFileAsync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT }), (err: { code?: number; stderr?: string }) => {
-        return err.code === 2 && /usage: /.test(err.stderr ?? '')
-      })
+      await assert.rejects(
+        execFileAsync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT }),
+        (err: { code?: number; stderr?: string }) => {
+          return err.code === 2 && /usage: /.test(err.stderr ?? '')
+        },
+      )
     } finally {
       await dir.cleanup()
     }
@@ -198,6 +214,11 @@ describe('scripts/make-example-images.ts', () => {
     assert.equal(parsed.components.get('web')!.mediaType, MediaTypes.OciIndex)
     assert.deepEqual(checkInvocationDigest(shop, parsed), [])
     const relocation = relocationMapFromIndex(shop, parsed, 'registry.example/shop/bundle:2.3.1')
-    assert.deepEqual(relocation, Object.fromEntries([...tagged].filter(([ref]) => ref.includes('shop-')).map(([ref, d]) => [ref, `registry.example/shop/bundle@${d.digest}`])))
+    assert.deepEqual(
+      relocation,
+      Object.fromEntries(
+        [...tagged].filter(([ref]) => ref.includes('shop-')).map(([ref, d]) => [ref, `registry.example/shop/bundle@${d.digest}`]),
+      ),
+    )
   })
 })

@@ -46,18 +46,27 @@ describe('parseBundleIndex: cnab-to-oci v0.6.1 index', () => {
     const parsed = parseBundleIndex(FIXTURE_INDEX_BYTES)
     assert.equal(parsed.mediaType, MediaTypes.OciIndex)
     assert.equal(parsed.config.digest, CONFIG_MANIFEST)
-    assert.deepEqual(parsed.invocations.map((d) => d.digest), [D(3)])
-    assert.deepEqual([...parsed.components].map(([name, d]) => [name, d.digest]), [
-      ['another-image', D(2)],
-      ['image-1', D(1)],
-    ])
+    assert.deepEqual(
+      parsed.invocations.map((d) => d.digest),
+      [D(3)],
+    )
+    assert.deepEqual(
+      [...parsed.components].map(([name, d]) => [name, d.digest]),
+      [
+        ['another-image', D(2)],
+        ['image-1', D(1)],
+      ],
+    )
     assert.deepEqual(parsed.unannotated, [])
     assert.deepEqual(parsed.warnings, [])
     assert.equal(parsed.annotations['org.opencontainers.image.title'], 'my-app')
   })
 
   test('takes a manifest already parsed with parseManifest as well as bytes', () => {
-    assert.deepEqual(parseBundleIndex(parseManifest(FIXTURE_INDEX_BYTES, MediaTypes.OciIndex)), parseBundleIndex(FIXTURE_INDEX_BYTES, MediaTypes.OciIndex))
+    assert.deepEqual(
+      parseBundleIndex(parseManifest(FIXTURE_INDEX_BYTES, MediaTypes.OciIndex)),
+      parseBundleIndex(FIXTURE_INDEX_BYTES, MediaTypes.OciIndex),
+    )
   })
 
   test('rebuilds the relocation map: every bundle image → <repository>@<its entry digest>; valid per the CNAB schema', () => {
@@ -69,7 +78,10 @@ describe('parseBundleIndex: cnab-to-oci v0.6.1 index', () => {
 
   test('the repository is normalised (Docker Hub) and its tag or digest ignored; a malformed one is refused', () => {
     const parsed = parseBundleIndex(FIXTURE_INDEX_BYTES)
-    assert.equal(relocationMapFromIndex(goldenBundle(), parsed, `myorg/bundles@${D(9)}`)['my.registry/namespace/image-1'], `docker.io/myorg/bundles@${D(1)}`)
+    assert.equal(
+      relocationMapFromIndex(goldenBundle(), parsed, `myorg/bundles@${D(9)}`)['my.registry/namespace/image-1'],
+      `docker.io/myorg/bundles@${D(1)}`,
+    )
     assert.throws(() => relocationMapFromIndex(goldenBundle(), parsed, 'Not A Repo'), InvalidReferenceError)
   })
 
@@ -78,9 +90,15 @@ describe('parseBundleIndex: cnab-to-oci v0.6.1 index', () => {
     const bundle = goldenBundle()
     const images = bundle.images as Record<string, JsonObject>
     images['another-image']!.image = 'my.registry/namespace/image-1'
-    assert.throws(() => relocationMapFromIndex(bundle, parsed, REPO), /"my\.registry\/namespace\/image-1" is used at \/images\/another-image and \/images\/image-1, but the index gives them different manifests/)
+    assert.throws(
+      () => relocationMapFromIndex(bundle, parsed, REPO),
+      /"my\.registry\/namespace\/image-1" is used at \/images\/another-image and \/images\/image-1, but the index gives them different manifests/,
+    )
     const sameDigest = { ...parsed, components: new Map([...parsed.components].map(([n, d]) => [n, { ...d, digest: D(1) }])) }
-    assert.deepEqual(Object.keys(relocationMapFromIndex(bundle, sameDigest, REPO)), ['my.registry/namespace/my-app-invoc', 'my.registry/namespace/image-1'])
+    assert.deepEqual(Object.keys(relocationMapFromIndex(bundle, sameDigest, REPO)), [
+      'my.registry/namespace/my-app-invoc',
+      'my.registry/namespace/image-1',
+    ])
   })
 })
 
@@ -123,14 +141,18 @@ describe('checkInvocationDigest', () => {
       (err: unknown) =>
         err instanceof InvocationImageMismatchError &&
         err instanceof DigestMismatchError &&
-        err.message === `invocation image "my.registry/namespace/my-app-invoc" (/invocationImages/0): bundle.json pins ${D(9)} but the bundle index points at ${D(3)}`,
+        err.message ===
+          `invocation image "my.registry/namespace/my-app-invoc" (/invocationImages/0): bundle.json pins ${D(9)} but the bundle index points at ${D(3)}`,
     )
   })
 
   test('a missing contentDigest is an error unless explicitly allowed, then a warning', () => {
     const bundle = goldenBundle()
     delete (bundle.invocationImages as JsonObject[])[0]!.contentDigest
-    assert.throws(() => checkInvocationDigest(bundle, parsed), { name: 'InvalidContentError', message: /has no contentDigest, so the image the index points at cannot be verified/ })
+    assert.throws(() => checkInvocationDigest(bundle, parsed), {
+      name: 'InvalidContentError',
+      message: /has no contentDigest, so the image the index points at cannot be verified/,
+    })
     const warnings = checkInvocationDigest(bundle, parsed, { allowMissingContentDigest: true })
     assert.equal(warnings.length, 1)
     assert.match(warnings[0]!, /my-app-invoc/)
@@ -141,7 +163,15 @@ describe('parseBundleIndex: older cnab-to-oci releases', () => {
   test('2019: schemaVersion 1 with current annotation names, original_name and Docker App annotations', () => {
     const bytes = reannotated(
       (a) => (a['io.cnab.component.name'] === undefined ? a : { ...a, 'io.cnab.component.original_name': 'nginx:2.12' }),
-      { schemaVersion: 1, annotations: { ...fixtureIndex().annotations, 'io.docker.app.format': 'cnab', 'io.docker.type': 'app', 'io.cnab.runtime_version': 'v1.0.0-WD' } },
+      {
+        schemaVersion: 1,
+        annotations: {
+          ...fixtureIndex().annotations,
+          'io.docker.app.format': 'cnab',
+          'io.docker.type': 'app',
+          'io.cnab.runtime_version': 'v1.0.0-WD',
+        },
+      },
     )
     assert.throws(() => parseManifest(bytes), /Docker schema 1/)
     const parsed = parseBundleIndex(bytes)
@@ -155,13 +185,19 @@ describe('parseBundleIndex: older cnab-to-oci releases', () => {
     const bytes = reannotated(
       (a) => ({
         'io.cnab.type': a['io.cnab.manifest.type']!,
-        ...(a['io.cnab.component.name'] !== undefined && { 'io.cnab.component_name': a['io.cnab.component.name'], 'io.cnab.original_name': 'nginx:2.12' }),
+        ...(a['io.cnab.component.name'] !== undefined && {
+          'io.cnab.component_name': a['io.cnab.component.name'],
+          'io.cnab.original_name': 'nginx:2.12',
+        }),
       }),
       { schemaVersion: 1 },
     )
     const parsed = parseBundleIndex(bytes)
     assert.equal(parsed.config.digest, CONFIG_MANIFEST)
-    assert.deepEqual(parsed.invocations.map((d) => d.digest), [D(3)])
+    assert.deepEqual(
+      parsed.invocations.map((d) => d.digest),
+      [D(3)],
+    )
     assert.deepEqual(relocationMapFromIndex(goldenBundle(), parsed, REPO), GOLDEN_RELOCATION)
     assert.deepEqual(checkInvocationDigest(goldenBundle(), parsed), [])
   })
@@ -199,7 +235,10 @@ describe('parseBundleIndex: indexes written from the spec alone (no role annotat
   test('an image whose contentDigest matches no entry has no place in the index', () => {
     const bundle = goldenBundle()
     ;(bundle.images as Record<string, JsonObject>)['image-1']!.contentDigest = D(9)
-    assert.throws(() => relocationMapFromIndex(bundle, parseBundleIndex(bytes), REPO), /image "my\.registry\/namespace\/image-1" \(\/images\/image-1\) has no entry in the bundle index/)
+    assert.throws(
+      () => relocationMapFromIndex(bundle, parseBundleIndex(bytes), REPO),
+      /image "my\.registry\/namespace\/image-1" \(\/images\/image-1\) has no entry in the bundle index/,
+    )
   })
 })
 
@@ -212,14 +251,18 @@ describe('parseBundleIndex: not a bundle, or a broken one', () => {
   })
 
   test('an image manifest says so, and what a bundle is', () => {
-    const expected = /^this is an image manifest, not a bundle: "application\/vnd\.oci\.image\.manifest\.v1\+json" describes one image \(config "application\/vnd\.oci\.image\.config\.v1\+json"\); a bundle is an image index/
+    const expected =
+      /^this is an image manifest, not a bundle: "application\/vnd\.oci\.image\.manifest\.v1\+json" describes one image \(config "application\/vnd\.oci\.image\.config\.v1\+json"\); a bundle is an image index/
     const check = (err: unknown): boolean => err instanceof InvalidContentError && expected.test(err.message)
     assert.throws(() => parseBundleIndex(imageManifest, MediaTypes.OciManifest), check)
     assert.throws(() => parseBundleIndex(parseManifest(imageManifest)), check)
   })
 
   test('a multi-platform image index is not taken for a bundle', () => {
-    const entry = (architecture: string): Descriptor => ({ ...descriptorFromBytes(MediaTypes.OciManifest, architecture), platform: { os: 'linux', architecture } })
+    const entry = (architecture: string): Descriptor => ({
+      ...descriptorFromBytes(MediaTypes.OciManifest, architecture),
+      platform: { os: 'linux', architecture },
+    })
     const index = json({ schemaVersion: 2, mediaType: MediaTypes.OciIndex, manifests: [entry('amd64'), entry('arm64')] })
     assert.throws(() => parseBundleIndex(index), /^InvalidContentError: this is a multi-platform image index, not a bundle/)
   })
@@ -229,33 +272,56 @@ describe('parseBundleIndex: not a bundle, or a broken one', () => {
   })
 
   test('role annotations but no config entry', () => {
-    assert.throws(() => parseBundleIndex(reannotated((a) => (a['io.cnab.manifest.type'] === 'config' ? {} : a))), /bundle config not found: no entry of the index is annotated io\.cnab\.manifest\.type=config/)
+    assert.throws(
+      () => parseBundleIndex(reannotated((a) => (a['io.cnab.manifest.type'] === 'config' ? {} : a))),
+      /bundle config not found: no entry of the index is annotated io\.cnab\.manifest\.type=config/,
+    )
   })
 
   test('a config entry that is not an image manifest', () => {
     const index = fixtureIndex()
     index.manifests[0]!.mediaType = MediaTypes.OciIndex
-    assert.throws(() => parseBundleIndex(json(index)), /the bundle config entry sha256:122a.* is "application\/vnd\.oci\.image\.index\.v1\+json"; it must be an image manifest/)
+    assert.throws(
+      () => parseBundleIndex(json(index)),
+      /the bundle config entry sha256:122a.* is "application\/vnd\.oci\.image\.index\.v1\+json"; it must be an image manifest/,
+    )
   })
 
   test('an image entry that is not a manifest', () => {
     const index = fixtureIndex()
     index.manifests[2]!.mediaType = MediaTypes.OciLayerGzip
-    assert.throws(() => parseBundleIndex(json(index)), /unsupported manifest descriptor sha256:d59a.*0342 with media type "application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip"/)
+    assert.throws(
+      () => parseBundleIndex(json(index)),
+      /unsupported manifest descriptor sha256:d59a.*0342 with media type "application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip"/,
+    )
   })
 
   test('a component without a name, or listed twice', () => {
-    assert.throws(() => parseBundleIndex(reannotated(({ 'io.cnab.component.name': _n, ...a }) => a)), /component entry sha256:d59a.*0342 has no io\.cnab\.component\.name annotation/)
-    assert.throws(() => parseBundleIndex(reannotated((a) => (a['io.cnab.component.name'] ? { ...a, 'io.cnab.component.name': 'x' } : a))), /component "x" is listed twice/)
+    assert.throws(
+      () => parseBundleIndex(reannotated(({ 'io.cnab.component.name': _n, ...a }) => a)),
+      /component entry sha256:d59a.*0342 has no io\.cnab\.component\.name annotation/,
+    )
+    assert.throws(
+      () => parseBundleIndex(reannotated((a) => (a['io.cnab.component.name'] ? { ...a, 'io.cnab.component.name': 'x' } : a))),
+      /component "x" is listed twice/,
+    )
   })
 
   test('an unknown role and a second config entry are ignored with a warning', () => {
     const index = fixtureIndex()
-    index.manifests.push({ mediaType: 'application/vnd.example.signature', digest: D(8), size: 9, annotations: { 'io.cnab.manifest.type': 'signature' } })
+    index.manifests.push({
+      mediaType: 'application/vnd.example.signature',
+      digest: D(8),
+      size: 9,
+      annotations: { 'io.cnab.manifest.type': 'signature' },
+    })
     index.manifests.push({ ...index.manifests[0]!, digest: D(7) })
     const parsed = parseBundleIndex(json(index))
     assert.equal(parsed.config.digest, CONFIG_MANIFEST)
-    assert.deepEqual(parsed.warnings, [`entry ${D(8)} has the unknown role "signature" and is ignored`, `entry ${D(7)} is a second config entry and is ignored`])
+    assert.deepEqual(parsed.warnings, [
+      `entry ${D(8)} has the unknown role "signature" and is ignored`,
+      `entry ${D(7)} is a second config entry and is ignored`,
+    ])
     assert.deepEqual(relocationMapFromIndex(goldenBundle(), parsed, REPO), GOLDEN_RELOCATION)
   })
 
@@ -263,7 +329,10 @@ describe('parseBundleIndex: not a bundle, or a broken one', () => {
     const parsed = parseBundleIndex(FIXTURE_INDEX_BYTES)
     const bundle = goldenBundle()
     delete (bundle.images as JsonObject)['another-image']
-    assert.throws(() => relocationMapFromIndex(bundle, parsed, REPO), /component "another-image" of the bundle index is not in the bundle's images/)
+    assert.throws(
+      () => relocationMapFromIndex(bundle, parsed, REPO),
+      /component "another-image" of the bundle index is not in the bundle's images/,
+    )
     const twoInvocations = { ...parsed, invocations: [...parsed.invocations, ...parsed.invocations] }
     assert.throws(() => relocationMapFromIndex(goldenBundle(), twoInvocations, REPO), /lists 2 invocation images, but the bundle has 1/)
   })

@@ -23,7 +23,14 @@ import { digestOf } from '../../src/oci/digest.js'
 import { parseManifest } from '../../src/oci/manifest.js'
 import { MediaTypes } from '../../src/oci/media-types.js'
 import { JsonSyntaxError } from '../../src/util/strict-json.js'
-import { FIXTURE_DOCKER_CONFIG_MANIFEST, FIXTURE_INDEX_BYTES, fixtureImages, GOLDEN_BUNDLE_BYTES, goldenBundle, type JsonObject } from './helpers.js'
+import {
+  FIXTURE_DOCKER_CONFIG_MANIFEST,
+  FIXTURE_INDEX_BYTES,
+  fixtureImages,
+  GOLDEN_BUNDLE_BYTES,
+  goldenBundle,
+  type JsonObject,
+} from './helpers.js'
 
 const GOLDEN_CONFIG_DIGEST = 'sha256:dbe3480b9cb300f389e8d02e4a682f9107772468feb6845f912dc8deed6d76fd'
 const configDesc = descriptorFromBytes(CNAB_CONFIG_MEDIA_TYPE, GOLDEN_BUNDLE_BYTES)
@@ -109,7 +116,10 @@ describe('configManifestVariants, portable shape (default)', () => {
       assert.equal(parsed.manifest.mediaType, MediaTypes.OciManifest)
       assert.deepEqual(parsed.manifest.layers, [parsed.manifest.config])
       assert.deepEqual(parsed.manifest.config, v[id]!.config)
-      assert.match(v[id]!.bytes.toString(), /^\{"schemaVersion":2,"mediaType":"application\/vnd\.oci\.image\.manifest\.v1\+json","config":\{"mediaType":/)
+      assert.match(
+        v[id]!.bytes.toString(),
+        /^\{"schemaVersion":2,"mediaType":"application\/vnd\.oci\.image\.manifest\.v1\+json","config":\{"mediaType":/,
+      )
     })
   }
 
@@ -139,13 +149,22 @@ describe('bundleIndex, cnab-to-oci shape (golden)', () => {
   })
 
   test('accepts the image descriptors as a plain record too', () => {
-    const built = bundleIndex(goldenBundle(), { config: c2oConfigManifest, images: Object.fromEntries(fixtureImages()), shape: 'cnab-to-oci' })
+    const built = bundleIndex(goldenBundle(), {
+      config: c2oConfigManifest,
+      images: Object.fromEntries(fixtureImages()),
+      shape: 'cnab-to-oci',
+    })
     assert.equal(built.descriptor.size, 1360)
   })
 
   test('the Docker manifest list fallback is the same index with "mediaType" written last', () => {
     const oci = bundleIndex(goldenBundle(), { config: c2oConfigManifest, images: fixtureImages(), shape: 'cnab-to-oci' })
-    const list = bundleIndex(goldenBundle(), { config: c2oConfigManifest, images: fixtureImages(), shape: 'cnab-to-oci', format: 'docker-manifest-list' })
+    const list = bundleIndex(goldenBundle(), {
+      config: c2oConfigManifest,
+      images: fixtureImages(),
+      shape: 'cnab-to-oci',
+      format: 'docker-manifest-list',
+    })
     assert.equal(list.bytes.toString(), `${oci.bytes.toString().slice(0, -1)},"mediaType":"${MediaTypes.DockerManifestList}"}`)
     assert.equal(list.descriptor.mediaType, MediaTypes.DockerManifestList)
     assert.equal(parseManifest(list.bytes, list.descriptor.mediaType).kind, 'index')
@@ -203,7 +222,13 @@ describe('bundleIndex annotations', () => {
   })
 
   test('maintainers in Go field order name, email, url; empty email and url left out, a missing name written as ""', () => {
-    const bundle = { ...goldenBundle(), maintainers: [{ url: 'u', name: 'n' }, { email: 'e', url: '' }] }
+    const bundle = {
+      ...goldenBundle(),
+      maintainers: [
+        { url: 'u', name: 'n' },
+        { email: 'e', url: '' },
+      ],
+    }
     assert.equal(annotationsOf(bundle)[Annotations.Authors], '[{"name":"n","url":"u"},{"name":"","email":"e"}]')
   })
 
@@ -288,21 +313,39 @@ describe('bundleIndex entry order and errors', () => {
     const bundle = goldenBundle()
     const invocation = bundle.invocationImages as JsonObject[]
     bundle.invocationImages = [invocation[0], invocation[0]]
-    assert.throws(() => bundleIndex(bundle, { config: c2oConfigManifest, images: fixtureImages() }), /exactly one invocation image, and this bundle has 2/)
+    assert.throws(
+      () => bundleIndex(bundle, { config: c2oConfigManifest, images: fixtureImages() }),
+      /exactly one invocation image, and this bundle has 2/,
+    )
     bundle.invocationImages = []
     assert.throws(() => bundleIndex(bundle, { config: c2oConfigManifest, images: fixtureImages() }), /this bundle has 0/)
   })
 
   test('the config entry must be an image manifest; image entries must be manifests or indexes', () => {
-    assert.throws(() => bundleIndex(goldenBundle(), { config: { ...c2oConfigManifest, mediaType: MediaTypes.OciIndex }, images: fixtureImages() }), /config manifest must be an OCI or Docker image manifest/)
+    assert.throws(
+      () => bundleIndex(goldenBundle(), { config: { ...c2oConfigManifest, mediaType: MediaTypes.OciIndex }, images: fixtureImages() }),
+      /config manifest must be an OCI or Docker image manifest/,
+    )
     const images = fixtureImages()
     images.set('my.registry/namespace/image-1', { ...images.get('my.registry/namespace/image-1')!, mediaType: MediaTypes.OciLayerGzip })
-    assert.throws(() => bundleIndex(goldenBundle(), { config: c2oConfigManifest, images }), /resolved to "application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip", which is not an image manifest or index/)
+    assert.throws(
+      () => bundleIndex(goldenBundle(), { config: c2oConfigManifest, images }),
+      /resolved to "application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip", which is not an image manifest or index/,
+    )
   })
 
   test('malformed bundle fields are InputErrors with their pointer', () => {
-    assert.throws(() => bundleIndex({ ...goldenBundle(), keywords: [1] }, { config: c2oConfigManifest, images: fixtureImages() }), /\/keywords\/0: a keyword must be a string/)
-    assert.throws(() => bundleIndex({ ...goldenBundle(), images: { x: { image: 7 } } }, { config: c2oConfigManifest, images: fixtureImages() }), /\/images\/x\/image: required non-empty string/)
-    assert.throws(() => bundleIndex({ ...goldenBundle(), name: 3 }, { config: c2oConfigManifest, images: fixtureImages() }), /\/name: must be a string/)
+    assert.throws(
+      () => bundleIndex({ ...goldenBundle(), keywords: [1] }, { config: c2oConfigManifest, images: fixtureImages() }),
+      /\/keywords\/0: a keyword must be a string/,
+    )
+    assert.throws(
+      () => bundleIndex({ ...goldenBundle(), images: { x: { image: 7 } } }, { config: c2oConfigManifest, images: fixtureImages() }),
+      /\/images\/x\/image: required non-empty string/,
+    )
+    assert.throws(
+      () => bundleIndex({ ...goldenBundle(), name: 3 }, { config: c2oConfigManifest, images: fixtureImages() }),
+      /\/name: must be a string/,
+    )
   })
 })

@@ -40,7 +40,16 @@ describe('build writes the same bundle on every run, offline', () => {
   test('building twice gives byte-identical layouts and the same bundle digest', async () => {
     const digests: string[] = []
     for (const name of ['one', 'two']) {
-      const r = await runCli(['build', '--json', SHOP, '--images', `ocidir://${images}`, '--auto-update', '--output', `ocidir://${join(dir.path, name)}`])
+      const r = await runCli([
+        'build',
+        '--json',
+        SHOP,
+        '--images',
+        `ocidir://${images}`,
+        '--auto-update',
+        '--output',
+        `ocidir://${join(dir.path, name)}`,
+      ])
       assert.equal(r.code, 0, r.stderr)
       digests.push(json<{ digest: string; tag: string }>(r).result.digest)
     }
@@ -67,16 +76,23 @@ describe('build writes the same bundle on every run, offline', () => {
 
   test('inspect and pull read the built layout; pulled bundle.json is the stored config blob', async () => {
     const layout = `ocidir://${join(dir.path, 'one')}:v2.3.1`
-    const inspected = json<{ name: string; images: Array<{ name?: string; platforms: string[] }>; parameters: unknown[] }>(await runCli(['inspect', '--json', layout])).result
+    const inspected = json<{ name: string; images: Array<{ name?: string; platforms: string[] }>; parameters: unknown[] }>(
+      await runCli(['inspect', '--json', layout]),
+    ).result
     assert.equal(inspected.name, 'io.ocibundle.examples.shop')
-    assert.deepEqual(inspected.images.map((i) => i.name ?? 'invocation'), ['invocation', 'api', 'db', 'web'])
+    assert.deepEqual(
+      inspected.images.map((i) => i.name ?? 'invocation'),
+      ['invocation', 'api', 'db', 'web'],
+    )
     assert.deepEqual(inspected.images.find((i) => i.name === 'web')!.platforms, ['linux/amd64', 'linux/arm64/v8'])
     const out = join(dir.path, 'pulled-layout')
     const pulled = await runCli(['pull', '--json', layout, '--output', out])
     assert.equal(pulled.code, 0, pulled.stderr)
     const manifest = JSON.parse((await runCli(['manifest', 'get', layout])).stdout)
     const configManifestDesc = manifest.manifests[0]
-    const configManifest = JSON.parse((await runCli(['manifest', 'get', `ocidir://${join(dir.path, 'one')}@${configManifestDesc.digest}`])).stdout)
+    const configManifest = JSON.parse(
+      (await runCli(['manifest', 'get', `ocidir://${join(dir.path, 'one')}@${configManifestDesc.digest}`])).stdout,
+    )
     assert.equal(sha256(await readFile(join(out, 'bundle.json'))), configManifest.config.digest)
   })
 })
@@ -103,14 +119,23 @@ for (const variant of VARIANTS) {
     test('push from bundle.json, then pull: byte-identical bundle.json, correct relocation map, images verified, skopeo reads the invocation image', async () => {
       const push = await cli(['push', '--json', SHOP, `${reg.host}/acme/shop`, '--images', `ocidir://${images}`, '--auto-update'])
       assert.equal(push.code, 0, push.stderr)
-      const pushed = json<{ digest: string; tag: string; relocationMap: Record<string, string>; representation: { index: string; config: string } }>(push).result
+      const pushed = json<{
+        digest: string
+        tag: string
+        relocationMap: Record<string, string>
+        representation: { index: string; config: string }
+      }>(push).result
       assert.equal(pushed.tag, 'v2.3.1', 'the tag is derived from the bundle version')
       assert.deepEqual(pushed.representation, { index: 'oci-index', config: 'cnab-config', shape: 'portable' })
 
       const out = join(dir.path, `pulled-${variant}`)
       const pull = await cli(['pull', '--json', `${reg.host}/acme/shop:v2.3.1`, '--output', out, '--images'])
       assert.equal(pull.code, 0, pull.stderr)
-      const pulled = json<{ digest: string; relocationMap: Record<string, string>; images: { manifests: Record<string, { digest: string }> } }>(pull).result
+      const pulled = json<{
+        digest: string
+        relocationMap: Record<string, string>
+        images: { manifests: Record<string, { digest: string }> }
+      }>(pull).result
       assert.equal(pulled.digest, pushed.digest)
       const bundleBytes = await readFile(join(out, 'bundle.json'))
       const bundle = JSON.parse(bundleBytes.toString('utf8'))
@@ -119,7 +144,11 @@ for (const variant of VARIANTS) {
       assert.deepEqual(Object.keys(relocation).sort(), refs.map((r) => r.image).sort())
       for (const r of refs) {
         assert.equal(relocation[r.image], `${reg.host}/acme/shop@${r.contentDigest}`)
-        assert.equal(pulled.images.manifests[r.image]!.digest, r.contentDigest, 'every image was written to the layout by its pinned digest')
+        assert.equal(
+          pulled.images.manifests[r.image]!.digest,
+          r.contentDigest,
+          'every image was written to the layout by its pinned digest',
+        )
       }
       // The config blob in the registry is exactly the pulled bundle.json.
       const index = JSON.parse((await cli(['manifest', 'get', `${reg.host}/acme/shop:v2.3.1`])).stdout)
@@ -128,20 +157,27 @@ for (const variant of VARIANTS) {
 
       const invocation = bundle.invocationImages[0].contentDigest as string
       const creds = reg.username ? ['--creds', `${reg.username}:${reg.password}`] : []
-      const skopeo = await runSkopeo(['inspect', '--raw', '--tls-verify=false', ...creds, `docker://${reg.host}/acme/shop@${invocation}`], join(dir.path, `skopeo-${variant}`))
+      const skopeo = await runSkopeo(
+        ['inspect', '--raw', '--tls-verify=false', ...creds, `docker://${reg.host}/acme/shop@${invocation}`],
+        join(dir.path, `skopeo-${variant}`),
+      )
       assert.equal(sha256(Buffer.from(skopeo.stdout)), invocation)
     })
 
     test('build to a layout, then push from the layout: the same bundle digest', async () => {
       const layout = join(dir.path, 'one')
-      const direct = json<{ digest: string }>(await cli(['push', '--json', SHOP, `${reg.host}/acme/shop:direct`, '--images', `ocidir://${images}`, '--auto-update'])).result
+      const direct = json<{ digest: string }>(
+        await cli(['push', '--json', SHOP, `${reg.host}/acme/shop:direct`, '--images', `ocidir://${images}`, '--auto-update']),
+      ).result
       const fromLayout = await cli(['push', '--json', `ocidir://${layout}:v2.3.1`, `${reg.host}/acme/from-layout:v2.3.1`])
       assert.equal(fromLayout.code, 0, fromLayout.stderr)
       assert.equal(json<{ digest: string }>(fromLayout).result.digest, direct.digest)
     })
 
     test('copy to another repository keeps the digest and relocates the images there', async () => {
-      const src = json<{ digest: string }>(await cli(['push', '--json', SHOP, `${reg.host}/acme/shop:v2.3.1`, '--images', `ocidir://${images}`, '--auto-update'])).result
+      const src = json<{ digest: string }>(
+        await cli(['push', '--json', SHOP, `${reg.host}/acme/shop:v2.3.1`, '--images', `ocidir://${images}`, '--auto-update']),
+      ).result
       const copied = await cli(['push', '--json', `${reg.host}/acme/shop:v2.3.1`, `${reg.host}/mirror/shop`])
       assert.equal(copied.code, 0, copied.stderr)
       const result = json<{ digest: string; tag: string; relocationMap: Record<string, string> }>(copied).result
@@ -160,7 +196,14 @@ describe('bundle command errors', () => {
   after(() => reg.stop())
 
   test('an existing tag naming another bundle is not moved without --force', async () => {
-    const first = await runCli(['push', 'bundles/hello-world/bundle.json', `${reg.host}/acme/app:v1`, '--images', `ocidir://${images}`, '--auto-update'])
+    const first = await runCli([
+      'push',
+      'bundles/hello-world/bundle.json',
+      `${reg.host}/acme/app:v1`,
+      '--images',
+      `ocidir://${images}`,
+      '--auto-update',
+    ])
     assert.equal(first.code, 0, first.stderr)
     const other = await runCli(['push', SHOP, `${reg.host}/acme/app:v1`, '--images', `ocidir://${images}`, '--auto-update'])
     assert.notEqual(other.code, 0)
@@ -179,5 +222,7 @@ describe('bundle command errors', () => {
 
 async function digestOfTag(refName: string): Promise<string> {
   const index = JSON.parse(await readFile(join(images, 'index.json'), 'utf8'))
-  return index.manifests.find((m: { annotations?: Record<string, string> }) => m.annotations?.['org.opencontainers.image.ref.name'] === refName).digest
+  return index.manifests.find(
+    (m: { annotations?: Record<string, string> }) => m.annotations?.['org.opencontainers.image.ref.name'] === refName,
+  ).digest
 }

@@ -38,7 +38,10 @@ describe('ocibundle fmt', () => {
     assert.match(check.stdout, /not canonical \(run: ocibundle fmt /)
     const fmt = await runCli(['fmt', '--json', file])
     assert.equal(fmt.code, 0)
-    assert.deepEqual(json<{ files: Array<{ changed: boolean }> }>(fmt).result.files.map((f) => f.changed), [true])
+    assert.deepEqual(
+      json<{ files: Array<{ changed: boolean }> }>(fmt).result.files.map((f) => f.changed),
+      [true],
+    )
     const v = await runCli(['validate', '--json', file])
     assert.equal(json<{ files: Array<{ canonical: boolean }> }>(v).result.files[0]!.canonical, true)
     const again = await runCli(['fmt', '--check', file])

@@ -68,7 +68,13 @@ interface Expected {
 }
 
 const EXPECTED: Record<QuirkProfileName, Expected> = {
-  'dockerhub-2019': { index: 'docker-manifest-list', config: 'oci-image-config', manifestRefs: 'digest', refused: ['config cnab-config', 'index oci-index'], webConverted: true },
+  'dockerhub-2019': {
+    index: 'docker-manifest-list',
+    config: 'oci-image-config',
+    manifestRefs: 'digest',
+    refused: ['config cnab-config', 'index oci-index'],
+    webConverted: true,
+  },
   ecr: { index: 'oci-index', config: 'cnab-config', manifestRefs: 'digest', refused: [] },
   'ecr-2019': { index: 'oci-index', config: 'cnab-config', manifestRefs: 'deterministic-tag', refused: ['manifest-refs digest'] },
   gcr: { index: 'oci-index', config: 'cnab-config', manifestRefs: 'digest', refused: [] },
@@ -83,12 +89,19 @@ const EXPECTED: Record<QuirkProfileName, Expected> = {
     shopArgs: ['--platform', 'linux/amd64'],
   },
   ghcr: { index: 'oci-index', config: 'cnab-config', manifestRefs: 'digest', refused: [] },
-  'github-packages-2020': { index: 'oci-index', config: 'cnab-config', manifestRefs: 'deterministic-tag', refused: ['manifest-refs digest'] },
+  'github-packages-2020': {
+    index: 'oci-index',
+    config: 'cnab-config',
+    manifestRefs: 'deterministic-tag',
+    refused: ['manifest-refs digest'],
+  },
 }
 
 /** Requests answered 400 or more, apart from 404 to HEAD (existence checks), as `METHOD path status`. */
 const FAILED = (requests: readonly ProxyRequestRecord[]): string[] =>
-  requests.filter((r) => r.status >= 400 && !(r.method === 'HEAD' && r.status === 404)).map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`)
+  requests
+    .filter((r) => r.status >= 400 && !(r.method === 'HEAD' && r.status === 404))
+    .map((r) => `${r.method} ${r.path.split('?')[0]} ${r.status}`)
 
 let dir: TempDir
 let images: string
@@ -126,14 +139,23 @@ async function push(file: string, ref: string, extra: string[] = [], cache?: str
 async function pullAndVerify(ref: string, pushed: Pushed, out: string): Promise<{ index: string }> {
   const run = await cli(['pull', '--json', ref, '--output', out, '--images'])
   assert.equal(run.code, 0, `pull ${ref}: ${run.stdout}${run.stderr}`)
-  const pulled = json<{ digest: string; representation: { index: string }; relocationMap: Record<string, string>; images: { manifests: Record<string, { digest: string }> } }>(run).result
+  const pulled = json<{
+    digest: string
+    representation: { index: string }
+    relocationMap: Record<string, string>
+    images: { manifests: Record<string, { digest: string }> }
+  }>(run).result
   assert.equal(pulled.digest, pushed.digest)
   const bundleBytes = await readFile(join(out, 'bundle.json'))
   assert.equal(sha256(bundleBytes), pushed.configBlob.digest, 'bundle.json is the published config blob, byte for byte')
   assert.deepEqual(pulled.relocationMap, pushed.relocationMap)
-  const bundle = JSON.parse(bundleBytes.toString('utf8')) as { invocationImages: Array<{ image: string; contentDigest: string }>; images?: Record<string, { image: string; contentDigest: string }> }
+  const bundle = JSON.parse(bundleBytes.toString('utf8')) as {
+    invocationImages: Array<{ image: string; contentDigest: string }>
+    images?: Record<string, { image: string; contentDigest: string }>
+  }
   const pinned = [...bundle.invocationImages, ...Object.values(bundle.images ?? {})]
-  for (const image of pinned) assert.equal(pulled.images.manifests[image.image]!.digest, image.contentDigest, `${image.image} is the manifest bundle.json pins`)
+  for (const image of pinned)
+    assert.equal(pulled.images.manifests[image.image]!.digest, image.contentDigest, `${image.image} is the manifest bundle.json pins`)
   const layout = join(out, 'artifacts', 'layout')
   const blobs = await readdir(join(layout, 'blobs', 'sha256'))
   for (const name of blobs) assert.equal(sha256(await readFile(join(layout, 'blobs', 'sha256', name))), `sha256:${name}`)
@@ -141,7 +163,8 @@ async function pullAndVerify(ref: string, pushed: Pushed, out: string): Promise<
   return pulled.representation
 }
 
-const attemptKeys = (pushed: Pushed, which: 'error' | 'skipped'): string[] => pushed.attempts.filter((a) => a[which] !== undefined).map((a) => `${a.step} ${a.id}`)
+const attemptKeys = (pushed: Pushed, which: 'error' | 'skipped'): string[] =>
+  pushed.attempts.filter((a) => a[which] !== undefined).map((a) => `${a.step} ${a.id}`)
 
 describe('every registry profile, both example bundles', { concurrency: 4 }, () => {
   for (const name of Object.keys(QUIRK_PROFILES) as QuirkProfileName[]) {
@@ -168,7 +191,10 @@ describe('every registry profile, both example bundles', { concurrency: 4 }, () 
           )
           const refusedWeb = bundle === 'shop' && expected.webConverted ? ['image-index oci-index'] : []
           // What the image's tiers learned (Docker Hub: no OCI index) the bundle's tiers skip.
-          assert.deepEqual([...attemptKeys(pushed, 'error'), ...attemptKeys(pushed, 'skipped')].sort(), [...expected.refused, ...refusedWeb].sort())
+          assert.deepEqual(
+            [...attemptKeys(pushed, 'error'), ...attemptKeys(pushed, 'skipped')].sort(),
+            [...expected.refused, ...refusedWeb].sort(),
+          )
           const converted = pushed.changes.filter((c) => c.reason !== undefined)
           assert.deepEqual(
             converted.map((c) => `${c.image} ${c.field}`),
@@ -177,10 +203,19 @@ describe('every registry profile, both example bundles', { concurrency: 4 }, () 
           if (refusedWeb.length > 0) assert.equal(converted[2]!.to, 'application/vnd.docker.distribution.manifest.list.v2+json')
 
           // The human output, of the same bundle pushed under another tag: the same fallbacks, said in words.
-          const human = await cli(['push', BUNDLES[bundle], ref(bundle, 'human'), '--images', `ocidir://${images}`, '--auto-update', ...extra])
+          const human = await cli([
+            'push',
+            BUNDLES[bundle],
+            ref(bundle, 'human'),
+            '--images',
+            `ocidir://${images}`,
+            '--auto-update',
+            ...extra,
+          ])
           assert.equal(human.code, 0, human.stderr)
           assert.match(human.stdout, new RegExp(`representation  ${expected.index} \\+ ${expected.config} \\(portable\\)`))
-          for (const refused of expected.refused) assert.match(human.stdout, new RegExp(`\\n  (fallback|skipped)  +${refused}`), `the output reports ${refused}`)
+          for (const refused of expected.refused)
+            assert.match(human.stdout, new RegExp(`\\n  (fallback|skipped)  +${refused}`), `the output reports ${refused}`)
         })
 
         test(`${bundle}: pull gives back bundle.json byte for byte and every image verified`, async () => {
@@ -206,13 +241,23 @@ describe('every registry profile, both example bundles', { concurrency: 4 }, () 
         const report = await probeRegistry(client, { registry: proxy.host, repository: repo('probe') })
         await saveReport(report, { env: { XDG_CACHE_HOME: cache } })
         const from = proxy.proxy.requests.length
-        const run = await cli(['push', BUNDLES.shop, ref('planned', 'v1'), '--images', `ocidir://${images}`, '--auto-update', ...(expected.shopArgs ?? [])], cache)
+        const run = await cli(
+          ['push', BUNDLES.shop, ref('planned', 'v1'), '--images', `ocidir://${images}`, '--auto-update', ...(expected.shopArgs ?? [])],
+          cache,
+        )
         assert.equal(run.code, 0, run.stderr)
         assert.deepEqual(FAILED(proxy.proxy.requests.slice(from)), [])
         assert.match(run.stdout, /chosen {10}up front, from the saved `registry check` report/)
         assert.match(run.stdout, new RegExp(`representation  ${expected.index} \\+ ${expected.config} \\(portable\\)`))
         if (expected.manifestRefs === 'deterministic-tag') {
-          assert.deepEqual(proxy.proxy.requests.slice(from).filter((r) => r.path.includes('/manifests/sha256:')).map((r) => `${r.method} ${r.path}`), [], 'manifests are read and written by tag only')
+          assert.deepEqual(
+            proxy.proxy.requests
+              .slice(from)
+              .filter((r) => r.path.includes('/manifests/sha256:'))
+              .map((r) => `${r.method} ${r.path}`),
+            [],
+            'manifests are read and written by tag only',
+          )
         }
       })
     })
@@ -225,9 +270,17 @@ describe('actionable errors', () => {
     try {
       const run = await cli(['push', BUNDLES.hello, `${proxy.host}/acme/missing:v1`, '--images', `ocidir://${images}`, '--auto-update'])
       assert.equal(run.code, 6, run.stderr)
-      assert.match(run.stderr, new RegExp(`Error: the repository acme/missing does not exist on ${proxy.host}; create it first \\(ECR does not create repositories on push\\)`))
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `Error: the repository acme/missing does not exist on ${proxy.host}; create it first \\(ECR does not create repositories on push\\)`,
+        ),
+      )
       assert.match(run.stderr, /aws ecr create-repository --repository-name acme\/missing/)
-      assert.ok(proxy.proxy.requests.every((r) => r.method !== 'PUT' || !r.path.includes('/manifests/')), 'no representation was tried')
+      assert.ok(
+        proxy.proxy.requests.every((r) => r.method !== 'PUT' || !r.path.includes('/manifests/')),
+        'no representation was tried',
+      )
     } finally {
       await proxy.stop()
     }
@@ -236,7 +289,15 @@ describe('actionable errors', () => {
   test('Quay with --no-fallback: names the config type to allow and the variant to use, exit 4', async () => {
     const proxy = await startQuirkProxy(registry, 'quay')
     try {
-      const run = await cli(['push', '--no-fallback', BUNDLES.hello, `${proxy.host}/acme/strict:v1`, '--images', `ocidir://${images}`, '--auto-update'])
+      const run = await cli([
+        'push',
+        '--no-fallback',
+        BUNDLES.hello,
+        `${proxy.host}/acme/strict:v1`,
+        '--images',
+        `ocidir://${images}`,
+        '--auto-update',
+      ])
       assert.equal(run.code, 4, run.stderr)
       assert.match(run.stderr, /add application\/vnd\.cnab\.config\.v1\+json to its allow-list \(Quay: ALLOWED_OCI_ARTIFACT_TYPES/)
       assert.match(run.stderr, /--config-variant oci-image-config/)
@@ -249,7 +310,15 @@ describe('actionable errors', () => {
     const proxy = await startQuirkProxy(registry, 'ecr-2019')
     proxy.createRepository('acme/untagged')
     try {
-      const run = await cli(['push', '--no-fallback', BUNDLES.hello, `${proxy.host}/acme/untagged:v1`, '--images', `ocidir://${images}`, '--auto-update'])
+      const run = await cli([
+        'push',
+        '--no-fallback',
+        BUNDLES.hello,
+        `${proxy.host}/acme/untagged:v1`,
+        '--images',
+        `ocidir://${images}`,
+        '--auto-update',
+      ])
       assert.notEqual(run.code, 0)
       assert.match(run.stderr, /answered 405/)
       assert.match(run.stderr, /the registry refuses manifests pushed without a tag: publish with --manifest-refs deterministic-tag/)
@@ -264,12 +333,21 @@ describe('actionable errors', () => {
     try {
       await push(BUNDLES.hello, `${proxy.host}/acme/immutable:v1`)
       // ECR's answer to a PUT of an existing tag in a repository with immutable tags.
-      const message = "The image tag 'v1' already exists in the 'acme/immutable' repository and cannot be overwritten because the repository is immutable."
+      const message =
+        "The image tag 'v1' already exists in the 'acme/immutable' repository and cannot be overwritten because the repository is immutable."
       proxy.proxy.addFault({
         match: (r) => r.method === 'PUT' && r.path.endsWith('/manifests/v1'),
         action: { status: 400, body: { errors: [{ code: 'TAG_INVALID', message }] } },
       })
-      const run = await cli(['push', '--force', BUNDLES.shop, `${proxy.host}/acme/immutable:v1`, '--images', `ocidir://${images}`, '--auto-update'])
+      const run = await cli([
+        'push',
+        '--force',
+        BUNDLES.shop,
+        `${proxy.host}/acme/immutable:v1`,
+        '--images',
+        `ocidir://${images}`,
+        '--auto-update',
+      ])
       assert.notEqual(run.code, 0)
       assert.match(run.stderr, /Error: the tag "v1" is immutable on this registry: it already exists and cannot be overwritten/)
       assert.match(run.stderr, /publish under a new tag/)
@@ -285,11 +363,19 @@ describe('actionable errors', () => {
       await saveReport(await probeRegistry(client, { registry: proxy.host, repository: 'acme/probe' }), { env: { XDG_CACHE_HOME: cache } })
       for (const reports of [noReports, cache]) {
         const from = proxy.proxy.requests.length
-        const run = await cli(['push', BUNDLES.shop, `${proxy.host}/acme/multi:v1`, '--images', `ocidir://${images}`, '--auto-update'], reports)
+        const run = await cli(
+          ['push', BUNDLES.shop, `${proxy.host}/acme/multi:v1`, '--images', `ocidir://${images}`, '--auto-update'],
+          reports,
+        )
         assert.equal(run.code, 4, run.stderr)
         assert.match(run.stderr, new RegExp(`image "${WEB}" is a multi-platform image \\(linux/amd64, linux/arm64/v8\\)`))
         assert.match(run.stderr, /--platform linux\/amd64/)
-        if (reports === cache) assert.deepEqual(proxy.proxy.requests.slice(from).filter((r) => r.method !== 'GET' && r.method !== 'HEAD'), [], 'known up front: nothing was uploaded')
+        if (reports === cache)
+          assert.deepEqual(
+            proxy.proxy.requests.slice(from).filter((r) => r.method !== 'GET' && r.method !== 'HEAD'),
+            [],
+            'known up front: nothing was uploaded',
+          )
       }
     } finally {
       await proxy.stop()
@@ -303,7 +389,9 @@ test('GCR with a Docker manifest list forced: the images are converted to Docker
     const { pushed, run } = await push(BUNDLES.shop, `${proxy.host}/acme/docker-list:v1`, ['--index-format', 'docker-manifest-list'])
     assert.deepEqual(pushed.representation, { index: 'docker-manifest-list', config: 'docker-config', shape: 'portable' })
     assert.deepEqual(attemptKeys(pushed, 'error'), ['index docker-manifest-list'])
-    const converted = new Set(pushed.changes.filter((c) => c.reason !== undefined && c.field === 'mediaType').map((c) => `${c.image} ${c.to}`))
+    const converted = new Set(
+      pushed.changes.filter((c) => c.reason !== undefined && c.field === 'mediaType').map((c) => `${c.image} ${c.to}`),
+    )
     assert.equal(converted.size, 4, run.stdout)
     assert.ok(converted.has(`${WEB} application/vnd.docker.distribution.manifest.list.v2+json`))
     const out = join(dir.path, 'pulled-gcr-docker')
@@ -312,7 +400,11 @@ test('GCR with a Docker manifest list forced: the images are converted to Docker
     const bundle = JSON.parse(await readFile(join(out, 'bundle.json'), 'utf8')) as { images: Record<string, { mediaType: string }> }
     assert.equal(bundle.images.api!.mediaType, 'application/vnd.docker.distribution.manifest.v2+json')
     const again = await push(BUNDLES.shop, `${proxy.host}/acme/docker-list:v1`, ['--index-format', 'docker-manifest-list'])
-    assert.deepEqual([again.pushed.digest, json<{ unchanged: boolean }>(again.run).result.unchanged], [pushed.digest, true], 'publishing it again changes nothing')
+    assert.deepEqual(
+      [again.pushed.digest, json<{ unchanged: boolean }>(again.run).result.unchanged],
+      [pushed.digest, true],
+      'publishing it again changes nothing',
+    )
   } finally {
     await proxy.stop()
   }
@@ -322,7 +414,10 @@ test('plain distribution: the first-choice representation, without a single fail
   const proxy = await startFaultProxy(registry)
   try {
     const { pushed } = await push(BUNDLES.shop, `${proxy.host}/plain/shop:v1`)
-    assert.deepEqual({ ...pushed.representation, manifestRefs: pushed.manifestRefs }, { index: 'oci-index', config: 'cnab-config', shape: 'portable', manifestRefs: 'digest' })
+    assert.deepEqual(
+      { ...pushed.representation, manifestRefs: pushed.manifestRefs },
+      { index: 'oci-index', config: 'cnab-config', shape: 'portable', manifestRefs: 'digest' },
+    )
     assert.deepEqual(attemptKeys(pushed, 'error'), [])
     assert.deepEqual(FAILED(proxy.requests), [])
     await pullAndVerify(`${proxy.host}/plain/shop:v1`, pushed, join(dir.path, 'pulled-plain'))

@@ -32,7 +32,14 @@ describe('ocibundle registry check', () => {
     const r = await runCli(['registry', 'check', '--json', `${reg.host}/acme`], { env: env() })
     assert.equal(r.code, 0, r.stderr)
     const report = json<RegistryCheckResult>(r).result
-    for (const cap of ['oci-index', 'custom-config-media-type', 'monolithic-upload', 'cross-repo-mount', 'fetch-by-digest', 'bundle-round-trip'] as const) {
+    for (const cap of [
+      'oci-index',
+      'custom-config-media-type',
+      'monolithic-upload',
+      'cross-repo-mount',
+      'fetch-by-digest',
+      'bundle-round-trip',
+    ] as const) {
       assert.equal(report.capabilities[cap].support, 'supported', cap)
     }
     assert.equal(report.capabilities['referrers-api'].support, 'unsupported')

@@ -31,7 +31,11 @@ after(() => dir.cleanup())
 
 /** An environment with its own, empty Docker config. */
 function isolatedEnv(name: string): NodeJS.ProcessEnv {
-  return { DOCKER_CONFIG: join(dir.path, `docker-${name}`), HOME: join(dir.path, `home-${name}`), XDG_CONFIG_HOME: join(dir.path, `xdg-${name}`) }
+  return {
+    DOCKER_CONFIG: join(dir.path, `docker-${name}`),
+    HOME: join(dir.path, `home-${name}`),
+    XDG_CONFIG_HOME: join(dir.path, `xdg-${name}`),
+  }
 }
 
 describe('registry commands on a plain-HTTP registry', () => {
@@ -68,7 +72,9 @@ describe('registry commands on a plain-HTTP registry', () => {
 
   test('copy back to a layout with --platform keeps only that platform, and every blob verifies', async () => {
     const out = join(dir.path, 'arm64')
-    const r = await runCli(['copy', '--json', '--platform', 'linux/arm64', `${reg.host}/shop/web:2.3.1`, `ocidir://${out}:arm64`], { env: env() })
+    const r = await runCli(['copy', '--json', '--platform', 'linux/arm64', `${reg.host}/shop/web:2.3.1`, `ocidir://${out}:arm64`], {
+      env: env(),
+    })
     assert.equal(r.code, 0, r.stderr)
     const copied = json<{ descriptor: { digest: string; mediaType: string } }>(r).result.descriptor
     assert.equal(copied.mediaType, 'application/vnd.oci.image.manifest.v1+json')
@@ -116,7 +122,10 @@ describe('registry commands with Basic auth: login, use, logout', () => {
   })
 
   test('login stores Docker-format credentials (mode 0600) that copy then uses, and never prints the password', async () => {
-    const login = await runCli(['login', '--json', reg.host, '-u', reg.username!, '--password-stdin'], { env: env(), input: `${reg.password}\n` })
+    const login = await runCli(['login', '--json', reg.host, '-u', reg.username!, '--password-stdin'], {
+      env: env(),
+      input: `${reg.password}\n`,
+    })
     assert.equal(login.code, 0, login.stderr)
     assert.ok(!(login.stdout + login.stderr).includes(reg.password!))
     const file = join(env().DOCKER_CONFIG!, 'config.json')
@@ -125,7 +134,10 @@ describe('registry commands with Basic auth: login, use, logout', () => {
     assert.equal((await stat(file)).mode & 0o777, 0o600)
     const push = await runCli(['copy', `ocidir://${images}@${webDigest}`, `${reg.host}/shop/web:1`], { env: env() })
     assert.equal(push.code, 0, push.stderr)
-    const skopeo = await runSkopeo(['inspect', '--raw', '--tls-verify=false', '--authfile', file, `docker://${reg.host}/shop/web:1`], dir.path)
+    const skopeo = await runSkopeo(
+      ['inspect', '--raw', '--tls-verify=false', '--authfile', file, `docker://${reg.host}/shop/web:1`],
+      dir.path,
+    )
     assert.equal(sha256(Buffer.from(skopeo.stdout)), webDigest)
   })
 

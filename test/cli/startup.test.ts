@@ -27,10 +27,22 @@ describe('CLI start-up', () => {
       const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '))
       assert.ok(line, r.stderr)
       const modules = JSON.parse(line.slice('LOADED '.length)) as string[]
-      assert.ok(modules.some((m) => /[\\/]undici[\\/]lib[\\/]/.test(m)), 'undici is used')
-      assert.deepEqual(modules.filter((m) => /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/.test(m)), [])
-      assert.deepEqual(modules.filter((m) => /[\\/]node_modules[\\/]semver[\\/]/.test(m)), [])
-      assert.deepEqual(modules.filter((m) => /[\\/]undici[\\/]index\.js$/.test(m)), [])
+      assert.ok(
+        modules.some((m) => /[\\/]undici[\\/]lib[\\/]/.test(m)),
+        'undici is used',
+      )
+      assert.deepEqual(
+        modules.filter((m) => /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/.test(m)),
+        [],
+      )
+      assert.deepEqual(
+        modules.filter((m) => /[\\/]node_modules[\\/]semver[\\/]/.test(m)),
+        [],
+      )
+      assert.deepEqual(
+        modules.filter((m) => /[\\/]undici[\\/]index\.js$/.test(m)),
+        [],
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

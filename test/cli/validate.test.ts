@@ -27,11 +27,10 @@ describe('ocibundle validate agrees with SOURCES.md on every example bundle', ()
 
   test('helloworld is invalid exactly because images, parameters and credentials are null', async () => {
     const r = await runCli(['validate', '--json', `${EX}cnab-to-oci__examples__helloworld-cnab__bundle.json`])
-    assert.deepEqual(brief(json<ValidateResult>(r).result).filter((s) => s.startsWith('error')), [
-      'error schema /credentials',
-      'error schema /images',
-      'error schema /parameters',
-    ])
+    assert.deepEqual(
+      brief(json<ValidateResult>(r).result).filter((s) => s.startsWith('error')),
+      ['error schema /credentials', 'error schema /images', 'error schema /parameters'],
+    )
   })
 
   test('helloworld cannot be published: no contentDigest on its invocation image (cnab-to-oci#96)', async () => {
@@ -62,10 +61,18 @@ describe('ocibundle validate output and exit codes', () => {
   })
 
   test('several files: exit 3 if any is invalid, every file reported', async () => {
-    const r = await runCli(['validate', '--json', 'bundles/hello-world/bundle.json', `${EX}cnab-to-oci__examples__helloworld-cnab__bundle.json`])
+    const r = await runCli([
+      'validate',
+      '--json',
+      'bundles/hello-world/bundle.json',
+      `${EX}cnab-to-oci__examples__helloworld-cnab__bundle.json`,
+    ])
     const env = json<ValidateResult>(r)
     assert.equal(r.code, 3)
-    assert.deepEqual(env.result.files.map((f) => f.valid), [true, false])
+    assert.deepEqual(
+      env.result.files.map((f) => f.valid),
+      [true, false],
+    )
   })
 
   test('--strict fails on warnings', async () => {
@@ -78,7 +85,10 @@ describe('ocibundle validate output and exit codes', () => {
   test('a duplicate key is an error with the pointer of the duplicate', async () => {
     const r = await runCli(['validate', '--json', 'test/fixtures/bundles/invalid/json-duplicate-key.json'])
     assert.equal(r.code, 3)
-    assert.deepEqual(brief(json<ValidateResult>(r).result).filter((s) => s.startsWith('error')), ['error json-duplicate-key /name'])
+    assert.deepEqual(
+      brief(json<ValidateResult>(r).result).filter((s) => s.startsWith('error')),
+      ['error json-duplicate-key /name'],
+    )
   })
 
   test('a missing file exits 6 with a plain message', async () => {

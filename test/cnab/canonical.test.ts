@@ -8,7 +8,7 @@ import { LINT, PUBLISH, brief, bundle, readFixture } from './helpers.js'
 const GOLDEN = 'upstream/cnab-to-oci__remotes__pull_test.go__ExamplePull_output.canonical-bundle.json'
 
 describe('canonicalBytes (RFC 8785)', () => {
-  test('re-canonicalising cnab-to-oci\'s ExamplePull bundle gives back its exact 1596 bytes (sha256 dbe3480b…)', () => {
+  test("re-canonicalising cnab-to-oci's ExamplePull bundle gives back its exact 1596 bytes (sha256 dbe3480b…)", () => {
     const raw = readFixture(GOLDEN)
     assert.equal(raw.length, 1596)
     assert.equal(createHash('sha256').update(raw).digest('hex'), 'dbe3480b9cb300f389e8d02e4a682f9107772468feb6845f912dc8deed6d76fd')

@@ -132,7 +132,9 @@ describe('cnab-spec 101.03 (array-shaped io.cnab.dependencies)', () => {
   test('the required extension io.cnab.dependencies is present in custom, so rule 15 is satisfied', async () => {
     const result = await validateBundleFile(file, { mode: 'publish' })
     assert.ok(!result.issues.some((i) => i.rule === 'required-extensions'))
-    assert.deepEqual(brief(result.issues.filter((i) => i.rule === 'extension-schema')), ['warning extension-schema /custom/io.cnab.dependencies'])
+    assert.deepEqual(brief(result.issues.filter((i) => i.rule === 'extension-schema')), [
+      'warning extension-schema /custom/io.cnab.dependencies',
+    ])
   })
 })
 
@@ -143,7 +145,12 @@ describe('cnab-to-oci helloworld (null maps, no contentDigest)', () => {
     const result = await validateBundleFile(file, { mode: 'lint' })
     assert.equal(result.schemaValid, false)
     assert.equal(result.valid, false)
-    assert.deepEqual(brief(result.issues), ['warning canonical-json ', 'error schema /credentials', 'error schema /images', 'error schema /parameters'])
+    assert.deepEqual(brief(result.issues), [
+      'warning canonical-json ',
+      'error schema /credentials',
+      'error schema /images',
+      'error schema /parameters',
+    ])
     assert.ok(result.issues.filter((i) => i.rule === 'schema').every((i) => i.message === 'must be object, found null'))
   })
 

@@ -47,7 +47,11 @@ describe('loadBundleBytes', () => {
   })
 
   test('rejects overlong encodings and encoded surrogates as invalid UTF-8', () => {
-    for (const seq of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+    for (const seq of [
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+    ]) {
       const loaded = loadBundleBytes(new Uint8Array([0x22, ...seq, 0x22]))
       assert.deepEqual(brief(loaded.issues), ['error json-invalid-utf8 '], seq.join(','))
       assert.match(loaded.issues[0]!.message, /offset [12]\b/)

@@ -6,7 +6,10 @@ import { listRules, semanticRules } from '../../src/cnab/index.js'
 describe('rules registry', () => {
   test('covers checklist rules 1–20 in order, all as semantic rules (rule 9 as definition-schema and definition-default)', () => {
     const semantic = listRules().filter((r) => r.stage === 'semantic')
-    assert.deepEqual(semantic.map((r) => r.checklist), [1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    assert.deepEqual(
+      semantic.map((r) => r.checklist),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+    )
   })
 
   test('rule ids are unique kebab-case strings and every rule has a one-line description', () => {

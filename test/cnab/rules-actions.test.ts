@@ -44,6 +44,9 @@ describe('rule 16 apply-to-action', () => {
 
   test('an inherited Object property name such as "constructor" is not mistaken for a declared action', () => {
     const b = bundle({ actions: {}, credentials: { c: { env: 'C', applyTo: ['constructor', '__proto__'] } } })
-    assert.deepEqual(brief(applyToAction(b)), ['warning apply-to-action /credentials/c/applyTo/0', 'warning apply-to-action /credentials/c/applyTo/1'])
+    assert.deepEqual(brief(applyToAction(b)), [
+      'warning apply-to-action /credentials/c/applyTo/0',
+      'warning apply-to-action /credentials/c/applyTo/1',
+    ])
   })
 })

@@ -19,7 +19,10 @@ describe('rule 8 definition-exists', () => {
       parameters: { p: { definition: 'missing', destination: { env: 'P' } } },
       outputs: { o: { definition: 'toString', path: '/cnab/app/outputs/o' } },
     })
-    assert.deepEqual(brief(definitionExists(b)), ['error definition-exists /parameters/p/definition', 'error definition-exists /outputs/o/definition'])
+    assert.deepEqual(brief(definitionExists(b)), [
+      'error definition-exists /parameters/p/definition',
+      'error definition-exists /outputs/o/definition',
+    ])
   })
 
   test('with no definitions at all (missing or null) every reference is reported', () => {
@@ -53,7 +56,9 @@ describe('rule 9 definition-schema', () => {
   })
 
   test('an unresolvable $ref is an error at the definition', () => {
-    assert.deepEqual(brief(definitionSchema(bundle({ definitions: { r: { $ref: '#/definitions/nowhere' } } }))), ['error definition-schema /definitions/r'])
+    assert.deepEqual(brief(definitionSchema(bundle({ definitions: { r: { $ref: '#/definitions/nowhere' } } }))), [
+      'error definition-schema /definitions/r',
+    ])
   })
 
   test('a default that breaks its own definition is a definition-default warning under /default, with the reason', () => {
@@ -78,9 +83,17 @@ describe('rule 9 definition-schema', () => {
 
   test('a definition $id seen in an earlier bundle does not make a later bundle reuse the earlier schema', () => {
     const withType = (type: string): Record<string, unknown> =>
-      bundle({ definitions: { d: { $id: 'https://example.com/d.json', type, default: 1 }, n: { properties: { p: { $id: 'https://example.com/n.json', type } }, default: { p: 1 } } } })
+      bundle({
+        definitions: {
+          d: { $id: 'https://example.com/d.json', type, default: 1 },
+          n: { properties: { p: { $id: 'https://example.com/n.json', type } }, default: { p: 1 } },
+        },
+      })
     assert.deepEqual(definitionDefault(withType('integer')), [])
-    assert.deepEqual(brief(definitionDefault(withType('string'))), ['warning definition-default /definitions/d/default', 'warning definition-default /definitions/n/default/p'])
+    assert.deepEqual(brief(definitionDefault(withType('string'))), [
+      'warning definition-default /definitions/d/default',
+      'warning definition-default /definitions/n/default/p',
+    ])
     assert.deepEqual(definitionDefault(withType('integer')), [])
   })
 

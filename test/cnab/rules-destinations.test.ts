@@ -45,7 +45,10 @@ describe('rule 11 input-path', () => {
   test('relative, unclean (.., ., //, trailing slash) and outputs paths are errors at the path', () => {
     const paths = ['etc/x', '/etc/../x', '/etc/./x', '//etc/x', '/etc/x/', '/cnab/app/outputs', '/cnab/app/outputs/token']
     const b = bundle({ credentials: Object.fromEntries(paths.map((path, i) => [`c${i}`, { path }])) })
-    assert.deepEqual(brief(inputPath(b)), paths.map((_, i) => `error input-path /credentials/c${i}/path`))
+    assert.deepEqual(
+      brief(inputPath(b)),
+      paths.map((_, i) => `error input-path /credentials/c${i}/path`),
+    )
     const messages = inputPath(b).map((i) => i.message)
     assert.match(messages[0]!, /is not absolute/)
     assert.match(messages[1]!, /is not clean/)
@@ -60,7 +63,9 @@ describe('rule 11 input-path', () => {
 
 describe('rule 12 output-path', () => {
   test('clean, distinct paths strictly inside /cnab/app/outputs/ pass', () => {
-    const b = bundle({ outputs: { a: { definition: 's', path: '/cnab/app/outputs/a' }, b: { definition: 's', path: '/cnab/app/outputs/sub/b' } } })
+    const b = bundle({
+      outputs: { a: { definition: 's', path: '/cnab/app/outputs/a' }, b: { definition: 's', path: '/cnab/app/outputs/sub/b' } },
+    })
     assert.deepEqual(outputPath(b), [])
   })
 
@@ -82,7 +87,9 @@ describe('rule 12 output-path', () => {
   })
 
   test('a path used twice is an error on the second output, naming the first', () => {
-    const b = bundle({ outputs: { first: { definition: 's', path: '/cnab/app/outputs/x' }, second: { definition: 's', path: '/cnab/app/outputs/x' } } })
+    const b = bundle({
+      outputs: { first: { definition: 's', path: '/cnab/app/outputs/x' }, second: { definition: 's', path: '/cnab/app/outputs/x' } },
+    })
     const issues = outputPath(b)
     assert.deepEqual(brief(issues), ['error output-path /outputs/second/path'])
     assert.match(issues[0]!.message, /already the path of output "first"/)

@@ -5,12 +5,18 @@ import { brief, bundle, fixtureJson } from './helpers.js'
 
 describe('rule 15 required-extensions', () => {
   test('unique string entries that are keys of custom pass', () => {
-    const b = bundle({ requiredExtensions: ['io.cnab.dependencies', 'sh.porter.file-parameters'], custom: { 'io.cnab.dependencies': {}, 'sh.porter.file-parameters': {} } })
+    const b = bundle({
+      requiredExtensions: ['io.cnab.dependencies', 'sh.porter.file-parameters'],
+      custom: { 'io.cnab.dependencies': {}, 'sh.porter.file-parameters': {} },
+    })
     assert.deepEqual(requiredExtensions(b), [])
   })
 
   test('an entry missing from custom, a non-string entry and a repeated entry are errors at the entry', () => {
-    const b = bundle({ requiredExtensions: ['io.cnab.missing', 'com.example.present', 5, 'com.example.present'], custom: { 'com.example.present': {} } })
+    const b = bundle({
+      requiredExtensions: ['io.cnab.missing', 'com.example.present', 5, 'com.example.present'],
+      custom: { 'com.example.present': {} },
+    })
     const issues = requiredExtensions(b)
     assert.deepEqual(brief(issues), [
       'error required-extensions /requiredExtensions/0',
@@ -23,7 +29,9 @@ describe('rule 15 required-extensions', () => {
 
   test('with custom missing or null, every required extension is missing', () => {
     for (const custom of [undefined, null]) {
-      assert.deepEqual(brief(requiredExtensions(bundle({ requiredExtensions: ['a.b'], custom }))), ['error required-extensions /requiredExtensions/0'])
+      assert.deepEqual(brief(requiredExtensions(bundle({ requiredExtensions: ['a.b'], custom }))), [
+        'error required-extensions /requiredExtensions/0',
+      ])
     }
   })
 })
@@ -63,7 +71,10 @@ describe('rule 17 extension-schema', () => {
 
 describe('rule 20 dotted-name', () => {
   test('dotted action names and extension keys with letters and dashes pass, in any script', () => {
-    const b = bundle({ actions: { 'io.cnab.dry-run': {}, 'com.例え.アクション': {} }, custom: { 'com.example.backup-preferences': {}, 'sh.porter': {} } })
+    const b = bundle({
+      actions: { 'io.cnab.dry-run': {}, 'com.例え.アクション': {} },
+      custom: { 'com.example.backup-preferences': {}, 'sh.porter': {} },
+    })
     assert.deepEqual(dottedNames(b), [])
   })
 

@@ -17,7 +17,9 @@ describe('rule 4 invocation-image-count', () => {
 
   test('zero invocation images is an error in both modes', () => {
     for (const ctx of [LINT, PUBLISH]) {
-      assert.deepEqual(brief(invocationImageCount(bundle({ invocationImages: [] }), ctx)), ['error invocation-image-count /invocationImages'])
+      assert.deepEqual(brief(invocationImageCount(bundle({ invocationImages: [] }), ctx)), [
+        'error invocation-image-count /invocationImages',
+      ])
     }
   })
 
@@ -46,8 +48,14 @@ describe('rule 5 image-type-known', () => {
 
   test('an unknown imageType is a warning in lint mode and an error in publish mode, on invocation and component images', () => {
     const b = bundle({ invocationImages: [invocationImage({ imageType: 'qcow2' })], images: { vm: { image: 'x', imageType: 'vmdk' } } })
-    assert.deepEqual(brief(imageTypeKnown(b, LINT)), ['warning image-type-known /invocationImages/0/imageType', 'warning image-type-known /images/vm/imageType'])
-    assert.deepEqual(brief(imageTypeKnown(b, PUBLISH)), ['error image-type-known /invocationImages/0/imageType', 'error image-type-known /images/vm/imageType'])
+    assert.deepEqual(brief(imageTypeKnown(b, LINT)), [
+      'warning image-type-known /invocationImages/0/imageType',
+      'warning image-type-known /images/vm/imageType',
+    ])
+    assert.deepEqual(brief(imageTypeKnown(b, PUBLISH)), [
+      'error image-type-known /invocationImages/0/imageType',
+      'error image-type-known /images/vm/imageType',
+    ])
   })
 })
 
@@ -97,10 +105,19 @@ describe('rule 7 image-descriptor-fields', () => {
   })
 
   test('size 0 or negative and a non-manifest mediaType warn while linting and fail publish', () => {
-    const b = bundle({ invocationImages: [invocationImage({ size: 0, mediaType: 'application/vnd.oci.image.config.v1+json' })], images: { w: { image: 'x', size: -1 } } })
+    const b = bundle({
+      invocationImages: [invocationImage({ size: 0, mediaType: 'application/vnd.oci.image.config.v1+json' })],
+      images: { w: { image: 'x', size: -1 } },
+    })
     const expected = ['/invocationImages/0/size', '/invocationImages/0/mediaType', '/images/w/size']
-    assert.deepEqual(brief(imageDescriptorFields(b, LINT)), expected.map((p) => `warning image-descriptor-fields ${p}`))
-    assert.deepEqual(brief(imageDescriptorFields(b, PUBLISH)), expected.map((p) => `error image-descriptor-fields ${p}`))
+    assert.deepEqual(
+      brief(imageDescriptorFields(b, LINT)),
+      expected.map((p) => `warning image-descriptor-fields ${p}`),
+    )
+    assert.deepEqual(
+      brief(imageDescriptorFields(b, PUBLISH)),
+      expected.map((p) => `error image-descriptor-fields ${p}`),
+    )
   })
 })
 

@@ -6,7 +6,15 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { canonicalBytes, listRules, pointerTokens, semanticRules, validateBundle, type Issue, type ValidationMode } from '../../src/cnab/index.js'
+import {
+  canonicalBytes,
+  listRules,
+  pointerTokens,
+  semanticRules,
+  validateBundle,
+  type Issue,
+  type ValidationMode,
+} from '../../src/cnab/index.js'
 import { fixtureJson } from './helpers.js'
 
 /** Small seeded PRNG (mulberry32) so a failure can be reproduced from the seed in the test name. */
@@ -22,12 +30,64 @@ function prng(seed: number): () => number {
 }
 
 const KEYS = [
-  'image', 'imageType', 'contentDigest', 'size', 'mediaType', 'definition', 'destination', 'env', 'path', 'applyTo',
-  'default', 'type', 'pattern', 'enum', '$ref', 'requires', 'priority', 'sources', 'install', '__proto__', 'constructor',
-  'toString', '', 'a/b', '~', 'CNAB_X', 'io.cnab.dependencies', 'io.cnab.parameter-sources',
+  'image',
+  'imageType',
+  'contentDigest',
+  'size',
+  'mediaType',
+  'definition',
+  'destination',
+  'env',
+  'path',
+  'applyTo',
+  'default',
+  'type',
+  'pattern',
+  'enum',
+  '$ref',
+  'requires',
+  'priority',
+  'sources',
+  'install',
+  '__proto__',
+  'constructor',
+  'toString',
+  '',
+  'a/b',
+  '~',
+  'CNAB_X',
+  'io.cnab.dependencies',
+  'io.cnab.parameter-sources',
 ]
-const STRINGS = ['', 'x', '/cnab/app/outputs/x', '/cnab/app/outputs', '../x', 'CNAB_ACTION', 'install', 'sha256:abc', '(', 'v1.2.0', '\t', '\ud800', 'latest']
-const TOP_LEVEL = ['schemaVersion', 'name', 'version', 'invocationImages', 'images', 'actions', 'parameters', 'credentials', 'outputs', 'definitions', 'requiredExtensions', 'custom']
+const STRINGS = [
+  '',
+  'x',
+  '/cnab/app/outputs/x',
+  '/cnab/app/outputs',
+  '../x',
+  'CNAB_ACTION',
+  'install',
+  'sha256:abc',
+  '(',
+  'v1.2.0',
+  '\t',
+  '\ud800',
+  'latest',
+]
+const TOP_LEVEL = [
+  'schemaVersion',
+  'name',
+  'version',
+  'invocationImages',
+  'images',
+  'actions',
+  'parameters',
+  'credentials',
+  'outputs',
+  'definitions',
+  'requiredExtensions',
+  'custom',
+]
 
 function randomValue(rand: () => number, depth: number): unknown {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
@@ -92,7 +152,18 @@ function checkIssues(doc: unknown, issues: readonly Issue[], mode: ValidationMod
   }
 }
 
-const ODD_VALUES: unknown[] = [null, undefined, 0, 'bundle', [], [null], {}, { invocationImages: null }, { images: [1, 2] }, { custom: 'x' }]
+const ODD_VALUES: unknown[] = [
+  null,
+  undefined,
+  0,
+  'bundle',
+  [],
+  [null],
+  {},
+  { invocationImages: null },
+  { images: [1, 2] },
+  { custom: 'x' },
+]
 
 describe('rules tolerate any JSON value', () => {
   test('every rule returns [] or well-formed issues for non-object documents and odd top-level values', () => {

@@ -51,7 +51,14 @@ describe('validateBundleSchema', () => {
   })
 
   test('maps each Ajv error to an error issue with rule "schema", the instance pointer and a message naming what is wrong', () => {
-    const b = bundle({ name: 5, extra: true, images: null, invocationImages: [{}], version: 'latest', actions: { 'a.b': { stateless: 'false' } } })
+    const b = bundle({
+      name: 5,
+      extra: true,
+      images: null,
+      invocationImages: [{}],
+      version: 'latest',
+      actions: { 'a.b': { stateless: 'false' } },
+    })
     delete b.schemaVersion
     const issues = validateBundleSchema(b)
     const byPointer = new Map(issues.map((i) => [`${i.pointer} ${i.message}`, i]))
@@ -71,7 +78,9 @@ describe('validateBundleSchema', () => {
 
   test('lists the allowed values when a definition uses an unknown type name', () => {
     const issues = validateBundleSchema(bundle({ definitions: { d: { type: 'text' } } }))
-    assert.ok(issues.some((i) => i.pointer === '/definitions/d/type' && i.message.includes('"string"') && i.message.includes('found "text"')))
+    assert.ok(
+      issues.some((i) => i.pointer === '/definitions/d/type' && i.message.includes('"string"') && i.message.includes('found "text"')),
+    )
   })
 })
 

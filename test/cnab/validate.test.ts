@@ -37,7 +37,9 @@ describe('validateBundle', () => {
   })
 
   test('duplicate keys make the bundle invalid and are reported with the other findings, at the duplicate', () => {
-    const result = validateBundle('{"schemaVersion":"v1","name":"a","version":"1.0.0","invocationImages":[{"image":"x"}],"version":"2.0.0"}')
+    const result = validateBundle(
+      '{"schemaVersion":"v1","name":"a","version":"1.0.0","invocationImages":[{"image":"x"}],"version":"2.0.0"}',
+    )
     assert.equal(result.valid, false)
     assert.equal(result.schemaValid, true)
     assert.deepEqual(brief(result.issues), ['warning canonical-json ', 'error json-duplicate-key /version'])
@@ -62,7 +64,10 @@ describe('validateBundle', () => {
     let deep: unknown = []
     for (let i = 0; i < 5000; i++) deep = [deep]
     const result = validateBundle(bundle({ custom: { deep } }))
-    assert.deepEqual(result.issues.map((i) => i.rule), ['json-nesting-depth'])
+    assert.deepEqual(
+      result.issues.map((i) => i.rule),
+      ['json-nesting-depth'],
+    )
     assert.equal(result.valid, false)
   })
 
@@ -86,7 +91,15 @@ describe('validateBundle', () => {
 describe('sortIssues', () => {
   test('orders by pointer token by token, then by rule, and keeps equal issues in input order', () => {
     const mk = (pointer: string, rule: string, message = ''): Issue => ({ pointer, rule, severity: 'error', message })
-    const sorted = sortIssues([mk('/b', 'x'), mk('/a/10', 'x'), mk('/a/2', 'y'), mk('/a/2', 'b'), mk('', 'z'), mk('/a', 'x', 'first'), mk('/a', 'x', 'second')])
+    const sorted = sortIssues([
+      mk('/b', 'x'),
+      mk('/a/10', 'x'),
+      mk('/a/2', 'y'),
+      mk('/a/2', 'b'),
+      mk('', 'z'),
+      mk('/a', 'x', 'first'),
+      mk('/a', 'x', 'second'),
+    ])
     assert.deepEqual(
       sorted.map((i) => `${i.pointer}|${i.rule}|${i.message}`),
       ['|z|', '/a|x|first', '/a|x|second', '/a/2|b|', '/a/2|y|', '/a/10|x|', '/b|x|'],

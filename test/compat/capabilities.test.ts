@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { CAPABILITIES, CAPABILITY_CHECKS, CapabilityCache, formatEvidence, hintsFromReport, parseCapabilityReport } from '../../src/compat/capabilities.js'
+import {
+  CAPABILITIES,
+  CAPABILITY_CHECKS,
+  CapabilityCache,
+  formatEvidence,
+  hintsFromReport,
+  parseCapabilityReport,
+} from '../../src/compat/capabilities.js'
 import { InputError } from '../../src/errors.js'
 import { syntheticReport } from './helpers.js'
 
@@ -47,7 +54,10 @@ describe('CapabilityCache', () => {
 
 describe('formatEvidence', () => {
   test('request → status codes; note', () => {
-    assert.equal(formatEvidence({ request: 'PUT /v2/x/manifests/v1', status: 400, codes: ['MANIFEST_INVALID'], note: 'manifest invalid' }), 'PUT /v2/x/manifests/v1 → 400 MANIFEST_INVALID; manifest invalid')
+    assert.equal(
+      formatEvidence({ request: 'PUT /v2/x/manifests/v1', status: 400, codes: ['MANIFEST_INVALID'], note: 'manifest invalid' }),
+      'PUT /v2/x/manifests/v1 → 400 MANIFEST_INVALID; manifest invalid',
+    )
     assert.equal(formatEvidence({ status: 404 }), '404')
     assert.equal(formatEvidence({ note: 'needs a second repository' }), 'needs a second repository')
     assert.equal(formatEvidence({}), '')
@@ -62,7 +72,10 @@ describe('CAPABILITY_CHECKS', () => {
 
 describe('parseCapabilityReport', () => {
   test('a report survives JSON unchanged', () => {
-    const report = { ...syntheticReport({ unsupported: ['oci-index'] }), representation: { index: 'docker-manifest-list', config: 'cnab-config', shape: 'portable', manifestRefs: 'digest' } as const }
+    const report = {
+      ...syntheticReport({ unsupported: ['oci-index'] }),
+      representation: { index: 'docker-manifest-list', config: 'cnab-config', shape: 'portable', manifestRefs: 'digest' } as const,
+    }
     assert.deepEqual(parseCapabilityReport(JSON.parse(JSON.stringify(report))), report)
   })
 
@@ -85,12 +98,20 @@ describe('parseCapabilityReport', () => {
       ['status', (d) => (d.capabilities['oci-index'].evidence.status = '400'), /evidence\.status: must be an integer/],
       ['codes', (d) => (d.capabilities['oci-index'].evidence.codes = 'X'), /evidence\.codes/],
       ['leftovers', (d) => (d.leftovers = [1]), /leftovers/],
-      ['representation', (d) => (d.representation = { index: 'oci-index', config: 'yaml', shape: 'portable', manifestRefs: 'digest' }), /representation\.config/],
+      [
+        'representation',
+        (d) => (d.representation = { index: 'oci-index', config: 'yaml', shape: 'portable', manifestRefs: 'digest' }),
+        /representation\.config/,
+      ],
     ]
     for (const [name, spoil, message] of cases) {
       const doc = good()
       spoil(doc)
-      assert.throws(() => parseCapabilityReport(doc), (err: unknown) => err instanceof InputError && message.test(err.message), name)
+      assert.throws(
+        () => parseCapabilityReport(doc),
+        (err: unknown) => err instanceof InputError && message.test(err.message),
+        name,
+      )
     }
     assert.throws(() => parseCapabilityReport([]), InputError)
   })

@@ -5,7 +5,12 @@ import { OcibundleError } from '../../src/errors.js'
 import { AuthenticationError, RegistryResponseError } from '../../src/registry/http/errors.js'
 
 const refused = (status: number, ...codes: string[]) =>
-  new RegistryResponseError('PUT', 'https://r.example/v2/x/manifests/v1', status, codes.map((code) => ({ code })))
+  new RegistryResponseError(
+    'PUT',
+    'https://r.example/v2/x/manifests/v1',
+    status,
+    codes.map((code) => ({ code })),
+  )
 
 describe('classifyPushError: only representation refusals fall back', () => {
   const fallbacks: Array<[string, RegistryResponseError]> = [

@@ -11,7 +11,9 @@ export const DISTRIBUTION_UNSUPPORTED: readonly Capability[] = ['single-post-upl
  * A report of `host` where every capability is supported except `unsupported` (and distribution's
  * own gaps), and `unknown` ones are unknown.
  */
-export function syntheticReport(options: { unsupported?: readonly Capability[]; unknown?: readonly Capability[]; host?: string } = {}): CapabilityReport {
+export function syntheticReport(
+  options: { unsupported?: readonly Capability[]; unknown?: readonly Capability[]; host?: string } = {},
+): CapabilityReport {
   const capabilities = unknownCapabilities()
   for (const c of CAPABILITIES) {
     const support: Support = options.unknown?.includes(c)
@@ -19,7 +21,10 @@ export function syntheticReport(options: { unsupported?: readonly Capability[]; 
       : options.unsupported?.includes(c) || DISTRIBUTION_UNSUPPORTED.includes(c)
         ? 'unsupported'
         : 'supported'
-    capabilities[c] = { support, evidence: support === 'unsupported' ? { request: `PUT /v2/x/manifests/${c}`, status: 400, codes: ['MANIFEST_INVALID'] } : {} }
+    capabilities[c] = {
+      support,
+      evidence: support === 'unsupported' ? { request: `PUT /v2/x/manifests/${c}`, status: 400, codes: ['MANIFEST_INVALID'] } : {},
+    }
   }
   return {
     version: 1,

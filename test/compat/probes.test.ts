@@ -54,14 +54,17 @@ describe('probeRegistry on distribution 2.8', () => {
     assert.deepEqual(found, expected)
   })
 
-  test('the evidence of what it lacks is distribution\'s own answers', () => {
+  test("the evidence of what it lacks is distribution's own answers", () => {
     const { capabilities: c } = report
     assert.match(c['single-post-upload'].evidence.note ?? '', /opened an upload session instead/)
     assert.equal(c['single-post-upload'].evidence.status, 202)
     assert.match(c['tag-list-pagination'].evidence.note ?? '', /no Link header for n=1/)
     assert.deepEqual([c['referrers-api'].evidence.status, c['referrers-api'].evidence.note], [404, '404 page not found'])
     assert.deepEqual([c['delete-tag'].evidence.status, c['delete-tag'].evidence.codes], [400, ['DIGEST_INVALID']])
-    assert.match(c['delete-tag'].evidence.request ?? '', /^DELETE \/v2\/acme\/app\/probe-[0-9a-f]{8}\/manifests\/ocibundle-probe-[0-9a-f]{8}-artifact$/)
+    assert.match(
+      c['delete-tag'].evidence.request ?? '',
+      /^DELETE \/v2\/acme\/app\/probe-[0-9a-f]{8}\/manifests\/ocibundle-probe-[0-9a-f]{8}-artifact$/,
+    )
   })
 
   test('verdict: the first-choice representation, which planFromReport picks again from the report', () => {
@@ -78,7 +81,11 @@ describe('probeRegistry on distribution 2.8', () => {
     assert.match(report.repository, /^acme\/app\/probe-[0-9a-f]{8}$/)
     assert.deepEqual(report.leftovers, [])
     assert.deepEqual(report.auth, { scheme: 'none' })
-    const written = new Set(proxy.requests.filter((r) => ['PUT', 'POST', 'PATCH'].includes(r.method)).map((r) => /^\/v2\/(.+?)\/(manifests|blobs)\//.exec(r.path)?.[1]))
+    const written = new Set(
+      proxy.requests
+        .filter((r) => ['PUT', 'POST', 'PATCH'].includes(r.method))
+        .map((r) => /^\/v2\/(.+?)\/(manifests|blobs)\//.exec(r.path)?.[1]),
+    )
     assert.deepEqual([...written].sort(), [report.repository, `${report.repository}-mount`])
     const tags = await registryRequest(plain, `/v2/${report.repository}/tags/list`)
     assert.deepEqual(tags.status === 200 ? (tags.json<{ tags: string[] | null }>().tags ?? []) : [], [])
@@ -87,7 +94,10 @@ describe('probeRegistry on distribution 2.8', () => {
   test('the report is valid JSON for `registry check --json`, and renders for people', () => {
     assert.deepEqual(parseCapabilityReport(JSON.parse(JSON.stringify(report))), report)
     const text = renderReport(report)
-    assert.match(text, /^oci-index \(P3\.9\) +yes +PUT \/v2\/acme\/app\/probe-[0-9a-f]{8}\/manifests\/ocibundle-probe-[0-9a-f]{8}-oci-index → 201$/m)
+    assert.match(
+      text,
+      /^oci-index \(P3\.9\) +yes +PUT \/v2\/acme\/app\/probe-[0-9a-f]{8}\/manifests\/ocibundle-probe-[0-9a-f]{8}-oci-index → 201$/m,
+    )
     assert.ok(text.endsWith(report.verdict))
   })
 
@@ -100,7 +110,11 @@ describe('probeRegistry on distribution 2.8', () => {
 
 describe('probeRegistry with token auth', () => {
   const login = (password: string | undefined) =>
-    client({ auth: new RegistryAuthenticator(async () => (password === undefined ? undefined : { username: token.username!, password }), { retry: noRetry }) })
+    client({
+      auth: new RegistryAuthenticator(async () => (password === undefined ? undefined : { username: token.username!, password }), {
+        retry: noRetry,
+      }),
+    })
 
   test('records the Bearer challenge and probes with per-request scopes (pull; pull,push; delete)', async () => {
     token.tokenRequests!.length = 0
@@ -134,7 +148,10 @@ describe('probeRegistry with token auth', () => {
 describe('probeRegistry: the failures that stop it', () => {
   test('an unreachable registry', async () => {
     const host = `127.0.0.1:${await freePort()}`
-    await assert.rejects(probeRegistry(client({ retry: noRetry }), { registry: host }), (err: unknown) => err instanceof OcibundleError && err.message.startsWith(`cannot reach ${host}`))
+    await assert.rejects(
+      probeRegistry(client({ retry: noRetry }), { registry: host }),
+      (err: unknown) => err instanceof OcibundleError && err.message.startsWith(`cannot reach ${host}`),
+    )
   })
 
   test('a server that does not serve /v2/ (Nexus behind a path, NEXUS-3)', async () => {
@@ -142,7 +159,13 @@ describe('probeRegistry: the failures that stop it', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
       const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
-      await assert.rejects(probeRegistry(client(), { registry: host }), (err: unknown) => err instanceof OcibundleError && /does not serve the registry API at \/v2\/ \(404\)/.test(err.message) && /NEXUS-3/.test(err.suggestions.join()))
+      await assert.rejects(
+        probeRegistry(client(), { registry: host }),
+        (err: unknown) =>
+          err instanceof OcibundleError &&
+          /does not serve the registry API at \/v2\/ \(404\)/.test(err.message) &&
+          /NEXUS-3/.test(err.suggestions.join()),
+      )
     } finally {
       server.close()
     }

@@ -30,7 +30,11 @@ after(async () => {
 /** The repository users name; the ECR profiles need it created first. */
 const REPOSITORY = 'acme/app'
 
-const rep = (index: Representation['index'], config: Representation['config'], manifestRefs: Representation['manifestRefs'] = 'digest'): Representation => ({ index, config, shape: 'portable', manifestRefs })
+const rep = (
+  index: Representation['index'],
+  config: Representation['config'],
+  manifestRefs: Representation['manifestRefs'] = 'digest',
+): Representation => ({ index, config, shape: 'portable', manifestRefs })
 
 /** Per profile: the representation the verdict must name, and a check of that registry's own error in the evidence. */
 const EXPECTED: Record<QuirkProfileName, { representation: Representation; evidence: (r: CapabilityReport) => void }> = {
@@ -42,7 +46,10 @@ const EXPECTED: Record<QuirkProfileName, { representation: Representation; evide
     representation: rep('oci-index', 'cnab-config'),
     evidence: (r) => {
       assert.equal(r.repository, REPOSITORY, 'works in the existing repository')
-      assert.match(r.capabilities['repository-auto-create'].evidence.note ?? '', /The repository with name 'acme\/app\/probe-[0-9a-f]{8}' does not exist in the registry with id '\d{12}'/)
+      assert.match(
+        r.capabilities['repository-auto-create'].evidence.note ?? '',
+        /The repository with name 'acme\/app\/probe-[0-9a-f]{8}' does not exist in the registry with id '\d{12}'/,
+      )
       assert.match(r.capabilities['chunk-range-header'].evidence.note ?? '', /PATCH answered 201 instead of 202.*ECR-3.*stuck, as ECR-4/)
       assert.equal(r.capabilities['chunked-upload'].support, 'supported', 'the data arrives all the same')
     },
@@ -73,10 +80,17 @@ const EXPECTED: Record<QuirkProfileName, { representation: Representation; evide
   ghcr: {
     representation: rep('oci-index', 'cnab-config'),
     evidence: (r) => {
-      assert.deepEqual(pick(r, 'chunk-over-4mib'), { status: 416, codes: ['REQUESTED_RANGE_NOT_SATISFIABLE'], note: 'the request body is too large and exceeds the maximum permissible limit of 4.00MiB' })
+      assert.deepEqual(pick(r, 'chunk-over-4mib'), {
+        status: 416,
+        codes: ['REQUESTED_RANGE_NOT_SATISFIABLE'],
+        note: 'the request body is too large and exceeds the maximum permissible limit of 4.00MiB',
+      })
       assert.deepEqual(pick(r, 'delete-manifest'), { status: 405, codes: ['UNSUPPORTED'], note: 'The operation is unsupported.' })
       assert.equal(pick(r, 'referrers-api').status, 404)
-      assert.ok(r.leftovers.some((l) => l === `tag ${r.repository}:${l.split(':').at(-1)}` && l.endsWith('-bundle')), 'the left-over bundle tag is reported')
+      assert.ok(
+        r.leftovers.some((l) => l === `tag ${r.repository}:${l.split(':').at(-1)}` && l.endsWith('-bundle')),
+        'the left-over bundle tag is reported',
+      )
     },
   },
   'github-packages-2020': {
@@ -104,14 +118,20 @@ for (const name of Object.keys(QUIRK_PROFILES) as QuirkProfileName[]) {
     test('finds the capabilities this registry lacks, and every other one as on distribution 2.8', () => {
       const { disables, unknowable } = proxy.profile
       const expected = (c: Capability): Support =>
-        disables.includes(c) ? 'unsupported' : unknowable.includes(c) ? 'unknown' : DISTRIBUTION_UNSUPPORTED.includes(c) ? 'unsupported' : 'supported'
+        disables.includes(c)
+          ? 'unsupported'
+          : unknowable.includes(c)
+            ? 'unknown'
+            : DISTRIBUTION_UNSUPPORTED.includes(c)
+              ? 'unsupported'
+              : 'supported'
       assert.deepEqual(
         Object.fromEntries(CAPABILITIES.map((c) => [c, report.capabilities[c].support])),
         Object.fromEntries(CAPABILITIES.map((c) => [c, expected(c)])),
       )
     })
 
-    test('the evidence carries the registry\'s own answer', () => {
+    test("the evidence carries the registry's own answer", () => {
       EXPECTED[name].evidence(report)
     })
 
@@ -130,7 +150,10 @@ for (const name of Object.keys(QUIRK_PROFILES) as QuirkProfileName[]) {
       const outcome = await probeRoundTrip(s, report)
       assert.deepEqual(outcome, { representation: EXPECTED[name].representation })
       const failed = proxy.proxy.requests.slice(start).filter((r) => r.status >= 400)
-      assert.deepEqual(failed.map((r) => `${r.method} ${r.path} ${r.status}`), [])
+      assert.deepEqual(
+        failed.map((r) => `${r.method} ${r.path} ${r.status}`),
+        [],
+      )
     })
   })
 }
@@ -144,12 +167,25 @@ describe('quirk profile ecr: a repository that was not created', () => {
 
   test('is a verdict, not an exception: create the repository first', async () => {
     const named = await probeRegistry(client, { registry: proxy.host, repository: 'acme/missing' })
-    assert.equal(named.verdict, 'bundles cannot be published here: the repository acme/missing does not exist and the registry does not create repositories on push: create the repository before publishing (on ECR: aws ecr create-repository)')
+    assert.equal(
+      named.verdict,
+      'bundles cannot be published here: the repository acme/missing does not exist and the registry does not create repositories on push: create the repository before publishing (on ECR: aws ecr create-repository)',
+    )
     assert.equal(named.capabilities['repository-auto-create'].support, 'unsupported')
-    assert.deepEqual(CAPABILITIES.filter((c) => named.capabilities[c].support !== 'unknown'), ['repository-auto-create'])
+    assert.deepEqual(
+      CAPABILITIES.filter((c) => named.capabilities[c].support !== 'unknown'),
+      ['repository-auto-create'],
+    )
     assert.equal(named.representation, undefined)
     const unnamed = await probeRegistry(client, { registry: proxy.host })
-    assert.match(unnamed.verdict, /^bundles cannot be published here: the registry does not create repositories on push: create the repository before publishing .*, and name it to the check$/)
-    assert.deepEqual(proxy.proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'POST').map((r) => r.method), [], 'nothing was written')
+    assert.match(
+      unnamed.verdict,
+      /^bundles cannot be published here: the registry does not create repositories on push: create the repository before publishing .*, and name it to the check$/,
+    )
+    assert.deepEqual(
+      proxy.proxy.requests.filter((r) => r.method !== 'GET' && r.method !== 'POST').map((r) => r.method),
+      [],
+      'nothing was written',
+    )
   })
 })

@@ -25,17 +25,33 @@ describe('renderReport', () => {
     const header = lines.findIndex((l) => l.startsWith('capability'))
     assert.match(lines[header]!, /^capability\s+result\s+evidence$/)
     const rows = lines.slice(header + 2, header + 2 + CAPABILITIES.length)
-    assert.deepEqual(rows.map((r) => r.split(' ')[0]), [...CAPABILITIES])
+    assert.deepEqual(
+      rows.map((r) => r.split(' ')[0]),
+      [...CAPABILITIES],
+    )
     const resultColumn = lines[header]!.indexOf('result')
     for (const row of rows) assert.match(row.slice(resultColumn), /^(yes|NO|\?)( |$)/, row)
-    assert.match(rows.find((r) => r.startsWith('oci-index (P3.9) '))!, /NO\s+PUT \/v2\/x\/manifests\/oci-index → 400 MANIFEST_INVALID$/)
-    assert.match(rows.find((r) => r.startsWith('cross-repo-mount '))!, /\?\s+needs a second repository$/)
-    assert.match(rows.find((r) => r.startsWith('docker-manifest-list '))!, /yes$/)
+    assert.match(
+      rows.find((r) => r.startsWith('oci-index (P3.9) '))!,
+      /NO\s+PUT \/v2\/x\/manifests\/oci-index → 400 MANIFEST_INVALID$/,
+    )
+    assert.match(
+      rows.find((r) => r.startsWith('cross-repo-mount '))!,
+      /\?\s+needs a second repository$/,
+    )
+    assert.match(
+      rows.find((r) => r.startsWith('docker-manifest-list '))!,
+      /yes$/,
+    )
   })
 
   test('ends with the verdict, then what was left behind, if anything', () => {
     assert.equal(lines.at(-1), 'bundles publish here as: oci-index + cnab-config (portable)')
     const left = renderReport({ ...report, leftovers: ['manifest acme/x@sha256:aa', 'tag acme/x:t'] }).split('\n')
-    assert.deepEqual(left.slice(-3), ['left behind (the registry refused to delete them):', '  manifest acme/x@sha256:aa', '  tag acme/x:t'])
+    assert.deepEqual(left.slice(-3), [
+      'left behind (the registry refused to delete them):',
+      '  manifest acme/x@sha256:aa',
+      '  tag acme/x:t',
+    ])
   })
 })

@@ -30,7 +30,12 @@ import { syntheticReport } from './helpers.js'
 const HOST = 'registry.example'
 
 function refusal(status: number, code?: string): RegistryResponseError {
-  return new RegistryResponseError('PUT', `https://${HOST}/v2/acme/app/manifests/v1`, status, code ? [{ code, message: code.toLowerCase() }] : [])
+  return new RegistryResponseError(
+    'PUT',
+    `https://${HOST}/v2/acme/app/manifests/v1`,
+    status,
+    code ? [{ code, message: code.toLowerCase() }] : [],
+  )
 }
 
 /** A tier that fails with `error` (or returns its id), counting its runs. */
@@ -98,7 +103,11 @@ describe('firstWorkingTier', () => {
       const next = fake('next')
       const seen: TierAttempt[] = []
       await assert.rejects(
-        firstWorkingTier([fake('first', error, ['oci-index'], 'oci-index'), next], 'x', { host: HOST, cache, onAttempt: (a) => seen.push(a) }),
+        firstWorkingTier([fake('first', error, ['oci-index'], 'oci-index'), next], 'x', {
+          host: HOST,
+          cache,
+          onAttempt: (a) => seen.push(a),
+        }),
         (err) => err === error,
       )
       assert.equal(next.runs, 0, error.message)
@@ -115,14 +124,26 @@ describe('firstWorkingTier', () => {
     const out = await firstWorkingTier([cnab, fake('oci-image-config')], 'x', { host: HOST, cache })
     assert.equal(cnab.runs, 0)
     assert.equal(out.used, 'oci-image-config')
-    assert.deepEqual(out.attempts[0], { id: 'cnab-config', outcome: 'skipped', reason: 'custom-config-media-type is not supported by registry.example' })
+    assert.deepEqual(out.attempts[0], {
+      id: 'cnab-config',
+      outcome: 'skipped',
+      reason: 'custom-config-media-type is not supported by registry.example',
+    })
   })
 
   test('with fallbacks off, the first refusal is thrown', async () => {
     const error = refusal(400, 'MANIFEST_INVALID')
     const next = fake('next')
     const seen: TierAttempt[] = []
-    await assert.rejects(firstWorkingTier([fake('first', error), next], 'x', { host: HOST, cache: new CapabilityCache(), allowFallback: false, onAttempt: (a) => seen.push(a) }), (err) => err === error)
+    await assert.rejects(
+      firstWorkingTier([fake('first', error), next], 'x', {
+        host: HOST,
+        cache: new CapabilityCache(),
+        allowFallback: false,
+        onAttempt: (a) => seen.push(a),
+      }),
+      (err) => err === error,
+    )
     assert.equal(next.runs, 0)
     assert.match(seen[0]?.reason ?? '', /fallbacks are off/)
   })
@@ -131,25 +152,43 @@ describe('firstWorkingTier', () => {
     const cache = new CapabilityCache()
     cache.seed(HOST, { 'oci-index': 'unsupported' })
     const last = refusal(400)
-    const err = await firstWorkingTier([fake('a', undefined, ['oci-index']), fake('b', last)], 'x', { host: HOST, cache }).catch((e: unknown) => e)
+    const err = await firstWorkingTier([fake('a', undefined, ['oci-index']), fake('b', last)], 'x', { host: HOST, cache }).catch(
+      (e: unknown) => e,
+    )
     assert.ok(err instanceof NoWorkingTierError)
     assert.equal(err.cause, last)
-    assert.deepEqual(err.attempts.map((a) => a.outcome), ['skipped', 'refused'])
+    assert.deepEqual(
+      err.attempts.map((a) => a.outcome),
+      ['skipped', 'refused'],
+    )
     assert.match(err.message, /accepts none of a, b/)
   })
 
   test('an inner run whose tiers were all refused makes the outer tier fall back', async () => {
     const cache = new CapabilityCache()
-    const inner = (id: string, input: string) => firstWorkingTier([fake(`${id}/null-layers`, refusal(400)), fake(`${id}/portable`, refusal(400))], input, { host: HOST, cache }).then((r) => r.value)
-    const outer = await firstWorkingTier(withRun(CONFIG_TIERS, (id, input: string) => (id === 'docker-config' ? Promise.resolve(`docker(${input})`) : inner(id, input))), 'x', { host: HOST, cache })
+    const inner = (id: string, input: string) =>
+      firstWorkingTier([fake(`${id}/null-layers`, refusal(400)), fake(`${id}/portable`, refusal(400))], input, { host: HOST, cache }).then(
+        (r) => r.value,
+      )
+    const outer = await firstWorkingTier(
+      withRun(CONFIG_TIERS, (id, input: string) => (id === 'docker-config' ? Promise.resolve(`docker(${input})`) : inner(id, input))),
+      'x',
+      { host: HOST, cache },
+    )
     assert.equal(outer.used, 'docker-config')
-    assert.deepEqual(outer.attempts.map((a) => a.outcome), ['refused', 'refused', 'used'])
+    assert.deepEqual(
+      outer.attempts.map((a) => a.outcome),
+      ['refused', 'refused', 'used'],
+    )
     assert.equal(cache.get(HOST, 'custom-config-media-type'), 'unsupported')
   })
 
   test('withRun makes one runnable tier per spec, keeping the spec', async () => {
     const tiers = withRun(INDEX_TIERS, async (id, input: number) => `${id}:${input}`)
-    assert.deepEqual(tiers.map((t) => t.id), ['oci-index', 'docker-manifest-list', 'no-index'])
+    assert.deepEqual(
+      tiers.map((t) => t.id),
+      ['oci-index', 'docker-manifest-list', 'no-index'],
+    )
     assert.equal(await tiers[1]!.run(3), 'docker-manifest-list:3')
     assert.deepEqual(tiers[0]!.needs, ['oci-index'])
   })
@@ -157,15 +196,22 @@ describe('firstWorkingTier', () => {
 
 describe('tier lists', () => {
   test('every tier says which registry behaviour it answers; fallbacks cite evidence', () => {
-    for (const spec of [...INDEX_TIERS, ...CONFIG_TIERS, ...SHAPE_TIERS, ...MANIFEST_REF_TIERS]) assert.ok(spec.addresses.length > 20, spec.id)
+    for (const spec of [...INDEX_TIERS, ...CONFIG_TIERS, ...SHAPE_TIERS, ...MANIFEST_REF_TIERS])
+      assert.ok(spec.addresses.length > 20, spec.id)
     for (const spec of [INDEX_TIERS[1]!, INDEX_TIERS[2]!, CONFIG_TIERS[1]!, CONFIG_TIERS[2]!, SHAPE_TIERS[1]!, MANIFEST_REF_TIERS[1]!]) {
       assert.match(spec.addresses, /\[[A-Z]+-\d|#\d+/, spec.id)
     }
   })
 
   test('shapeTiers: portable is always the last resort', () => {
-    assert.deepEqual(shapeTiers().map((t) => t.id), ['portable'])
-    assert.deepEqual(shapeTiers('cnab-to-oci').map((t) => t.id), ['cnab-to-oci', 'portable'])
+    assert.deepEqual(
+      shapeTiers().map((t) => t.id),
+      ['portable'],
+    )
+    assert.deepEqual(
+      shapeTiers('cnab-to-oci').map((t) => t.id),
+      ['cnab-to-oci', 'portable'],
+    )
   })
 
   test('deterministicTag: ocibundle-<algorithm>-<hex>, a valid tag, never the referrers tag schema', () => {
@@ -202,11 +248,14 @@ describe('planFromReport', () => {
       ['ghcr', ['chunk-over-4mib', 'delete-manifest', 'delete-blob'], rep('oci-index', 'cnab-config')],
       ['github-packages-2020', ['fetch-by-digest'], rep('oci-index', 'cnab-config', 'deterministic-tag')],
     ]
-    for (const [name, unsupported, expected] of cases) assert.deepEqual(chosen(planFromReport(syntheticReport({ unsupported }))), expected, name)
+    for (const [name, unsupported, expected] of cases)
+      assert.deepEqual(chosen(planFromReport(syntheticReport({ unsupported }))), expected, name)
   })
 
   test('refused tiers are left out of the fallback order, unknown ones stay; reasons cite the evidence', () => {
-    const plan = planFromReport(syntheticReport({ unsupported: ['oci-index', 'custom-config-media-type'], unknown: ['docker-image-manifest'] }))
+    const plan = planFromReport(
+      syntheticReport({ unsupported: ['oci-index', 'custom-config-media-type'], unknown: ['docker-image-manifest'] }),
+    )
     assert.ok(!('blocked' in plan))
     assert.deepEqual(plan.order, {
       index: ['docker-manifest-list', 'no-index'],
@@ -226,9 +275,15 @@ describe('planFromReport', () => {
     const docker = planFromReport(gcr, { imageMediaTypes: [MediaTypes.DockerManifest] })
     assert.deepEqual(chosen(docker), rep('docker-manifest-list', 'docker-config'))
     assert.ok(!('blocked' in docker) && docker.reasons.some((r) => /no index mixes OCI and Docker manifests/.test(r)))
-    assert.deepEqual(chosen(planFromReport(gcr, { imageMediaTypes: [MediaTypes.OciManifest, MediaTypes.DockerManifestList] })), rep('no-index', 'cnab-config'))
+    assert.deepEqual(
+      chosen(planFromReport(gcr, { imageMediaTypes: [MediaTypes.OciManifest, MediaTypes.DockerManifestList] })),
+      rep('no-index', 'cnab-config'),
+    )
     // Where mixing is allowed the images do not matter.
-    assert.deepEqual(chosen(planFromReport(syntheticReport(), { imageMediaTypes: [MediaTypes.DockerManifest] })), rep('oci-index', 'cnab-config'))
+    assert.deepEqual(
+      chosen(planFromReport(syntheticReport(), { imageMediaTypes: [MediaTypes.DockerManifest] })),
+      rep('oci-index', 'cnab-config'),
+    )
   })
 
   test('the cnab-to-oci shape when asked for and empty layers are accepted; portable otherwise', () => {
@@ -239,7 +294,9 @@ describe('planFromReport', () => {
   })
 
   test('blocked when no config variant is accepted, or the round trip failed', () => {
-    const none = planFromReport(syntheticReport({ unsupported: ['custom-config-media-type', 'oci-image-manifest', 'docker-image-manifest'] }))
+    const none = planFromReport(
+      syntheticReport({ unsupported: ['custom-config-media-type', 'oci-image-manifest', 'docker-image-manifest'] }),
+    )
     assert.ok('blocked' in none && /none of the config manifest variants/.test(none.blocked))
     const broken = planFromReport(syntheticReport({ unsupported: ['bundle-round-trip'] }))
     assert.ok('blocked' in broken && /no representation survived/.test(broken.blocked))
@@ -247,6 +304,9 @@ describe('planFromReport', () => {
 
   test('describeRepresentation is the verdict wording', () => {
     assert.equal(describeRepresentation(rep('oci-index', 'cnab-config') as PublishPlan), 'oci-index + cnab-config (portable)')
-    assert.equal(describeRepresentation(rep('no-index', 'docker-config', 'deterministic-tag') as PublishPlan), 'no-index + docker-config (portable; manifests also tagged ocibundle-<digest>)')
+    assert.equal(
+      describeRepresentation(rep('no-index', 'docker-config', 'deterministic-tag') as PublishPlan),
+      'no-index + docker-config (portable; manifests also tagged ocibundle-<digest>)',
+    )
   })
 })

@@ -9,7 +9,19 @@ import type { GraphTarget } from '../../src/content/storage.js'
 import { AlreadyExistsError, DigestMismatchError, NotFoundError, SizeMismatchError } from '../../src/errors.js'
 import { digestOf, digestStream } from '../../src/oci/digest.js'
 import type { Descriptor } from '../../src/oci/descriptor.js'
-import { blob, config, digests, image, index, manifest, pattern, patternDescriptor, patternStream, readAll, type Content } from '../helpers/content.js'
+import {
+  blob,
+  config,
+  digests,
+  image,
+  index,
+  manifest,
+  pattern,
+  patternDescriptor,
+  patternStream,
+  readAll,
+  type Content,
+} from '../helpers/content.js'
 
 export interface TargetFixture {
   target: GraphTarget
@@ -155,27 +167,29 @@ export function describeTargetConformance(name: string, factory: () => Promise<T
       await assert.rejects(t.resolve(blob('unknown').desc.digest), NotFoundError)
     })
 
-    if (allPredecessors) test('predecessors of a config and a layer are the manifests that reference them', async () => {
-      const shared = config('shared')
-      const layerA = blob('layer a')
-      const layerB = blob('layer b')
-      const m1 = manifest(shared, [layerA])
-      const m2 = manifest(shared, [layerA, layerB])
-      await pushAll(t, shared, layerA, layerB, m1, m2)
-      assert.deepEqual(digests(await t.predecessors(shared.desc)), digests([m1.desc, m2.desc]))
-      assert.deepEqual(digests(await t.predecessors(layerA.desc)), digests([m1.desc, m2.desc]))
-      assert.deepEqual(digests(await t.predecessors(layerB.desc)), [m2.desc.digest])
-      assert.deepEqual(await t.predecessors(m1.desc), [])
-    })
+    if (allPredecessors)
+      test('predecessors of a config and a layer are the manifests that reference them', async () => {
+        const shared = config('shared')
+        const layerA = blob('layer a')
+        const layerB = blob('layer b')
+        const m1 = manifest(shared, [layerA])
+        const m2 = manifest(shared, [layerA, layerB])
+        await pushAll(t, shared, layerA, layerB, m1, m2)
+        assert.deepEqual(digests(await t.predecessors(shared.desc)), digests([m1.desc, m2.desc]))
+        assert.deepEqual(digests(await t.predecessors(layerA.desc)), digests([m1.desc, m2.desc]))
+        assert.deepEqual(digests(await t.predecessors(layerB.desc)), [m2.desc.digest])
+        assert.deepEqual(await t.predecessors(m1.desc), [])
+      })
 
-    if (allPredecessors) test('predecessors of manifests are the index that lists them', async () => {
-      const a = image('amd64')
-      const b = image('arm64')
-      const idx = index([a.manifest, b.manifest])
-      await pushAll(t, a.config, a.layer, a.manifest, b.config, b.layer, b.manifest, idx)
-      assert.deepEqual(digests(await t.predecessors(a.manifest.desc)), [idx.desc.digest])
-      assert.deepEqual(digests(await t.predecessors(b.manifest.desc)), [idx.desc.digest])
-    })
+    if (allPredecessors)
+      test('predecessors of manifests are the index that lists them', async () => {
+        const a = image('amd64')
+        const b = image('arm64')
+        const idx = index([a.manifest, b.manifest])
+        await pushAll(t, a.config, a.layer, a.manifest, b.config, b.layer, b.manifest, idx)
+        assert.deepEqual(digests(await t.predecessors(a.manifest.desc)), [idx.desc.digest])
+        assert.deepEqual(digests(await t.predecessors(b.manifest.desc)), [idx.desc.digest])
+      })
 
     test('predecessors of a subject include the manifest that refers to it', async () => {
       const subject = image('subject')

@@ -28,7 +28,10 @@ describe('push body helpers', () => {
     const body = Readable.from([b.bytes])
     const controller = new AbortController()
     controller.abort()
-    await assert.rejects(consumeVerified(body, b.desc, () => assert.fail('sink called'), controller.signal), { name: 'AbortError' })
+    await assert.rejects(
+      consumeVerified(body, b.desc, () => assert.fail('sink called'), controller.signal),
+      { name: 'AbortError' },
+    )
     assert.equal(body.destroyed, true)
   })
 
@@ -52,7 +55,10 @@ describe('push body helpers', () => {
     const cause = new Error('the source broke')
     failed.destroy(cause)
     await new Promise((resolve) => setImmediate(resolve)) // the error event has been emitted
-    await assert.rejects(consumeVerified(failed, b.desc, () => assert.fail('sink called')), (err: unknown) => err === cause)
+    await assert.rejects(
+      consumeVerified(failed, b.desc, () => assert.fail('sink called')),
+      (err: unknown) => err === cause,
+    )
   })
 
   test('consumeVerified resolves only after the promise the sink returned for the last chunk, with every chunk in order', async () => {
@@ -78,7 +84,10 @@ describe('push body helpers', () => {
     const b = blob('content')
     const thrown = new Error('disk full')
     const body = Readable.from([b.bytes])
-    await assert.rejects(consumeVerified(body, b.desc, () => Promise.reject(thrown)), (err: unknown) => err === thrown)
+    await assert.rejects(
+      consumeVerified(body, b.desc, () => Promise.reject(thrown)),
+      (err: unknown) => err === thrown,
+    )
     assert.equal(body.destroyed, true)
   })
 })

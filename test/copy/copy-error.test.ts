@@ -14,8 +14,14 @@ describe('CopyError', () => {
     const cause = new Error('connection reset')
     const err = new CopyError({ op: 'fetch', origin: 'source', descriptor: layer, cause })
     assert.ok(err instanceof OcibundleError)
-    assert.deepEqual([err.name, err.code, err.op, err.origin, err.descriptor, err.cause], ['CopyError', 'ERR_COPY', 'fetch', 'source', layer, cause])
-    assert.equal(err.message, `copy failed: could not fetch ${layer.digest} (${layer.mediaType}, ${layer.size} bytes) in the source: connection reset`)
+    assert.deepEqual(
+      [err.name, err.code, err.op, err.origin, err.descriptor, err.cause],
+      ['CopyError', 'ERR_COPY', 'fetch', 'source', layer, cause],
+    )
+    assert.equal(
+      err.message,
+      `copy failed: could not fetch ${layer.digest} (${layer.mediaType}, ${layer.size} bytes) in the source: connection reset`,
+    )
   })
 
   test('names the tag of a failed tag step and the reference of a failed resolve', () => {

@@ -29,7 +29,8 @@ const sizeOf = (contents: readonly Content[]): number => contents.reduce((n, c) 
 
 /** Asserts that `dst` serves every content with the exact bytes (fetchAll also verifies digest and size). */
 async function assertHolds(dst: TrackingStore, contents: readonly Content[]): Promise<void> {
-  for (const c of contents) assert.deepEqual(await fetchAll(dst.inner, c.desc, { limit: 1 << 20 }), c.bytes, `${c.desc.mediaType} ${c.desc.digest}`)
+  for (const c of contents)
+    assert.deepEqual(await fetchAll(dst.inner, c.desc, { limit: 1 << 20 }), c.bytes, `${c.desc.mediaType} ${c.desc.digest}`)
 }
 
 async function seeded(kind: StoreKind, contents: readonly Content[], o = {}): Promise<TrackingStore> {
@@ -141,16 +142,20 @@ describe('copyGraph', () => {
     assert.equal(dst.maxPushesInFlight, 4)
   })
 
-  test('copies an index of indexes 8 levels deep with concurrency 1 (no slot is held while waiting for children)', { timeout: 10_000 }, async () => {
-    const { root, all } = deepIndexGraph(8)
-    const src = await seeded('layout', all)
-    const dst = new TrackingStore(await openStore('layout'))
+  test(
+    'copies an index of indexes 8 levels deep with concurrency 1 (no slot is held while waiting for children)',
+    { timeout: 10_000 },
+    async () => {
+      const { root, all } = deepIndexGraph(8)
+      const src = await seeded('layout', all)
+      const dst = new TrackingStore(await openStore('layout'))
 
-    const stats = await copyGraph(src, dst, root.desc, { concurrency: 1 })
+      const stats = await copyGraph(src, dst, root.desc, { concurrency: 1 })
 
-    assert.equal(stats.copied, all.length)
-    await assertHolds(dst, all)
-  })
+      assert.equal(stats.copied, all.length)
+      await assertHolds(dst, all)
+    },
+  )
 
   test('leaves foreign layers out by default and copies them with includeForeignLayers', async () => {
     const foreignBytes = Buffer.from('windows base layer')
@@ -241,8 +246,14 @@ describe('copyGraph', () => {
     let added = 0
     for (const [digest, list] of byBlob) {
       const size = list[0]!.descriptor.size
-      assert.ok(list.every((e) => e.total === size), digest)
-      assert.ok(list.every((e, i) => i === 0 || e.bytes > list[i - 1]!.bytes), `${digest} bytes must grow`)
+      assert.ok(
+        list.every((e) => e.total === size),
+        digest,
+      )
+      assert.ok(
+        list.every((e, i) => i === 0 || e.bytes > list[i - 1]!.bytes),
+        `${digest} bytes must grow`,
+      )
       assert.equal(list.at(-1)!.bytes, size)
       added += list.reduce((sum, e, i) => sum + e.bytes - (i === 0 ? 0 : list[i - 1]!.bytes), 0)
     }
@@ -305,7 +316,8 @@ describe('copyGraph', () => {
           throw new Error('relocation map unreadable')
         },
       }),
-      (err: unknown) => err instanceof CopyError && err.op === 'mount' && err.origin === 'destination' && /relocation map unreadable/.test(err.message),
+      (err: unknown) =>
+        err instanceof CopyError && err.op === 'mount' && err.origin === 'destination' && /relocation map unreadable/.test(err.message),
     )
   })
 

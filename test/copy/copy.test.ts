@@ -24,7 +24,14 @@ const EMPTY = blob('{}', MediaTypes.OciEmpty)
 /** A signature artifact: a manifest with an empty config, one signature layer and `subject`. */
 function signatureOf(subject: Content, label: string): { layer: Content; manifest: Content; all: Content[] } {
   const layer = blob(`signature ${label}`, SIGNATURE)
-  const doc = { schemaVersion: 2, mediaType: MediaTypes.OciManifest, artifactType: SIGNATURE, config: EMPTY.desc, layers: [layer.desc], subject: subject.desc }
+  const doc = {
+    schemaVersion: 2,
+    mediaType: MediaTypes.OciManifest,
+    artifactType: SIGNATURE,
+    config: EMPTY.desc,
+    layers: [layer.desc],
+    subject: subject.desc,
+  }
   const manifest = blob(JSON.stringify(doc), MediaTypes.OciManifest)
   return { layer, manifest, all: [EMPTY, layer, manifest] }
 }
@@ -161,7 +168,10 @@ describe('copy', () => {
   test("a platform filter on a single image is checked against the image's config", async () => {
     const { g, src } = await multiPlatformSource()
     await src.tag(g.amd64.manifest.desc, 'amd')
-    await assert.rejects(copy(src, 'amd', new MemoryStore(), 'x', { platform: { os: 'linux', architecture: 'arm64' } }), /it has: linux\/amd64/)
+    await assert.rejects(
+      copy(src, 'amd', new MemoryStore(), 'x', { platform: { os: 'linux', architecture: 'arm64' } }),
+      /it has: linux\/amd64/,
+    )
     const result = await copy(src, 'amd', new MemoryStore(), 'x', { platform: { os: 'linux', architecture: 'amd64' } })
     assert.equal(result.descriptor.digest, g.amd64.manifest.desc.digest)
   })
@@ -230,4 +240,3 @@ describe('copy', () => {
     })
   })
 })
-

@@ -31,7 +31,10 @@ describe('Limiter', () => {
 
   test('releases the slot of a function that throws', async () => {
     const limiter = new Limiter(1)
-    await assert.rejects(limiter.run(async () => Promise.reject(new Error('boom'))), /boom/)
+    await assert.rejects(
+      limiter.run(async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    )
     assert.equal(await limiter.run(async () => 'next'), 'next')
   })
 
@@ -55,7 +58,10 @@ describe('Limiter', () => {
 
   test('an already aborted signal rejects without running', async () => {
     let ran = false
-    await assert.rejects(new Limiter(1).run(async () => void (ran = true), AbortSignal.abort()), { name: 'AbortError' })
+    await assert.rejects(
+      new Limiter(1).run(async () => void (ran = true), AbortSignal.abort()),
+      { name: 'AbortError' },
+    )
     assert.equal(ran, false)
   })
 

@@ -15,7 +15,12 @@ describe('platformMatches', () => {
     ['other variant asked for', arm64v8, { os: 'linux', architecture: 'arm64', variant: 'v7' }, false],
     ['other architecture', arm64v8, { os: 'linux', architecture: 'amd64' }, false],
     ['other os', arm64v8, { os: 'windows', architecture: 'arm64' }, false],
-    ['os.version asked for and different', { os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763.1' }, { os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.1' }, false],
+    [
+      'os.version asked for and different',
+      { os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763.1' },
+      { os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.1' },
+      false,
+    ],
     ['no platform on the descriptor', undefined, { os: 'linux', architecture: 'amd64' }, false],
   ]
   for (const [name, candidate, wanted, expected] of cases) {

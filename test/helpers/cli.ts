@@ -35,6 +35,8 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
 }
 
 /** Parses the --json envelope printed on stdout. */
-export function json<T = unknown>(r: CliResult): { status: number; result: T; warnings: string[]; error?: { code: string; message: string; suggestions: string[] } } {
+export function json<T = unknown>(
+  r: CliResult,
+): { status: number; result: T; warnings: string[]; error?: { code: string; message: string; suggestions: string[] } } {
   return JSON.parse(r.stdout)
 }

@@ -14,7 +14,10 @@ export function platformConfig(platform: Platform, label: string): Content {
 }
 
 /** An OCI index over `children`, whose descriptors get the given platforms (and other fields). */
-export function indexOf(children: ReadonlyArray<{ content: Content; extra?: Partial<Descriptor> }>, extra: Record<string, unknown> = {}): Content {
+export function indexOf(
+  children: ReadonlyArray<{ content: Content; extra?: Partial<Descriptor> }>,
+  extra: Record<string, unknown> = {},
+): Content {
   const doc = {
     schemaVersion: 2,
     mediaType: MediaTypes.OciIndex,

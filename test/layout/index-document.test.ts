@@ -30,7 +30,10 @@ function shape(doc: IndexDocument): Array<[string, string | undefined]> {
 
 describe('index.json document', () => {
   test('a new index is an empty OCI image index', () => {
-    assert.equal(serializeIndexDocument(emptyIndex()).toString(), '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}')
+    assert.equal(
+      serializeIndexDocument(emptyIndex()).toString(),
+      '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}',
+    )
   })
 
   test('an untagged manifest gets one digest-only entry, however often it is added', () => {
@@ -123,7 +126,9 @@ describe('index.json document', () => {
 
   test('tagging a digest-only entry of another tool merges its fields with the tagged descriptor', () => {
     const doc = parseIndexDocument(
-      Buffer.from(`{"schemaVersion":2,"manifests":[{"mediaType":"${a.mediaType}","digest":"${a.digest}","size":${a.size},"x-entry":1,"annotations":{"from":"tool"}}]}`),
+      Buffer.from(
+        `{"schemaVersion":2,"manifests":[{"mediaType":"${a.mediaType}","digest":"${a.digest}","size":${a.size},"x-entry":1,"annotations":{"from":"tool"}}]}`,
+      ),
       'index.json',
     )
     setTag(doc, { ...a, artifactType: 'application/vnd.example', annotations: { from: 'caller', extra: 'y' } }, 'v1')
@@ -164,15 +169,22 @@ describe('index.json document', () => {
     ['a manifest media type', '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","manifests":[]}', /mediaType/],
     ['no manifests', '{"schemaVersion":2}', /manifests: required array/],
     ['a bad digest', '{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"sha256:zz","size":1}]}', /\/manifests\/0\/digest/],
-    ['a path-like digest', '{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"sha256:../../etc","size":1}]}', /\/manifests\/0\/digest/],
+    [
+      'a path-like digest',
+      '{"schemaVersion":2,"manifests":[{"mediaType":"a/b","digest":"sha256:../../etc","size":1}]}',
+      /\/manifests\/0\/digest/,
+    ],
   ]
   for (const [what, text, why] of invalid) {
     test(`parsing rejects index.json with ${what}`, () => {
-      assert.throws(() => parseIndexDocument(Buffer.from(text), 'index.json'), (err: unknown) => {
-        assert.ok(err instanceof InvalidContentError)
-        assert.match(err.message, why)
-        return true
-      })
+      assert.throws(
+        () => parseIndexDocument(Buffer.from(text), 'index.json'),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidContentError)
+          assert.match(err.message, why)
+          return true
+        },
+      )
     })
   }
 })

@@ -115,7 +115,11 @@ describe('interoperability with skopeo and umoci', () => {
     assert.deepEqual(digests(await store.predecessors(parsed.manifest.config)), [desc.digest])
 
     await store.tag(desc, 'tagged-by-ocibundle')
-    assert.deepEqual((await run('umoci', ['ls', '--layout', layout])).split('\n').filter(Boolean).sort(), ['base', 'tagged-by-ocibundle', 'v1'])
+    assert.deepEqual((await run('umoci', ['ls', '--layout', layout])).split('\n').filter(Boolean).sort(), [
+      'base',
+      'tagged-by-ocibundle',
+      'v1',
+    ])
   })
 
   test('skopeo and umoci read, copy and unpack a layout written by OciLayoutStore with the same digests', async () => {

@@ -119,10 +119,7 @@ describe('OciLayoutStore', () => {
       const store = await OciLayoutStore.open(dir.path, { create: true })
       await pushAll(store, a.config, a.layer, a.manifest, b.config, b.layer, b.manifest)
       await store.tag(a.manifest.desc, 'latest')
-      assert.deepEqual((await indexJson(dir.path)).manifests, [
-        { ...a.manifest.desc, annotations: { [REF]: 'latest' } },
-        b.manifest.desc,
-      ])
+      assert.deepEqual((await indexJson(dir.path)).manifests, [{ ...a.manifest.desc, annotations: { [REF]: 'latest' } }, b.manifest.desc])
       await store.tag(b.manifest.desc, 'latest')
       assert.deepEqual((await indexJson(dir.path)).manifests, [a.manifest.desc, { ...b.manifest.desc, annotations: { [REF]: 'latest' } }])
     })

@@ -82,24 +82,33 @@ describe('index.json lock file', () => {
 
   test('a just-created empty lock (its owner is writing it) is respected', async () => {
     await writeFile(lock, '')
-    await assert.rejects(withFileLock(lock, async () => 'ran', { staleMs: 60_000, timeoutMs: 300 }), LockTimeoutError)
+    await assert.rejects(
+      withFileLock(lock, async () => 'ran', { staleMs: 60_000, timeoutMs: 300 }),
+      LockTimeoutError,
+    )
   })
 
   test('a fresh lock of a live owner makes a waiter fail with LockTimeoutError and stays in place', async () => {
     const content = lockContent({ pid: process.pid })
     await writeFile(lock, content)
-    await assert.rejects(withFileLock(lock, async () => 'ran', { timeoutMs: 200 }), (err: unknown) => {
-      assert.ok(err instanceof LockTimeoutError)
-      assert.match(err.message, new RegExp(`held by pid ${process.pid}`))
-      assert.equal(err.code, 'ERR_LOCK_TIMEOUT')
-      return true
-    })
+    await assert.rejects(
+      withFileLock(lock, async () => 'ran', { timeoutMs: 200 }),
+      (err: unknown) => {
+        assert.ok(err instanceof LockTimeoutError)
+        assert.match(err.message, new RegExp(`held by pid ${process.pid}`))
+        assert.equal(err.code, 'ERR_LOCK_TIMEOUT')
+        return true
+      },
+    )
     assert.equal(await readFile(lock, 'utf8'), content)
   })
 
   test('a dead pid recorded by another host is not trusted: the lock is only broken by age', async () => {
     await writeFile(lock, lockContent({ pid: await deadPid(), host: 'some-other-host' }))
-    await assert.rejects(withFileLock(lock, async () => 'ran', { timeoutMs: 200 }), LockTimeoutError)
+    await assert.rejects(
+      withFileLock(lock, async () => 'ran', { timeoutMs: 200 }),
+      LockTimeoutError,
+    )
   })
 
   test('release leaves alone a lock that another owner took over meanwhile', async () => {

@@ -29,7 +29,10 @@ describe('digests', () => {
   ]
   for (const [value, why] of bad) {
     test(`parseDigest rejects ${value.slice(0, 20)}… (${why.source})`, () => {
-      assert.throws(() => parseDigest(value), (e: unknown) => e instanceof InvalidDigestError && why.test(e.message))
+      assert.throws(
+        () => parseDigest(value),
+        (e: unknown) => e instanceof InvalidDigestError && why.test(e.message),
+      )
       assert.equal(isDigest(value), false)
     })
   }
@@ -47,7 +50,16 @@ describe('digests', () => {
 
 async function drain(source: Readable, v: VerifyingStream): Promise<number> {
   let n = 0
-  await pipeline(source, v, new Writable({ write(c, _e, cb) { n += c.length; cb() } }))
+  await pipeline(
+    source,
+    v,
+    new Writable({
+      write(c, _e, cb) {
+        n += c.length
+        cb()
+      },
+    }),
+  )
   return n
 }
 
@@ -56,13 +68,20 @@ describe('VerifyingStream fails the stream on mismatch', () => {
     assert.equal(await drain(Readable.from([hello]), new VerifyingStream(parseDigest(helloSha256), 11)), 11)
   })
   test('errors as soon as more bytes than the expected size arrive', async () => {
-    const endless = Readable.from((function* () { for (;;) yield Buffer.alloc(65536) })())
+    const endless = Readable.from(
+      (function* () {
+        for (;;) yield Buffer.alloc(65536)
+      })(),
+    )
     await assert.rejects(drain(endless, new VerifyingStream(parseDigest(helloSha256), 11)), SizeMismatchError)
   })
   test('errors at the end when fewer bytes arrived', async () => {
     await assert.rejects(drain(Readable.from([Buffer.from('hello')]), new VerifyingStream(parseDigest(helloSha256), 11)), SizeMismatchError)
   })
   test('errors at the end when the digest differs', async () => {
-    await assert.rejects(drain(Readable.from([Buffer.from('HELLO WORLD')]), new VerifyingStream(parseDigest(helloSha256), 11)), DigestMismatchError)
+    await assert.rejects(
+      drain(Readable.from([Buffer.from('HELLO WORLD')]), new VerifyingStream(parseDigest(helloSha256), 11)),
+      DigestMismatchError,
+    )
   })
 })

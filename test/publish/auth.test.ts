@@ -36,7 +36,11 @@ for (const variant of ['basic', 'token'] as const) {
   test(`${variant} auth: fixup, publish and pull with credentials saved in a Docker config file`, async () => {
     const reg = await startRegistry(variant)
     registries.push(reg)
-    const env = { DOCKER_CONFIG: join(dir.path, `docker-${variant}`), HOME: join(dir.path, `home-${variant}`), XDG_CONFIG_HOME: join(dir.path, `xdg-${variant}`) }
+    const env = {
+      DOCKER_CONFIG: join(dir.path, `docker-${variant}`),
+      HOME: join(dir.path, `home-${variant}`),
+      XDG_CONFIG_HOME: join(dir.path, `xdg-${variant}`),
+    }
     await saveCredentials(reg.host, { username: reg.username!, password: reg.password! }, { env })
     const client = await createRegistryClient({ env, retry: fastRetry() })
     clients.push(client)

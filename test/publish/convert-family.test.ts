@@ -51,7 +51,10 @@ describe('convertGraph', () => {
     assert.equal(list.kind, 'index')
     const original = parseManifest(await fetchAll(store, web), web.mediaType)
     assert.ok(list.kind === 'index' && original.kind === 'index')
-    assert.deepEqual(list.index.manifests.map((d) => d.platform), original.index.manifests.map((d) => d.platform))
+    assert.deepEqual(
+      list.index.manifests.map((d) => d.platform),
+      original.index.manifests.map((d) => d.platform),
+    )
     for (const [i, entry] of list.index.manifests.entries()) {
       assert.equal(entry.mediaType, MediaTypes.DockerManifest)
       const manifest = await docOf(entry, conversion)
@@ -64,7 +67,10 @@ describe('convertGraph', () => {
       )
     }
     // distribution writes Docker documents indented with three spaces, size before digest.
-    assert.match(conversion.created[0]!.bytes.toString('utf8'), /^\{\n {3}"schemaVersion": 2,\n {3}"mediaType": "application\/vnd\.docker\.distribution\.manifest\.v2\+json",\n {3}"config": \{\n {6}"mediaType": "[^"]+",\n {6}"size": \d+,\n {6}"digest"/)
+    assert.match(
+      conversion.created[0]!.bytes.toString('utf8'),
+      /^\{\n {3}"schemaVersion": 2,\n {3}"mediaType": "application\/vnd\.docker\.distribution\.manifest\.v2\+json",\n {3}"config": \{\n {6}"mediaType": "[^"]+",\n {6}"size": \d+,\n {6}"digest"/,
+    )
   })
 
   test('the same input gives the same bytes, and converting back to OCI is lossless for the blobs', async () => {
@@ -97,9 +103,21 @@ describe('convertGraph', () => {
   })
 
   for (const [what, change, message] of [
-    ['zstd layers', (m: Record<string, unknown>) => ({ ...m, layers: [{ ...(m.layers as Descriptor[])[0]!, mediaType: MediaTypes.OciLayerZstd }] }), /its layer sha256:[0-9a-f]{64} is "application\/vnd\.oci\.image\.layer\.v1\.tar\+zstd", which has no Docker schema 2 equivalent/],
-    ['annotations', (m: Record<string, unknown>) => ({ ...m, annotations: { 'org.opencontainers.image.source': 'https://example.com' } }), /has annotations, which Docker schema 2 cannot hold/],
-    ['an artifact config', (m: Record<string, unknown>) => ({ ...m, config: { ...(m.config as Descriptor), mediaType: 'application/vnd.cnab.config.v1+json' } }), /its config sha256:[0-9a-f]{64} is "application\/vnd\.cnab\.config\.v1\+json"/],
+    [
+      'zstd layers',
+      (m: Record<string, unknown>) => ({ ...m, layers: [{ ...(m.layers as Descriptor[])[0]!, mediaType: MediaTypes.OciLayerZstd }] }),
+      /its layer sha256:[0-9a-f]{64} is "application\/vnd\.oci\.image\.layer\.v1\.tar\+zstd", which has no Docker schema 2 equivalent/,
+    ],
+    [
+      'annotations',
+      (m: Record<string, unknown>) => ({ ...m, annotations: { 'org.opencontainers.image.source': 'https://example.com' } }),
+      /has annotations, which Docker schema 2 cannot hold/,
+    ],
+    [
+      'an artifact config',
+      (m: Record<string, unknown>) => ({ ...m, config: { ...(m.config as Descriptor), mediaType: 'application/vnd.cnab.config.v1+json' } }),
+      /its config sha256:[0-9a-f]{64} is "application\/vnd\.cnab\.config\.v1\+json"/,
+    ],
   ] as const) {
     test(`a manifest with ${what} is refused with ConversionError`, async () => {
       const original = parseManifest(await fetchAll(store, web), web.mediaType)

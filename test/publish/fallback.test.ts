@@ -7,7 +7,14 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
-import { fixupBundle, layoutImageSource, PublishError, publishBundle, pullBundle, RepositoryMissingError } from '../../src/cnab/publish/index.js'
+import {
+  fixupBundle,
+  layoutImageSource,
+  PublishError,
+  publishBundle,
+  pullBundle,
+  RepositoryMissingError,
+} from '../../src/cnab/publish/index.js'
 import type { OciLayoutStore } from '../../src/layout/layout-store.js'
 import { MediaTypes } from '../../src/oci/media-types.js'
 import { RegistryClient } from '../../src/registry/http/client.js'
@@ -31,7 +38,10 @@ const manifestPut = (mediaType: string) => (req: FaultRequest) =>
 const refusal = (status: number, code: string) => ({ status, body: { errors: [{ code, message: `injected ${code}` }] } })
 /** Content-Types of the manifest PUTs the proxy received since `from`. */
 const putTypes = (from: number): string[] =>
-  proxy.requests.slice(from).filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => String(r.requestHeaders['content-type']))
+  proxy.requests
+    .slice(from)
+    .filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'))
+    .map((r) => String(r.requestHeaders['content-type']))
 
 before(async () => {
   dir = await makeTempDir('publish-fallback-')
@@ -40,7 +50,8 @@ before(async () => {
   proxy = await startFaultProxy(reg)
   client = new RegistryClient({ retry: fastRetry() })
   target = pushRepository(proxy.host, 'hello/bundle', client)
-  bundle = (await fixupBundle(await exampleBundle('hello-world'), { target }, { source: layoutImageSource(images), autoUpdate: true })).bundle
+  bundle = (await fixupBundle(await exampleBundle('hello-world'), { target }, { source: layoutImageSource(images), autoUpdate: true }))
+    .bundle
 })
 afterEach(() => proxy.clearFaults())
 after(async () => {
@@ -76,10 +87,13 @@ describe('publish fallbacks', () => {
     proxy.addFault({ match: manifestPut(MediaTypes.OciManifest), action: refusal(400, 'MANIFEST_INVALID') })
     const result = await publishBundle(bundle, { target, reference: 'config-fallback' })
     assert.equal(result.representation.config, 'oci-image-config')
-    assert.deepEqual(result.attempts.filter((a) => a.step === 'config').map((a) => [a.id, a.classification?.fallback]), [
-      ['cnab-config', true],
-      ['oci-image-config', undefined],
-    ])
+    assert.deepEqual(
+      result.attempts.filter((a) => a.step === 'config').map((a) => [a.id, a.classification?.fallback]),
+      [
+        ['cnab-config', true],
+        ['oci-image-config', undefined],
+      ],
+    )
     const pulled = await pullBundle(target, 'config-fallback')
     assert.equal(pulled.representation.config, MediaTypes.OciConfig)
   })
@@ -96,7 +110,10 @@ describe('publish fallbacks', () => {
       // A missing repository is said as such (ECR-1); the PublishError with the attempts is its cause.
       if (reason === 'repository-missing') {
         assert.ok(thrown instanceof RepositoryMissingError, String(thrown))
-        assert.equal(thrown.message, `the repository hello/bundle does not exist on ${proxy.host}; create it first (ECR does not create repositories on push)`)
+        assert.equal(
+          thrown.message,
+          `the repository hello/bundle does not exist on ${proxy.host}; create it first (ECR does not create repositories on push)`,
+        )
       }
       const err = thrown instanceof RepositoryMissingError ? thrown.cause : thrown
       assert.ok(err instanceof PublishError, String(err))

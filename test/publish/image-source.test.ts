@@ -55,12 +55,19 @@ describe('image sources', () => {
   test('from the registry a reference names; within the same registry the blobs are mounted, not uploaded', async () => {
     const events: FixupEvent[] = []
     const target = pushRepository(reg.host, 'hello/mounted', client)
-    const result = await fixupBundle(await helloAt(upstream), { target }, { source: registryImageSource(client), autoUpdate: true, onImage: (e) => events.push(e) })
+    const result = await fixupBundle(
+      await helloAt(upstream),
+      { target },
+      { source: registryImageSource(client), autoUpdate: true, onImage: (e) => events.push(e) },
+    )
     assert.equal(result.images.get(upstream)!.digest, made.get(INSTALLER)!.digest)
     assert.deepEqual(result.relocationMap, { [upstream]: `${reg.host}/hello/mounted@${made.get(INSTALLER)!.digest}` })
     const copied = events.find((e) => e.type === 'copied')
     assert.ok(copied?.type === 'copied' && copied.stats.mounted > 0 && copied.stats.bytesCopied < 1000, JSON.stringify(copied))
-    assert.deepEqual(events.map((e) => e.type), ['resolved', 'copied'])
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['resolved', 'copied'],
+    )
     const resolved = events[0]
     assert.equal(resolved?.type === 'resolved' && resolved.origin, `${reg.host}/upstream/installer`)
   })
@@ -81,11 +88,16 @@ describe('image sources', () => {
   })
 
   test('a reference no source has fails naming the image and where it was looked for', async () => {
-    const err = await fixupBundle(await helloAt('example.com/nowhere:1'), { target: new MemoryStore() }, { source: layoutImageSource(layout), autoUpdate: true }).catch(
-      (e: unknown) => e,
-    )
+    const err = await fixupBundle(
+      await helloAt('example.com/nowhere:1'),
+      { target: new MemoryStore() },
+      { source: layoutImageSource(layout), autoUpdate: true },
+    ).catch((e: unknown) => e)
     assert.ok(err instanceof FixupError, String(err))
     assert.ok(err.cause instanceof NotFoundError)
-    assert.match(err.message, /image "example\.com\/nowhere:1" \(\/invocationImages\/0\): image "example\.com\/nowhere:1" is not in layout .*images: no index\.json entry has org\.opencontainers\.image\.ref\.name "example\.com\/nowhere:1"/)
+    assert.match(
+      err.message,
+      /image "example\.com\/nowhere:1" \(\/invocationImages\/0\): image "example\.com\/nowhere:1" is not in layout .*images: no index\.json entry has org\.opencontainers\.image\.ref\.name "example\.com\/nowhere:1"/,
+    )
   })
 })

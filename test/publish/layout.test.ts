@@ -27,7 +27,11 @@ let shop: Record<string, unknown>
 
 before(async () => {
   dir = await makeTempDir('publish-layout-')
-  ;[reg, { store: images, images: made }, shop] = await Promise.all([startRegistry('plain'), exampleImages(join(dir.path, 'images')), exampleBundle('shop')])
+  ;[reg, { store: images, images: made }, shop] = await Promise.all([
+    startRegistry('plain'),
+    exampleImages(join(dir.path, 'images')),
+    exampleBundle('shop'),
+  ])
   client = new RegistryClient({ retry: fastRetry() })
 })
 after(async () => {
@@ -52,9 +56,14 @@ describe('publishing to a layout', () => {
     const [filesA, filesB] = await Promise.all([snapshot(a.store.root), snapshot(b.store.root)])
     assert.deepEqual([...filesA.keys()], [...filesB.keys()])
     for (const [path, bytes] of filesA) assert.ok(bytes.equals(filesB.get(path)!), `${path} differs`)
-    const index = JSON.parse(filesA.get('index.json')!.toString('utf8')) as { manifests: (Descriptor & { annotations?: Record<string, string> })[] }
+    const index = JSON.parse(filesA.get('index.json')!.toString('utf8')) as {
+      manifests: (Descriptor & { annotations?: Record<string, string> })[]
+    }
     const tagged = index.manifests.filter((e) => e.annotations?.['org.opencontainers.image.ref.name'] === 'v2.3.1')
-    assert.deepEqual(tagged.map((e) => e.digest), [a.result.digest])
+    assert.deepEqual(
+      tagged.map((e) => e.digest),
+      [a.result.digest],
+    )
   })
 
   test('a bundle published to a layout and copied to a registry has the digest of the bundle published there directly', async () => {
@@ -66,7 +75,10 @@ describe('publishing to a layout', () => {
     const copied = await copyBundle(store, 'v2.3.1', { target: pushRepository(reg.host, 'from-layout/shop', client) }, undefined)
     assert.equal(copied.digest, published.digest)
     assert.equal(copied.tag, 'v2.3.1')
-    assert.deepEqual(copied.relocationMap, Object.fromEntries(SHOP_IMAGES.map((ref) => [ref, `${reg.host}/from-layout/shop@${made.get(ref)!.digest}`])))
+    assert.deepEqual(
+      copied.relocationMap,
+      Object.fromEntries(SHOP_IMAGES.map((ref) => [ref, `${reg.host}/from-layout/shop@${made.get(ref)!.digest}`])),
+    )
   })
 
   test('a pull into a layout tags every image with its reference, and fixup reads that layout back unchanged', async () => {
@@ -88,7 +100,12 @@ describe('publishing to a layout', () => {
     // Written by hand: every store refuses to push a schemaVersion 1 document.
     await writeFile(join(store.root, 'blobs', 'sha256', digest.slice('sha256:'.length)), bytes)
     const indexJson = JSON.parse(await readFile(join(store.root, 'index.json'), 'utf8')) as { manifests: unknown[] }
-    indexJson.manifests.push({ mediaType: MediaTypes.OciIndex, digest, size: bytes.length, annotations: { 'org.opencontainers.image.ref.name': 'legacy' } })
+    indexJson.manifests.push({
+      mediaType: MediaTypes.OciIndex,
+      digest,
+      size: bytes.length,
+      annotations: { 'org.opencontainers.image.ref.name': 'legacy' },
+    })
     await writeFile(join(store.root, 'index.json'), JSON.stringify(indexJson))
 
     const pulled = await pullBundle(store, 'legacy')

@@ -51,7 +51,11 @@ const repo = (name: string): RegistryRepository => pushRepository(reg.host, name
 
 before(async () => {
   dir = await makeTempDir('publish-registry-')
-  ;[reg, { store: layout, images: made }, shop] = await Promise.all([startRegistry('plain'), exampleImages(join(dir.path, 'images')), exampleBundle('shop')])
+  ;[reg, { store: layout, images: made }, shop] = await Promise.all([
+    startRegistry('plain'),
+    exampleImages(join(dir.path, 'images')),
+    exampleBundle('shop'),
+  ])
   client = new RegistryClient({ retry: fastRetry() })
   bundleRepo = repo('shop/bundle')
   fixed = await fixupBundle(shop, { target: bundleRepo }, { source: layoutImageSource(layout), autoUpdate: true })
@@ -102,7 +106,11 @@ describe('fixup and publish of the shop bundle to a registry', () => {
     assert.deepEqual(fixed.relocationMap, expected)
     assert.deepEqual(published.relocationMap, expected)
     assert.deepEqual(validateRelocationMapping(pulled.relocationMap), [])
-    assert.deepEqual(pulled.representation, { index: 'oci-index', configManifest: MediaTypes.OciManifest, config: 'application/vnd.cnab.config.v1+json' })
+    assert.deepEqual(pulled.representation, {
+      index: 'oci-index',
+      configManifest: MediaTypes.OciManifest,
+      config: 'application/vnd.cnab.config.v1+json',
+    })
     assert.deepEqual(pulled.warnings, [])
   })
 
@@ -122,7 +130,10 @@ describe('fixup and publish of the shop bundle to a registry', () => {
 
   test('skopeo reads the invocation image from the bundle repository by its digest', async () => {
     const digest = made.get(INSTALLER)!.digest
-    const out = await runSkopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/shop/bundle@${digest}`], join(dir.path, 'skopeo'))
+    const out = await runSkopeo(
+      ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/shop/bundle@${digest}`],
+      join(dir.path, 'skopeo'),
+    )
     assert.equal(sha256(Buffer.from(out.stdout)), digest)
   })
 })
@@ -200,7 +211,11 @@ describe('platform filter', () => {
     const amd64 = entries.find((d) => d.platform?.architecture === 'amd64')!
     const arm64 = entries.find((d) => d.platform?.architecture === 'arm64')!
     const target = repo('shop/amd64')
-    const result = await fixupBundle(shop, { target }, { source: layoutImageSource(layout), autoUpdate: true, platforms: [{ os: 'linux', architecture: 'amd64' }] })
+    const result = await fixupBundle(
+      shop,
+      { target },
+      { source: layoutImageSource(layout), autoUpdate: true, platforms: [{ os: 'linux', architecture: 'amd64' }] },
+    )
     assert.deepEqual(result.images.get(WEB), { mediaType: MediaTypes.OciManifest, digest: amd64.digest, size: amd64.size })
     const web = (result.bundle as { images: Record<string, Record<string, unknown>> }).images.web!
     assert.deepEqual([web.contentDigest, web.mediaType], [amd64.digest, MediaTypes.OciManifest])
@@ -222,7 +237,10 @@ describe('copying a published bundle', () => {
     assert.equal(copied.digest, published.digest)
     assert.equal(copied.tag, 'v2.3.1')
     assert.ok(copied.stats.mounted > 0, `blobs are mounted within one registry: ${JSON.stringify(copied.stats)}`)
-    assert.deepEqual(copied.relocationMap, Object.fromEntries(SHOP_IMAGES.map((ref) => [ref, `${reg.host}/mirror/shop@${made.get(ref)!.digest}`])))
+    assert.deepEqual(
+      copied.relocationMap,
+      Object.fromEntries(SHOP_IMAGES.map((ref) => [ref, `${reg.host}/mirror/shop@${made.get(ref)!.digest}`])),
+    )
     const pulled = await pullBundle(mirror, 'v2.3.1')
     assert.deepEqual(pulled.bundleBytes, canonicalBytes(fixed.bundle))
     assert.deepEqual(pulled.relocationMap, copied.relocationMap)
@@ -254,7 +272,11 @@ describe('what pull accepts and refuses', () => {
   })
 
   test('a Docker manifest list (forced) publishes and pulls back as one', async () => {
-    const result = await publishBundle(fixed.bundle, { target: bundleRepo, reference: 'docker-list' }, { indexFormat: 'docker-manifest-list' })
+    const result = await publishBundle(
+      fixed.bundle,
+      { target: bundleRepo, reference: 'docker-list' },
+      { indexFormat: 'docker-manifest-list' },
+    )
     assert.equal(result.representation.index, 'docker-manifest-list')
     assert.equal((await bundleRepo.resolve('docker-list')).mediaType, MediaTypes.DockerManifestList)
     const pulled = await pullBundle(bundleRepo, 'docker-list')

@@ -8,7 +8,15 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { canonicalBytes } from '../../src/cnab/canonical.js'
-import { copyBundle, fixupBundle, layoutImageSource, publishBundle, PublishSession, pullBundle, type FixupResult } from '../../src/cnab/publish/index.js'
+import {
+  copyBundle,
+  fixupBundle,
+  layoutImageSource,
+  publishBundle,
+  PublishSession,
+  pullBundle,
+  type FixupResult,
+} from '../../src/cnab/publish/index.js'
 import { deterministicTag } from '../../src/compat/strategies.js'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import type { OciLayoutStore } from '../../src/layout/layout-store.js'
@@ -47,10 +55,17 @@ after(async () => {
 const repoOf = (host: string, name: string) => pushRepository(host, name, client)
 
 /** Fixes up and publishes hello-world into `repository` of `host` with a session of that host. */
-async function publishHello(host: string, repository: string): Promise<{ fixed: FixupResult; digest: string; index: string; manifestRefs: string }> {
+async function publishHello(
+  host: string,
+  repository: string,
+): Promise<{ fixed: FixupResult; digest: string; index: string; manifestRefs: string }> {
   const target = repoOf(host, repository)
   const session = new PublishSession({ host })
-  const fixed = await fixupBundle(await exampleBundle('hello-world'), { target }, { source: layoutImageSource(layout), autoUpdate: true, session })
+  const fixed = await fixupBundle(
+    await exampleBundle('hello-world'),
+    { target },
+    { source: layoutImageSource(layout), autoUpdate: true, session },
+  )
   const published = await publishBundle(fixed.bundle, { target, reference: 'v1' }, { session })
   return { fixed, digest: published.digest, index: published.representation.index, manifestRefs: published.manifestRefs }
 }
@@ -69,7 +84,8 @@ describe('a bundle without index (Nexus)', () => {
     const top = await target.resolve('v1')
     assert.equal(top.mediaType, MediaTypes.OciManifest)
     assert.equal(top.digest, published.digest)
-    for (const image of published.fixed.images.values()) assert.equal((await target.resolve(deterministicTag(image.digest))).digest, image.digest)
+    for (const image of published.fixed.images.values())
+      assert.equal((await target.resolve(deterministicTag(image.digest))).digest, image.digest)
   })
 
   test('pull reads it back exactly, with its images', async () => {
@@ -86,16 +102,24 @@ describe('a bundle without index (Nexus)', () => {
     const mirror = repoOf(reg.host, 'mirror/no-index')
     const copied = await copyBundle(repoOf(nexus, 'acme/hello'), 'v1', { target: mirror }, undefined)
     assert.equal(copied.digest, published.digest)
-    for (const image of published.fixed.images.values()) assert.equal((await mirror.resolve(deterministicTag(image.digest))).digest, image.digest)
+    for (const image of published.fixed.images.values())
+      assert.equal((await mirror.resolve(deterministicTag(image.digest))).digest, image.digest)
     const pulled = await pullBundle(mirror, 'v1', { images: new MemoryStore() })
     assert.deepEqual(pulled.bundleBytes, canonicalBytes(published.fixed.bundle))
   })
 
   test('a layout takes the no-index form when it is asked for, and pull reads it from there', async () => {
     const store = new MemoryStore()
-    const fixed = await fixupBundle(await exampleBundle('hello-world'), { target: store }, { source: layoutImageSource(layout), autoUpdate: true })
+    const fixed = await fixupBundle(
+      await exampleBundle('hello-world'),
+      { target: store },
+      { source: layoutImageSource(layout), autoUpdate: true },
+    )
     const result = await publishBundle(fixed.bundle, { target: store, reference: 'v1' }, { indexFormat: 'no-index' })
-    assert.deepEqual(result.attempts.map((a) => `${a.step} ${a.id}`), ['config cnab-config', 'index no-index'])
+    assert.deepEqual(
+      result.attempts.map((a) => `${a.step} ${a.id}`),
+      ['config cnab-config', 'index no-index'],
+    )
     const pulled = await pullBundle(store, 'v1')
     assert.equal(pulled.representation.index, 'no-index')
     assert.deepEqual(pulled.bundleBytes, canonicalBytes(fixed.bundle))
@@ -137,7 +161,10 @@ describe('planning from a saved report', () => {
   const DOCKER = MediaTypes.DockerManifest
 
   test('the representation the report calls for comes first, and what it refused is left out', () => {
-    const session = new PublishSession({ host: 'registry.example', report: syntheticReport({ unsupported: ['oci-index', 'custom-config-media-type'] }) })
+    const session = new PublishSession({
+      host: 'registry.example',
+      report: syntheticReport({ unsupported: ['oci-index', 'custom-config-media-type'] }),
+    })
     assert.equal(session.source, 'report')
     assert.deepEqual(session.order('index'), ['docker-manifest-list', 'no-index'])
     assert.deepEqual(session.order('config'), ['oci-image-config', 'docker-config'])
@@ -152,7 +179,7 @@ describe('planning from a saved report', () => {
     assert.deepEqual(forced.specs('index')[0]!.needs, [], 'a forced choice is tried whatever the report says')
   })
 
-  test('where mixed indexes are refused: the images\' family when they share one, else converted into an index rather than none', () => {
+  test("where mixed indexes are refused: the images' family when they share one, else converted into an index rather than none", () => {
     const report = syntheticReport({ unsupported: ['mixed-index-children'] })
     const docker = new PublishSession({ host: 'registry.example', report })
     docker.planForImages([DOCKER, DOCKER])
@@ -165,7 +192,10 @@ describe('planning from a saved report', () => {
   test('a report without a working representation is set aside, with the reason', () => {
     const session = new PublishSession({ host: 'registry.example', report: syntheticReport({ unsupported: ['bundle-round-trip'] }) })
     assert.equal(session.source, 'tiers')
-    assert.match(session.reasons[0]!, /^the saved report found no working representation \(no representation survived a publish and read back/)
+    assert.match(
+      session.reasons[0]!,
+      /^the saved report found no working representation \(no representation survived a publish and read back/,
+    )
     assert.deepEqual(session.order('index'), ['oci-index', 'docker-manifest-list', 'no-index'])
   })
 })

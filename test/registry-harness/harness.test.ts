@@ -155,7 +155,10 @@ describe('registry harness (real docker-registry 2.8)', () => {
       const bearer = await fetchToken(token.tokenIssuer!.realm, TOKEN_SERVICE, [], tokenCreds())
       assert.equal((await rawRequest(`${token.url}/v2/`, { headers: { authorization: `Bearer ${bearer}` } })).status, 200)
       // Basic credentials are not accepted by a token-auth registry.
-      assert.equal((await rawRequest(`${token.url}/v2/`, { headers: { authorization: basicAuth(TEST_USERNAME, token.password!) } })).status, 401)
+      assert.equal(
+        (await rawRequest(`${token.url}/v2/`, { headers: { authorization: basicAuth(TEST_USERNAME, token.password!) } })).status,
+        401,
+      )
     })
   })
 
@@ -209,7 +212,10 @@ describe('registry harness (real docker-registry 2.8)', () => {
       const before = token.tokenRequests!.length
       await fetchToken(token.tokenIssuer!.realm, TOKEN_SERVICE, ['repository:a/b:pull', 'repository:c/d:pull,push,delete'], tokenCreds())
       await fetchToken(token.tokenIssuer!.realm, TOKEN_SERVICE, ['registry:catalog:*'])
-      await assert.rejects(fetchToken(token.tokenIssuer!.realm, TOKEN_SERVICE, ['repository:a/b:pull'], { username: TEST_USERNAME, password: 'wrong' }), /401/)
+      await assert.rejects(
+        fetchToken(token.tokenIssuer!.realm, TOKEN_SERVICE, ['repository:a/b:pull'], { username: TEST_USERNAME, password: 'wrong' }),
+        /401/,
+      )
       const seen = token.tokenRequests!.slice(before)
       assert.deepEqual(
         seen.map((r) => ({ method: r.method, scopes: r.scopes, account: r.account, status: r.status })),
@@ -225,24 +231,50 @@ describe('registry harness (real docker-registry 2.8)', () => {
     it('speaks the OAuth2 POST form: password grant with a refresh token, then the refresh_token grant', async () => {
       const realm = token.tokenIssuer!.realm
       const post = (form: Record<string, string>) =>
-        rawRequest(realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() })
+        rawRequest(realm, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        })
       const repo = 'harness/oauth'
-      const first = await post({ grant_type: 'password', username: TEST_USERNAME, password: token.password!, client_id: 'harness', service: TOKEN_SERVICE, scope: `repository:${repo}:pull`, access_type: 'offline' })
+      const first = await post({
+        grant_type: 'password',
+        username: TEST_USERNAME,
+        password: token.password!,
+        client_id: 'harness',
+        service: TOKEN_SERVICE,
+        scope: `repository:${repo}:pull`,
+        access_type: 'offline',
+      })
       assert.equal(first.status, 200)
       const body = first.json<{ access_token: string; refresh_token: string; expires_in: number }>()
       assert.equal(body.refresh_token, token.tokenIssuer!.refreshToken)
       assert.ok(body.expires_in >= 60)
 
-      const refreshed = await post({ grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: 'harness', service: TOKEN_SERVICE, scope: `repository:${repo}:pull,push` })
+      const refreshed = await post({
+        grant_type: 'refresh_token',
+        refresh_token: body.refresh_token,
+        client_id: 'harness',
+        service: TOKEN_SERVICE,
+        scope: `repository:${repo}:pull,push`,
+      })
       assert.equal(refreshed.status, 200)
       const access = refreshed.json<{ access_token: string; refresh_token?: string }>()
       assert.equal(access.refresh_token, undefined, 'a refresh token only with access_type=offline')
       assert.equal(decodeToken(access.access_token).claims.sub, TEST_USERNAME)
       await pushBlob(token, repo, 'pushed with a refreshed token', { authorization: `Bearer ${access.access_token}` })
 
-      assert.equal((await post({ grant_type: 'password', username: TEST_USERNAME, password: 'wrong', client_id: 'harness', service: TOKEN_SERVICE })).status, 401)
+      assert.equal(
+        (await post({ grant_type: 'password', username: TEST_USERNAME, password: 'wrong', client_id: 'harness', service: TOKEN_SERVICE }))
+          .status,
+        401,
+      )
       assert.equal((await post({ grant_type: 'refresh_token', refresh_token: 'bogus', client_id: 'harness' })).status, 401)
-      assert.equal((await post({ grant_type: 'password', username: TEST_USERNAME, password: token.password! })).status, 400, 'client_id is required')
+      assert.equal(
+        (await post({ grant_type: 'password', username: TEST_USERNAME, password: token.password! })).status,
+        400,
+        'client_id is required',
+      )
       const last = token.tokenRequests!.at(-1)!
       assert.equal(last.method, 'POST')
       assert.equal(last.grantType, 'password')
@@ -259,7 +291,10 @@ describe('registry harness (real docker-registry 2.8)', () => {
   describe('skopeo (a third-party client) against the harness', () => {
     it('copies an OCI layout to plain and reads it back with inspect --raw', async () => {
       const home = `${work.path}/skopeo-plain`
-      await runSkopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${plain.host}/x/y:t`], home)
+      await runSkopeo(
+        ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${plain.host}/x/y:t`],
+        home,
+      )
       const { stdout } = await runSkopeo(['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/x/y:t`], home)
       assert.equal(stdout, layout.manifest.toString('utf8'))
     })
@@ -267,21 +302,49 @@ describe('registry harness (real docker-registry 2.8)', () => {
     it('copies to basic with --dest-creds', async () => {
       const home = `${work.path}/skopeo-basic`
       const creds = `${TEST_USERNAME}:${basic.password}`
-      await runSkopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${layout.dir}:${layout.tag}`, `docker://${basic.host}/x/y:t`], home)
+      await runSkopeo(
+        [
+          'copy',
+          '--preserve-digests',
+          '--dest-tls-verify=false',
+          '--dest-creds',
+          creds,
+          `oci:${layout.dir}:${layout.tag}`,
+          `docker://${basic.host}/x/y:t`,
+        ],
+        home,
+      )
       const { stdout } = await runSkopeo(['inspect', '--raw', '--tls-verify=false', '--creds', creds, `docker://${basic.host}/x/y:t`], home)
       assert.equal(stdout, layout.manifest.toString('utf8'))
-      await assert.rejects(runSkopeo(['inspect', '--raw', '--tls-verify=false', `docker://${basic.host}/x/y:t`], home), /unauthorized|authentication required/i)
+      await assert.rejects(
+        runSkopeo(['inspect', '--raw', '--tls-verify=false', `docker://${basic.host}/x/y:t`], home),
+        /unauthorized|authentication required/i,
+      )
     })
 
     it('copies to token with --dest-creds, through the issuer', async () => {
       const home = `${work.path}/skopeo-token`
       const creds = `${TEST_USERNAME}:${token.password}`
       const before = token.tokenRequests!.length
-      await runSkopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${layout.dir}:${layout.tag}`, `docker://${token.host}/x/y:t`], home)
+      await runSkopeo(
+        [
+          'copy',
+          '--preserve-digests',
+          '--dest-tls-verify=false',
+          '--dest-creds',
+          creds,
+          `oci:${layout.dir}:${layout.tag}`,
+          `docker://${token.host}/x/y:t`,
+        ],
+        home,
+      )
       const { stdout } = await runSkopeo(['inspect', '--raw', '--tls-verify=false', '--creds', creds, `docker://${token.host}/x/y:t`], home)
       assert.equal(stdout, layout.manifest.toString('utf8'))
       const asked = token.tokenRequests!.slice(before)
-      assert.ok(asked.some((r) => r.account === TEST_USERNAME && r.scopes.includes('repository:x/y:pull,push')), JSON.stringify(asked))
+      assert.ok(
+        asked.some((r) => r.account === TEST_USERNAME && r.scopes.includes('repository:x/y:pull,push')),
+        JSON.stringify(asked),
+      )
     })
 
     it('pushes to tls when given the CA (--dest-cert-dir)', async () => {
@@ -289,7 +352,10 @@ describe('registry harness (real docker-registry 2.8)', () => {
       const certDir = `${work.path}/skopeo-tls-certs`
       await mkdir(certDir, { recursive: true })
       await copyFile(tls.caFile!, `${certDir}/ca.crt`)
-      await runSkopeo(['copy', '--preserve-digests', '--dest-cert-dir', certDir, `oci:${layout.dir}:${layout.tag}`, `docker://${tls.host}/x/y:t`], home)
+      await runSkopeo(
+        ['copy', '--preserve-digests', '--dest-cert-dir', certDir, `oci:${layout.dir}:${layout.tag}`, `docker://${tls.host}/x/y:t`],
+        home,
+      )
       const { stdout } = await runSkopeo(['inspect', '--raw', '--cert-dir', certDir, `docker://${tls.host}/x/y:t`], home)
       assert.equal(stdout, layout.manifest.toString('utf8'))
     })
@@ -362,7 +428,16 @@ describe('registry harness (real docker-registry 2.8)', () => {
         if (res.status === 429) assert.equal(res.headers['retry-after'], '1')
       }
       assert.deepEqual(statuses, [429, 429, 200])
-      assert.deepEqual(proxy.requests.map((r) => [r.status, r.fault]), [[503, 'status'], [200, undefined], [429, 'status'], [429, 'status'], [200, undefined]])
+      assert.deepEqual(
+        proxy.requests.map((r) => [r.status, r.fault]),
+        [
+          [503, 'status'],
+          [200, undefined],
+          [429, 'status'],
+          [429, 'status'],
+          [200, undefined],
+        ],
+      )
     })
 
     it('drains the request body before a status fault answers a large PUT', async () => {
@@ -370,7 +445,11 @@ describe('registry harness (real docker-registry 2.8)', () => {
       const post = await rawRequest(`${proxy.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' })
       const location = new URL(String(post.headers.location))
       location.searchParams.set('digest', sha256(big))
-      const put = await rawRequest(location, { method: 'PUT', body: Buffer.concat([big, big, big, big]), headers: { 'content-type': 'application/octet-stream' } })
+      const put = await rawRequest(location, {
+        method: 'PUT',
+        body: Buffer.concat([big, big, big, big]),
+        headers: { 'content-type': 'application/octet-stream' },
+      })
       assert.equal(put.status, 500)
       assert.equal(put.text(), 'boom')
     })
@@ -466,11 +545,14 @@ describe('registry harness (real docker-registry 2.8)', () => {
         assert.deepEqual(referrers.json(), { schemaVersion: 2, manifests: [] })
         await pushBlob(quirky, repo, 'read by the hook, then forwarded')
         assert.deepEqual(seenBodies, [Buffer.byteLength('read by the hook, then forwarded')])
-        assert.deepEqual(quirky.requests.map((r) => [r.method, r.status, r.intercepted ?? false]), [
-          ['GET', 200, true],
-          ['POST', 202, false],
-          ['PUT', 201, false],
-        ])
+        assert.deepEqual(
+          quirky.requests.map((r) => [r.method, r.status, r.intercepted ?? false]),
+          [
+            ['GET', 200, true],
+            ['POST', 202, false],
+            ['PUT', 201, false],
+          ],
+        )
       } finally {
         await quirky.stop()
       }
@@ -534,7 +616,9 @@ describe('registry harness (real docker-registry 2.8)', () => {
       // natural: the worker's event loop empties (nothing of the harness keeps it alive) and its
       // exit hook kills the registry and removes its dir.
       const naturalExit = await Promise.race([
-        new Promise<number | null>((resolve) => (natural.child.exitCode !== null ? resolve(natural.child.exitCode) : natural.child.once('exit', resolve))),
+        new Promise<number | null>((resolve) =>
+          natural.child.exitCode !== null ? resolve(natural.child.exitCode) : natural.child.once('exit', resolve),
+        ),
         sleep(10_000, 'hung' as const, { ref: false }),
       ])
       assert.equal(naturalExit, 0, 'a started registry must not keep the test process alive')
@@ -549,7 +633,10 @@ describe('registry harness (real docker-registry 2.8)', () => {
     })
 
     it('names the install script when a tool is missing', () => {
-      assert.throws(() => requireBinary('ocibundle-no-such-tool'), (err: Error) => err.message.includes(INSTALL_HINT) && err.message.includes('install-system-deps.sh'))
+      assert.throws(
+        () => requireBinary('ocibundle-no-such-tool'),
+        (err: Error) => err.message.includes(INSTALL_HINT) && err.message.includes('install-system-deps.sh'),
+      )
       for (const tool of ['docker-registry', 'openssl', 'htpasswd', 'skopeo']) assert.ok(requireBinary(tool))
     })
   })

@@ -73,7 +73,8 @@ export function parseBundleIndex(input: Uint8Array | ParsedManifest, mediaType?:
     if (roles.some((r) => r.type !== undefined)) {
       throw new InvalidContentError(`bundle config not found: no entry of the index is annotated ${MANIFEST_TYPE_ANNOTATION}=config`)
     }
-    if (raw.manifests.length === 0) throw new InvalidContentError('this index is empty, not a bundle: a bundle index lists at least its config manifest')
+    if (raw.manifests.length === 0)
+      throw new InvalidContentError('this index is empty, not a bundle: a bundle index lists at least its config manifest')
     if (raw.manifests.some((d) => d.platform !== undefined)) {
       throw new InvalidContentError(
         `this is a multi-platform image index, not a bundle: its entries carry platforms and none is annotated ${MANIFEST_TYPE_ANNOTATION}`,
@@ -81,11 +82,15 @@ export function parseBundleIndex(input: Uint8Array | ParsedManifest, mediaType?:
       )
     }
     configAt = 0
-    warnings.push(`no entry is annotated ${MANIFEST_TYPE_ANNOTATION}=config; using the first entry, where the CNAB registry spec puts the bundle config`)
+    warnings.push(
+      `no entry is annotated ${MANIFEST_TYPE_ANNOTATION}=config; using the first entry, where the CNAB registry spec puts the bundle config`,
+    )
   }
   const config = raw.manifests[configAt]!
   if (!isImageManifest(config.mediaType)) {
-    throw new InvalidContentError(`the bundle config entry ${config.digest} is "${config.mediaType}"; it must be an image manifest whose config blob is bundle.json`)
+    throw new InvalidContentError(
+      `the bundle config entry ${config.digest} is "${config.mediaType}"; it must be an image manifest whose config blob is bundle.json`,
+    )
   }
   const invocations: Descriptor[] = []
   const components = new Map<string, Descriptor>()
@@ -118,7 +123,9 @@ export function parseBundleIndex(input: Uint8Array | ParsedManifest, mediaType?:
 /** An invocation or component entry, which must name an image manifest or index. */
 function imageEntry(d: Descriptor): Descriptor {
   if (!isManifest(d.mediaType)) {
-    throw new InvalidContentError(`unsupported manifest descriptor ${d.digest} with media type "${d.mediaType}": bundle images must be image manifests or indexes`)
+    throw new InvalidContentError(
+      `unsupported manifest descriptor ${d.digest} with media type "${d.mediaType}": bundle images must be image manifests or indexes`,
+    )
   }
   return d
 }
@@ -144,7 +151,12 @@ function readIndex(input: Uint8Array | ParsedManifest, mediaType: string | undef
       { suggestions: ['check that the reference names the bundle, not its invocation image or one of its component images'] },
     )
   }
-  return { mediaType: parsed.mediaType, manifests: parsed.index.manifests, annotations: parsed.index.annotations ?? {}, warnings: [...parsed.warnings] }
+  return {
+    mediaType: parsed.mediaType,
+    manifests: parsed.index.manifests,
+    annotations: parsed.index.annotations ?? {},
+    warnings: [...parsed.warnings],
+  }
 }
 
 /**
@@ -172,7 +184,12 @@ function legacyIndex(raw: Uint8Array, mediaType: string | undefined): RawIndex |
 }
 
 /** Config media types bundle config manifests are known to use (cnab-to-oci's three variants, spec 201's name). */
-const KNOWN_CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([CNAB_CONFIG_MEDIA_TYPE, CNAB_SPEC_CONFIG_MEDIA_TYPE, MediaTypes.OciConfig, MediaTypes.DockerConfig])
+const KNOWN_CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  CNAB_CONFIG_MEDIA_TYPE,
+  CNAB_SPEC_CONFIG_MEDIA_TYPE,
+  MediaTypes.OciConfig,
+  MediaTypes.DockerConfig,
+])
 
 /**
  * The descriptor of bundle.json in the fetched config manifest (the `config` entry of the
@@ -182,7 +199,9 @@ const KNOWN_CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([CNAB_CONFIG_MEDIA
  */
 export function bundleConfigDescriptor(configManifest: ParsedManifest): { descriptor: Descriptor; warnings: string[] } {
   if (configManifest.kind !== 'manifest') {
-    throw new InvalidContentError(`the bundle config entry is an index ("${configManifest.mediaType}"), not an image manifest whose config blob is bundle.json`)
+    throw new InvalidContentError(
+      `the bundle config entry is an index ("${configManifest.mediaType}"), not an image manifest whose config blob is bundle.json`,
+    )
   }
   const descriptor = configManifest.manifest.config
   const warnings = KNOWN_CONFIG_MEDIA_TYPES.has(descriptor.mediaType)
@@ -232,11 +251,14 @@ function invocationEntry(image: BundleImage, position: number, index: ParsedBund
 function placeImages(bundle: unknown, index: ParsedBundleIndex): PlacedImage[] {
   const invocation = invocationImages(bundle)
   if (index.invocations.length > invocation.length) {
-    throw new InvalidContentError(`the bundle index lists ${index.invocations.length} invocation images, but the bundle has ${invocation.length}`)
+    throw new InvalidContentError(
+      `the bundle index lists ${index.invocations.length} invocation images, but the bundle has ${invocation.length}`,
+    )
   }
   const components = componentImages(bundle)
   for (const name of index.components.keys()) {
-    if (!components.some((c) => c.name === name)) throw new InvalidContentError(`component "${name}" of the bundle index is not in the bundle's images`)
+    if (!components.some((c) => c.name === name))
+      throw new InvalidContentError(`component "${name}" of the bundle index is not in the bundle's images`)
   }
   return [
     ...invocation.map((image, i) => ({ image, entry: invocationEntry(image, i, index) })),
@@ -259,7 +281,9 @@ export function relocationMapFromIndex(bundle: unknown, index: ParsedBundleIndex
     const target = `${repo}@${entry.digest}`
     const seen = map.get(image.image)
     if (seen !== undefined && seen.target !== target) {
-      throw new InvalidContentError(`image "${image.image}" is used at ${seen.pointer} and ${image.pointer}, but the index gives them different manifests`)
+      throw new InvalidContentError(
+        `image "${image.image}" is used at ${seen.pointer} and ${image.pointer}, but the index gives them different manifests`,
+      )
     }
     map.set(image.image, { pointer: image.pointer, target })
   }

@@ -85,7 +85,14 @@ function encode(value: GoValue, indent: string, prefix: string): string {
     if (!Number.isSafeInteger(value)) throw new InputError(`cannot write ${value} as a Go integer`)
     return String(value)
   }
-  if (Array.isArray(value)) return container('[', ']', (value as readonly GoValue[]).map((v) => (p: string) => encode(v, indent, p)), indent, prefix)
+  if (Array.isArray(value))
+    return container(
+      '[',
+      ']',
+      (value as readonly GoValue[]).map((v) => (p: string) => encode(v, indent, p)),
+      indent,
+      prefix,
+    )
   const members: Array<[string, GoValue]> =
     value instanceof GoMap
       ? Object.entries(value.entries).sort(([a], [b]) => compareGoStrings(a, b))
@@ -94,7 +101,11 @@ function encode(value: GoValue, indent: string, prefix: string): string {
   return container(
     '{',
     '}',
-    members.map(([k, v]) => (p: string) => `${goString(k)}${separator}${encode(v, indent, p)}`),
+    members.map(
+      ([k, v]) =>
+        (p: string) =>
+          `${goString(k)}${separator}${encode(v, indent, p)}`,
+    ),
     indent,
     prefix,
   )

@@ -114,7 +114,12 @@ export function configManifestVariants(
   const dockerConfig = { mediaType: MediaTypes.DockerConfig, digest: config.digest, size: config.size }
   // distribution's Descriptor declares size before digest, unlike the OCI one.
   const dockerDescriptor: GoStruct = { mediaType: dockerConfig.mediaType, size: dockerConfig.size, digest: dockerConfig.digest }
-  const dockerBody: GoStruct = { schemaVersion: 2, mediaType: MediaTypes.DockerManifest, config: dockerDescriptor, layers: [dockerDescriptor] }
+  const dockerBody: GoStruct = {
+    schemaVersion: 2,
+    mediaType: MediaTypes.DockerManifest,
+    config: dockerDescriptor,
+    layers: [dockerDescriptor],
+  }
   return [
     ociVariant('cnab-config', CNAB_CONFIG_MEDIA_TYPE),
     ociVariant('oci-image-config', MediaTypes.OciConfig),
@@ -167,7 +172,9 @@ export function bundleIndex(bundle: unknown, options: BundleIndexOptions): Built
   checkBlobDescriptor(options.config)
   const invocation = invocationImages(doc)
   if (invocation.length !== 1) {
-    throw new InputError(`/invocationImages: the OCI bundle layout holds exactly one invocation image, and this bundle has ${invocation.length}`)
+    throw new InputError(
+      `/invocationImages: the OCI bundle layout holds exactly one invocation image, and this bundle has ${invocation.length}`,
+    )
   }
   const lookup = (image: BundleImage): Descriptor => resolvedDescriptor(image, options.images)
   const manifests: GoValue[] = [
@@ -203,9 +210,15 @@ function checkBlobDescriptor(d: Pick<Descriptor, 'digest' | 'size'>): void {
 
 /** The descriptor given for an image, checked against what bundle.json says about it. */
 function resolvedDescriptor(image: BundleImage, images: BundleIndexOptions['images']): Descriptor {
-  const d = images instanceof Map ? images.get(image.image) : Object.hasOwn(images, image.image) ? (images as Record<string, Descriptor>)[image.image] : undefined
+  const d =
+    images instanceof Map
+      ? images.get(image.image)
+      : Object.hasOwn(images, image.image)
+        ? (images as Record<string, Descriptor>)[image.image]
+        : undefined
   const what = `image "${image.image}" (${image.pointer})`
-  if (d === undefined) throw new InputError(`${what} has no resolved descriptor; resolve every image of the bundle before building its index`)
+  if (d === undefined)
+    throw new InputError(`${what} has no resolved descriptor; resolve every image of the bundle before building its index`)
   if (!isManifest(d.mediaType)) throw new InputError(`${what} resolved to "${d.mediaType}", which is not an image manifest or index`)
   checkBlobDescriptor(d)
   if (d.size === 0) throw new InputError(`${what} resolved to an empty manifest (size 0)`)
@@ -242,7 +255,11 @@ function indexAnnotations(bundle: JsonObject): GoMap {
         const p = `/maintainers/${i}`
         if (!isRecord(m)) throw new InputError(`${p}: a maintainer must be an object`)
         // cnab-go's Maintainer: name always, email and url with omitempty.
-        return { name: stringMember(m, 'name', '', p), email: stringMember(m, 'email', '', p) || undefined, url: stringMember(m, 'url', '', p) || undefined }
+        return {
+          name: stringMember(m, 'name', '', p),
+          email: stringMember(m, 'email', '', p) || undefined,
+          url: stringMember(m, 'url', '', p) || undefined,
+        }
       }),
     ).toString('utf8')
   }
@@ -272,4 +289,3 @@ function arrayMember(obj: JsonObject, key: string): unknown[] | undefined {
   if (!Array.isArray(v)) throw new InputError(`/${key}: must be an array`)
   return v
 }
-

@@ -47,7 +47,9 @@ export function declaredDescriptors(bundle: unknown): Map<string, Descriptor> {
       if (image.contentDigest === undefined || image.size === undefined) {
         throw new InputError(`image "${ref}" (${image.pointer}) has no contentDigest or size; fix up the bundle first`)
       }
-      const mediaType = image.mediaType ?? (field(imageObject(bundle, image), 'imageType') === 'docker' ? MediaTypes.DockerManifest : MediaTypes.OciManifest)
+      const mediaType =
+        image.mediaType ??
+        (field(imageObject(bundle, image), 'imageType') === 'docker' ? MediaTypes.DockerManifest : MediaTypes.OciManifest)
       const desc = { mediaType, digest: image.contentDigest, size: image.size } as Descriptor
       const seen = out.get(ref)
       if (seen !== undefined && (seen.digest !== desc.digest || seen.size !== desc.size || seen.mediaType !== desc.mediaType)) {
@@ -62,11 +64,23 @@ export function declaredDescriptors(bundle: unknown): Map<string, Descriptor> {
 const IMAGE_FIELDS = ['contentDigest', 'size', 'mediaType'] as const
 
 /** Writes the resolved value of each mismatch into the image object of `bundle` and says what changed. */
-export function writeImageFields(bundle: unknown, image: BundleImage, mismatches: readonly FieldMismatch[], reason?: string): FixupChange[] {
+export function writeImageFields(
+  bundle: unknown,
+  image: BundleImage,
+  mismatches: readonly FieldMismatch[],
+  reason?: string,
+): FixupChange[] {
   const obj = imageObject(bundle, image)
   return mismatches.map((m) => {
     obj[m.field] = m.resolved
-    return { image: image.image, pointer: image.pointer, field: m.field, from: m.stated, to: m.resolved, ...(reason !== undefined && { reason }) }
+    return {
+      image: image.image,
+      pointer: image.pointer,
+      field: m.field,
+      from: m.stated,
+      to: m.resolved,
+      ...(reason !== undefined && { reason }),
+    }
   })
 }
 
@@ -74,7 +88,11 @@ export function writeImageFields(bundle: unknown, image: BundleImage, mismatches
  * A copy of `bundle` whose images of the references in `descriptors` state that descriptor
  * (contentDigest, size, mediaType), and the changes made; `reason` says why, for the output.
  */
-export function updateImageDescriptors(bundle: unknown, descriptors: ReadonlyMap<string, Descriptor>, reason: string): { bundle: unknown; changes: FixupChange[] } {
+export function updateImageDescriptors(
+  bundle: unknown,
+  descriptors: ReadonlyMap<string, Descriptor>,
+  reason: string,
+): { bundle: unknown; changes: FixupChange[] } {
   const updated: unknown = structuredClone(bundle)
   const changes: FixupChange[] = []
   for (const [ref, images] of imagesByReference(updated)) {
@@ -82,7 +100,11 @@ export function updateImageDescriptors(bundle: unknown, descriptors: ReadonlyMap
     if (d === undefined) continue
     const resolved = { contentDigest: d.digest, size: d.size, mediaType: d.mediaType }
     for (const image of images) {
-      const mismatches = IMAGE_FIELDS.filter((f) => image[f] !== resolved[f]).map((f): FieldMismatch => ({ field: f, stated: image[f], resolved: resolved[f] }))
+      const mismatches = IMAGE_FIELDS.filter((f) => image[f] !== resolved[f]).map((f): FieldMismatch => ({
+        field: f,
+        stated: image[f],
+        resolved: resolved[f],
+      }))
       changes.push(...writeImageFields(updated, image, mismatches, reason))
     }
   }

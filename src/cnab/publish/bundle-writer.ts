@@ -19,7 +19,15 @@ import type { OpOptions } from '../../content/storage.js'
 import { AlreadyExistsError } from '../../errors.js'
 import type { Descriptor } from '../../oci/descriptor.js'
 import { digestOf } from '../../oci/digest.js'
-import { bundleIndex, configBlob, configManifestVariants, type ConfigManifestVariant, type ConfigVariantId, type IndexFormat, type OciShape } from '../oci/index.js'
+import {
+  bundleIndex,
+  configBlob,
+  configManifestVariants,
+  type ConfigManifestVariant,
+  type ConfigVariantId,
+  type IndexFormat,
+  type OciShape,
+} from '../oci/index.js'
 import { updateImageDescriptors } from './bundle-images.js'
 import { convertGraph, familyOf, type Family } from './convert-family.js'
 import type { FixupChange } from './fixup.js'
@@ -124,7 +132,13 @@ export class BundleWriter {
   }
 
   /** The index in `format` over `images` as they are; the config manifest of `family` when given, else as familyFor says. */
-  private async asIs(format: IndexFormat, bundle: unknown, images: Map<string, Descriptor>, family = this.familyFor(format), changes: FixupChange[] = []): Promise<WrittenBundle> {
+  private async asIs(
+    format: IndexFormat,
+    bundle: unknown,
+    images: Map<string, Descriptor>,
+    family = this.familyFor(format),
+    changes: FixupChange[] = [],
+  ): Promise<WrittenBundle> {
     const { variant, shape } = await this.pushConfig(bundle, family)
     const built = bundleIndex(bundle, { config: variant.descriptor, images, format, shape })
     await this.pushTop(built.descriptor, built.bytes)

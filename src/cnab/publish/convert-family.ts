@@ -94,7 +94,8 @@ export async function convertGraph(src: Fetcher, root: Descriptor, family: Famil
     if (parsed.kind === 'index') {
       const children = new Map<string, Descriptor>()
       for (const child of parsed.index.manifests) {
-        if (isManifest(child.mediaType) && (options.children ?? true) && depth < MAX_DEPTH) children.set(child.digest, await convert(child, depth + 1))
+        if (isManifest(child.mediaType) && (options.children ?? true) && depth < MAX_DEPTH)
+          children.set(child.digest, await convert(child, depth + 1))
       }
       const changed = [...children].some(([digest, d]) => d.digest !== digest)
       if (changed || familyOf(desc.mediaType) !== family) made = indexIn(family, parsed.index, children, desc)
@@ -116,14 +117,21 @@ function manifestIn(family: Family, m: ImageManifest, original: Descriptor): Con
   const what = `image manifest ${original.digest}`
   if (family === 'docker') refuseOciOnly(m, what)
   const blob = (d: Descriptor, role: string): GoStruct => {
-    if (family === 'docker' && d.annotations !== undefined) throw new ConversionError(`${what}: its ${role} ${d.digest} has annotations, which Docker schema 2 cannot hold`)
+    if (family === 'docker' && d.annotations !== undefined)
+      throw new ConversionError(`${what}: its ${role} ${d.digest} has annotations, which Docker schema 2 cannot hold`)
     return descriptorIn(family, { ...d, mediaType: blobTypeIn(family, d.mediaType, `${what}: its ${role} ${d.digest}`) })
   }
   const layers = (m.layers ?? []).map((l) => blob(l, 'layer'))
   const body: GoStruct =
     family === 'docker'
       ? { schemaVersion: 2, mediaType: MediaTypes.DockerManifest, config: blob(m.config, 'config'), layers }
-      : { schemaVersion: 2, mediaType: MediaTypes.OciManifest, config: blob(m.config, 'config'), layers, annotations: m.annotations && stringMap(m.annotations) }
+      : {
+          schemaVersion: 2,
+          mediaType: MediaTypes.OciManifest,
+          config: blob(m.config, 'config'),
+          layers,
+          annotations: m.annotations && stringMap(m.annotations),
+        }
   return made(MANIFEST_TYPE[family], body, family)
 }
 
@@ -131,11 +139,17 @@ function indexIn(family: Family, index: ImageIndex, children: ReadonlyMap<string
   const what = `image index ${original.digest}`
   if (family === 'docker') refuseOciOnly(index, what)
   const manifests = index.manifests.map((entry) => {
-    if (family === 'docker' && entry.annotations !== undefined) throw new ConversionError(`${what}: its entry ${entry.digest} has annotations, which a Docker manifest list cannot hold`)
+    if (family === 'docker' && entry.annotations !== undefined)
+      throw new ConversionError(`${what}: its entry ${entry.digest} has annotations, which a Docker manifest list cannot hold`)
     const child = children.get(entry.digest) ?? entry
     return descriptorIn(family, { ...entry, mediaType: child.mediaType, digest: child.digest, size: child.size })
   })
-  const body: GoStruct = { schemaVersion: 2, mediaType: INDEX_TYPE[family], manifests, annotations: index.annotations && stringMap(index.annotations) }
+  const body: GoStruct = {
+    schemaVersion: 2,
+    mediaType: INDEX_TYPE[family],
+    manifests,
+    annotations: index.annotations && stringMap(index.annotations),
+  }
   return made(INDEX_TYPE[family], body, family)
 }
 
@@ -150,9 +164,14 @@ function blobTypeIn(family: Family, mediaType: string, what: string): string {
   const m = baseMediaType(mediaType)
   const pair = BLOB_TYPES.find(([oci, docker]) => m === oci || m === docker)
   if (pair === undefined) {
-    throw new ConversionError(`${what} is "${mediaType}", which has no ${FAMILY_NAME[family]} equivalent (only tar and tar+gzip layers and image configs convert)`, {
-      suggestions: ['publish with an index format and config variant of the images\' own family (--index-format, --config-variant), or rebuild the images with gzip layers'],
-    })
+    throw new ConversionError(
+      `${what} is "${mediaType}", which has no ${FAMILY_NAME[family]} equivalent (only tar and tar+gzip layers and image configs convert)`,
+      {
+        suggestions: [
+          "publish with an index format and config variant of the images' own family (--index-format, --config-variant), or rebuild the images with gzip layers",
+        ],
+      },
+    )
   }
   return family === 'oci' ? pair[0] : pair[1]
 }

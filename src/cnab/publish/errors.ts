@@ -68,8 +68,14 @@ export class FixupError extends OcibundleError {
     /** How many distinct image references the bundle has. */
     readonly total: number,
   ) {
-    const lines = failures.map((f) => `  - ${f.error instanceof ImageMismatchError ? f.error.message : `image "${f.image}" (${f.pointers.join(', ')}): ${messageOf(f.error)}`}`)
-    const advice = (err: unknown): string[] => [...(err instanceof OcibundleError ? err.suggestions : []), ...adviceFor(causesOf(err).find((c) => c instanceof RegistryResponseError))]
+    const lines = failures.map(
+      (f) =>
+        `  - ${f.error instanceof ImageMismatchError ? f.error.message : `image "${f.image}" (${f.pointers.join(', ')}): ${messageOf(f.error)}`}`,
+    )
+    const advice = (err: unknown): string[] => [
+      ...(err instanceof OcibundleError ? err.suggestions : []),
+      ...adviceFor(causesOf(err).find((c) => c instanceof RegistryResponseError)),
+    ]
     const suggestions = [...new Set(failures.flatMap((f) => advice(f.error)))]
     super(`${failures.length} of ${total} image${total === 1 ? '' : 's'} of the bundle could not be fixed up:\n${lines.join('\n')}`, {
       cause: failures[0]?.error,
@@ -83,9 +89,14 @@ export class BundleValidationError extends InputError {
   override readonly code: string = 'ERR_BUNDLE_INVALID'
   constructor(readonly issues: readonly Issue[]) {
     const errors = issues.filter((i) => i.severity === 'error')
-    super(`the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}: ${i.message} [${i.rule}]`).join('\n')}`, {
-      suggestions: ['fix the listed problems (run `ocibundle validate --mode publish` to see them with warnings), or fix up the images first'],
-    })
+    super(
+      `the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}: ${i.message} [${i.rule}]`).join('\n')}`,
+      {
+        suggestions: [
+          'fix the listed problems (run `ocibundle validate --mode publish` to see them with warnings), or fix up the images first',
+        ],
+      },
+    )
   }
 }
 
@@ -150,7 +161,9 @@ export class PublishError extends OcibundleError {
     exhausted: boolean,
   ) {
     const what = STEP_OBJECTS[step]
-    const tried = attempts.filter((a) => a.error !== undefined || a.skipped !== undefined).map((a) => `${a.step} ${a.id}: ${a.error ?? `not tried: ${a.skipped}`}`)
+    const tried = attempts
+      .filter((a) => a.error !== undefined || a.skipped !== undefined)
+      .map((a) => `${a.step} ${a.id}: ${a.error ?? `not tried: ${a.skipped}`}`)
     const head = exhausted ? `the registry refused every representation of the ${what}` : `pushing the ${what} failed: ${messageOf(cause)}`
     super(`${head}${tried.length > 0 ? `\n${tried.map((t) => `  - ${t}`).join('\n')}` : ''}`, {
       cause,
@@ -182,7 +195,9 @@ export function adviceFor(err: unknown): string[] {
     ]
   }
   if (err.status === 405 && err.method === 'PUT' && /\/manifests\/sha(256|512):/.test(err.url)) {
-    return ['the registry refuses manifests pushed without a tag: publish with --manifest-refs deterministic-tag (or let the fallbacks choose it)']
+    return [
+      'the registry refuses manifests pushed without a tag: publish with --manifest-refs deterministic-tag (or let the fallbacks choose it)',
+    ]
   }
   return []
 }
@@ -234,7 +249,9 @@ export class MultiPlatformImageError extends NoWorkingTierError {
     cause: unknown,
   ) {
     super(attempts, cause)
-    const why = attempts.some((a) => a.outcome === 'refused') ? 'refused it as an OCI image index and as a Docker manifest list' : 'takes neither OCI image indexes nor Docker manifest lists'
+    const why = attempts.some((a) => a.outcome === 'refused')
+      ? 'refused it as an OCI image index and as a Docker manifest list'
+      : 'takes neither OCI image indexes nor Docker manifest lists'
     this.message =
       `image "${image}" is a multi-platform image (${platforms.join(', ') || 'platforms not stated'}), and the registry ${why}; ` +
       'a bundle published there can only hold one platform of it'
@@ -268,7 +285,10 @@ export function actionableError(err: unknown, context: { repository?: Repository
   if (repository !== undefined && refusals.some((r) => r.hasCode('NAME_UNKNOWN') && r.url.includes(`/v2/${repository.repository}/`))) {
     return new RepositoryMissingError(repository.registry, repository.repository, err)
   }
-  const immutable = refusals.find((r) => r.method === 'PUT' && tag !== undefined && r.url.endsWith(`/manifests/${tag}`) && classifyPushError(r).reason === 'immutable-tag')
+  const immutable = refusals.find(
+    (r) =>
+      r.method === 'PUT' && tag !== undefined && r.url.endsWith(`/manifests/${tag}`) && classifyPushError(r).reason === 'immutable-tag',
+  )
   return immutable !== undefined ? new ImmutableTagError(tag!, immutable) : err
 }
 

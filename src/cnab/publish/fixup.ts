@@ -23,7 +23,15 @@ import { plainDescriptor, type Descriptor, type Platform } from '../../oci/descr
 import { isIndex, MediaTypes } from '../../oci/media-types.js'
 import type { BundleImage } from '../oci/bundle-images.js'
 import { imagesByReference, writeImageFields } from './bundle-images.js'
-import { actionableError, FixupError, ImageMismatchError, MultiPlatformImageError, type FieldMismatch, type ImageFailure, type ImageField } from './errors.js'
+import {
+  actionableError,
+  FixupError,
+  ImageMismatchError,
+  MultiPlatformImageError,
+  type FieldMismatch,
+  type ImageFailure,
+  type ImageField,
+} from './errors.js'
 import { commitImageIndex, platformsOf } from './image-index.js'
 import type { ImageLocation, ImageSource } from './image-source.js'
 import { ManifestStager } from './manifest-stager.js'
@@ -122,7 +130,12 @@ export async function fixupBundle(bundle: unknown, destination: FixupDestination
   }
 }
 
-async function fixupInto(bundle: unknown, target: Target, repository: RepositoryName | undefined, options: FixupOptions): Promise<FixupResult> {
+async function fixupInto(
+  bundle: unknown,
+  target: Target,
+  repository: RepositoryName | undefined,
+  options: FixupOptions,
+): Promise<FixupResult> {
   const updated: unknown = structuredClone(bundle)
   const uses = imagesByReference(updated)
   const limiter = new Limiter(validCount(options.concurrency) ?? DEFAULT_IMAGE_CONCURRENCY)
@@ -145,7 +158,8 @@ async function fixupInto(bundle: unknown, target: Target, repository: Repository
     for (const image of uses.get(ref)!) {
       const mismatches = compare(image, resolved.descriptor)
       if (mismatches.length === 0) continue
-      if (!options.autoUpdate) failures.push({ image: ref, pointers: [image.pointer], error: new ImageMismatchError(ref, [image.pointer], mismatches) })
+      if (!options.autoUpdate)
+        failures.push({ image: ref, pointers: [image.pointer], error: new ImageMismatchError(ref, [image.pointer], mismatches) })
       else changes.push(...writeImageFields(updated, image, mismatches))
     }
   }
@@ -168,7 +182,8 @@ async function fixupInto(bundle: unknown, target: Target, repository: Repository
   for (const [ref, resolved] of resolution.results) {
     let committed = resolved.descriptor
     try {
-      if (options.session !== undefined && isIndex(committed.mediaType)) committed = await commitImageIndex(ref, committed, stager, target, options.session, o)
+      if (options.session !== undefined && isIndex(committed.mediaType))
+        committed = await commitImageIndex(ref, committed, stager, target, options.session, o)
       else await stager.commit(committed, o)
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason
@@ -178,7 +193,8 @@ async function fixupInto(bundle: unknown, target: Target, repository: Repository
       const reason = `the registry refused it as ${indexName(resolved.descriptor.mediaType)}; published as ${indexName(committed.mediaType)}`
       // After the checks above, bundle.json states the resolved descriptor of every image.
       const stated = { contentDigest: resolved.descriptor.digest, size: resolved.descriptor.size, mediaType: resolved.descriptor.mediaType }
-      for (const image of uses.get(ref)!) changes.push(...writeImageFields(updated, image, compare({ ...image, ...stated }, committed), reason))
+      for (const image of uses.get(ref)!)
+        changes.push(...writeImageFields(updated, image, compare({ ...image, ...stated }, committed), reason))
     }
     images.set(ref, committed)
   }
@@ -203,7 +219,11 @@ async function copyImage(resolved: ResolvedImage, stager: ManifestStager, opts: 
 
 /** An index media type in words, for messages. */
 function indexName(mediaType: string): string {
-  return mediaType === MediaTypes.DockerManifestList ? 'a Docker manifest list' : mediaType === MediaTypes.OciIndex ? 'an OCI image index' : mediaType
+  return mediaType === MediaTypes.DockerManifestList
+    ? 'a Docker manifest list'
+    : mediaType === MediaTypes.OciIndex
+      ? 'an OCI image index'
+      : mediaType
 }
 
 /** What bundle.json states that differs from the resolved descriptor, a missing field included. */
@@ -213,21 +233,36 @@ function compare(image: BundleImage, resolved: Descriptor): FieldMismatch[] {
     ['size', image.size, resolved.size],
     ['mediaType', image.mediaType, resolved.mediaType],
   ]
-  return fields.filter(([, stated, actual]) => stated !== actual).map(([field, stated, resolvedValue]) => ({ field, stated, resolved: resolvedValue }))
+  return fields
+    .filter(([, stated, actual]) => stated !== actual)
+    .map(([field, stated, resolvedValue]) => ({ field, stated, resolved: resolvedValue }))
 }
 
 /**
  * Multi-platform images when the session knows the registry takes neither index format
  * (Nexus, NEXUS-5): refused before anything is uploaded, each with its platforms.
  */
-async function indexesRefused(resolved: ReadonlyMap<string, ResolvedImage>, uses: ReadonlyMap<string, BundleImage[]>, options: FixupOptions): Promise<ImageFailure[]> {
+async function indexesRefused(
+  resolved: ReadonlyMap<string, ResolvedImage>,
+  uses: ReadonlyMap<string, BundleImage[]>,
+  options: FixupOptions,
+): Promise<ImageFailure[]> {
   const session = options.session
-  if (session === undefined || session.supports('oci-index') !== 'unsupported' || session.supports('docker-manifest-list') !== 'unsupported') return []
+  if (
+    session === undefined ||
+    session.supports('oci-index') !== 'unsupported' ||
+    session.supports('docker-manifest-list') !== 'unsupported'
+  )
+    return []
   const failures: ImageFailure[] = []
   for (const [ref, image] of resolved) {
     if (!isIndex(image.descriptor.mediaType)) continue
     const platforms = await platformsOf(image.location.target, image.descriptor, { signal: options.signal })
-    failures.push({ image: ref, pointers: uses.get(ref)!.map((u) => u.pointer), error: new MultiPlatformImageError(ref, platforms, [], undefined) })
+    failures.push({
+      image: ref,
+      pointers: uses.get(ref)!.map((u) => u.pointer),
+      error: new MultiPlatformImageError(ref, platforms, [], undefined),
+    })
   }
   return failures
 }

@@ -38,13 +38,29 @@ const FORMAT_OF: Readonly<Record<string, { format: IndexFormat; other: IndexForm
  * Throws MultiPlatformImageError when no format is taken, ConversionError when the index cannot
  * be converted, and the refusal itself when it is no reason to fall back.
  */
-export async function commitImageIndex(image: string, root: Descriptor, stager: ManifestStager, target: Target, session: PublishSession, o: OpOptions = {}): Promise<Descriptor> {
+export async function commitImageIndex(
+  image: string,
+  root: Descriptor,
+  stager: ManifestStager,
+  target: Target,
+  session: PublishSession,
+  o: OpOptions = {},
+): Promise<Descriptor> {
   const { format, other, otherFamily } = FORMAT_OF[baseMediaType(root.mediaType)]!
   const withConverted = `${other}, manifests converted`
   const specs: TierSpec[] = [
     { id: format, needs: [format], proves: format, addresses: 'the image index as it was built' },
-    { id: other, needs: [other, 'mixed-index-children'], addresses: 'Docker Hub refused OCI image indexes in 2019 [HUB-1]: the other index format, listing the same manifests' },
-    { id: withConverted, needs: [other], proves: other, addresses: 'the other index format with its manifests converted, where mixed indexes are refused too [GCR-2]' },
+    {
+      id: other,
+      needs: [other, 'mixed-index-children'],
+      addresses: 'Docker Hub refused OCI image indexes in 2019 [HUB-1]: the other index format, listing the same manifests',
+    },
+    {
+      id: withConverted,
+      needs: [other],
+      proves: other,
+      addresses: 'the other index format with its manifests converted, where mixed indexes are refused too [GCR-2]',
+    },
   ]
   const push = async (desc: Descriptor, bytes: Buffer): Promise<void> => {
     try {

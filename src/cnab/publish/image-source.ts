@@ -49,10 +49,13 @@ export function layoutImageSource(store: OciLayoutStore): ImageSource {
         await store.resolve(reference, o)
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err
-        throw new NotFoundError(`image "${reference}" is not in layout ${store.root}: no index.json entry has ${Annotations.RefName} "${reference}"`, {
-          cause: err,
-          suggestions: ['add the image to the layout under its exact reference, or let it be read from its registry'],
-        })
+        throw new NotFoundError(
+          `image "${reference}" is not in layout ${store.root}: no index.json entry has ${Annotations.RefName} "${reference}"`,
+          {
+            cause: err,
+            suggestions: ['add the image to the layout under its exact reference, or let it be read from its registry'],
+          },
+        )
       }
       return { target: store, selector: reference, origin: `layout ${store.root}` }
     },
@@ -75,7 +78,12 @@ export function registryImageSource(client: RegistryClient): ImageSource {
         repositories.set(name, repository)
       }
       // parseReference adds `latest` when there is neither tag nor digest, so there is a selector.
-      return { target: repository, selector: referenceSelector(ref)!, repository: { registry: ref.registry, repository: ref.repository }, origin: name }
+      return {
+        target: repository,
+        selector: referenceSelector(ref)!,
+        repository: { registry: ref.registry, repository: ref.repository },
+        origin: name,
+      }
     },
   }
 }

@@ -129,7 +129,11 @@ export interface ManifestRefPolicy {
 }
 
 /** By digest only, nothing to decide: for stores that take any manifest (layouts) and for readers. */
-export const DIGEST_ONLY: ManifestRefPolicy = { order: ['digest'], verifyDigestReads: false, decide: async (push) => (await push('digest'), 'digest') }
+export const DIGEST_ONLY: ManifestRefPolicy = {
+  order: ['digest'],
+  verifyDigestReads: false,
+  decide: async (push) => (await push('digest'), 'digest'),
+}
 
 /** Writes manifests by digest or under their derived tag; see the module comment. */
 export class ManifestRefTarget extends DerivedTagReader<Target> implements Target, ReferencePusher {
@@ -220,7 +224,9 @@ export class ManifestRefTarget extends DerivedTagReader<Target> implements Targe
       if (!(err instanceof AlreadyExistsError)) throw err
     }
     if (verify && !(await this.inner.exists(desc, o))) {
-      throw new RepresentationRefusedError(`${desc.digest} was pushed by digest, but a HEAD by digest does not find it: the registry does not serve manifests by digest`)
+      throw new RepresentationRefusedError(
+        `${desc.digest} was pushed by digest, but a HEAD by digest does not find it: the registry does not serve manifests by digest`,
+      )
     }
   }
 }

@@ -67,7 +67,8 @@ export class ManifestStager implements Storage {
       await this.dst.push(staged.desc, staged.bytes, o)
     } catch (err) {
       if (o.signal?.aborted) throw o.signal.reason
-      if (!(err instanceof AlreadyExistsError)) throw new CopyError({ op: 'push', origin: 'destination', descriptor: staged.desc, cause: err })
+      if (!(err instanceof AlreadyExistsError))
+        throw new CopyError({ op: 'push', origin: 'destination', descriptor: staged.desc, cause: err })
     }
     this.committed.add(key)
   }

@@ -32,7 +32,12 @@ export interface FilteredImage {
  * always gives the same digest. Throws NotFoundError listing the available platforms when no
  * entry matches, and what fetchAll and parseManifest throw.
  */
-export async function filterPlatforms(src: Fetcher, root: Descriptor, platforms: readonly Platform[], o: OpOptions = {}): Promise<FilteredImage> {
+export async function filterPlatforms(
+  src: Fetcher,
+  root: Descriptor,
+  platforms: readonly Platform[],
+  o: OpOptions = {},
+): Promise<FilteredImage> {
   const unchanged: FilteredImage = { descriptor: root, copyRoots: [root] }
   if (platforms.length === 0 || !isIndex(root.mediaType)) return unchanged
   const raw = await fetchAll(src, root, o)
@@ -43,9 +48,12 @@ export async function filterPlatforms(src: Fetcher, root: Descriptor, platforms:
   const kept = entries.filter(wanted)
   if (kept.length === 0) {
     const available = entries.map((d) => (d.platform ? formatPlatform(d.platform) : 'unknown')).join(', ') || 'none'
-    throw new NotFoundError(`no entry of index ${root.digest} matches ${platforms.map(formatPlatform).join(' or ')}; it has: ${available}`, {
-      suggestions: ['publish for one of the listed platforms, or without a platform filter'],
-    })
+    throw new NotFoundError(
+      `no entry of index ${root.digest} matches ${platforms.map(formatPlatform).join(' or ')}; it has: ${available}`,
+      {
+        suggestions: ['publish for one of the listed platforms, or without a platform filter'],
+      },
+    )
   }
   if (kept.length === entries.length) return unchanged
   if (kept.length === 1) return { descriptor: plainDescriptor(kept[0]!), copyRoots: [kept[0]!] }

@@ -111,7 +111,11 @@ export interface PublishResult {
  * representation, with every attempt), ConversionError (images that cannot be converted to the
  * family a registry needs).
  */
-export async function publishBundle(bundle: unknown, destination: PublishDestination, options: PublishOptions = {}): Promise<PublishResult> {
+export async function publishBundle(
+  bundle: unknown,
+  destination: PublishDestination,
+  options: PublishOptions = {},
+): Promise<PublishResult> {
   const o: OpOptions = { signal: options.signal }
   const repository = destination.repository ?? repositoryOf(destination.target)
   const session = options.session ?? sessionFor(repository, options)
@@ -188,7 +192,11 @@ function sessionFor(repository: RepositoryName | undefined, options: PublishOpti
  * name: each config variant in each shape, under each index format and without index. The
  * first is the session's first choice.
  */
-function representationsOf(value: unknown, images: Map<string, Descriptor>, shapes: readonly OciShape[]): Map<string, Omit<WrittenBundle, 'blob'>> {
+function representationsOf(
+  value: unknown,
+  images: Map<string, Descriptor>,
+  shapes: readonly OciShape[],
+): Map<string, Omit<WrittenBundle, 'blob'>> {
   const blob = configBlob(value)
   const known = new Map<string, Omit<WrittenBundle, 'blob'>>()
   const formats: IndexFormat[] = ['oci-index', 'docker-manifest-list']
@@ -198,7 +206,16 @@ function representationsOf(value: unknown, images: Map<string, Descriptor>, shap
         const top = bundleIndex(value, { config: variant.descriptor, images, format, shape }).descriptor
         if (!known.has(top.digest)) known.set(top.digest, { bundle: value, images, variant, shape, index: format, top, changes: [] })
       }
-      if (!known.has(variant.descriptor.digest)) known.set(variant.descriptor.digest, { bundle: value, images, variant, shape, index: 'no-index', top: variant.descriptor, changes: [] })
+      if (!known.has(variant.descriptor.digest))
+        known.set(variant.descriptor.digest, {
+          bundle: value,
+          images,
+          variant,
+          shape,
+          index: 'no-index',
+          top: variant.descriptor,
+          changes: [],
+        })
     }
   }
   return known
@@ -221,9 +238,15 @@ async function convertedRepresentations(
   for (const family of ['oci', 'docker'] as const) {
     if ([...images.values()].every((d) => familyOf(d.mediaType) === family)) continue
     const converted = new Map<string, Descriptor>()
-    for (const [ref, desc] of images) converted.set(ref, (await convertGraph(target, desc, family, o).catch(keptIfUnconvertible))?.root ?? desc)
-    const updated = updateImageDescriptors(value, converted, `converted to ${family === 'oci' ? 'OCI' : 'Docker schema 2'} when it was published`)
-    for (const [digest, r] of representationsOf(updated.bundle, converted, shapes)) if (r.index !== 'no-index') known.set(digest, { ...r, changes: updated.changes })
+    for (const [ref, desc] of images)
+      converted.set(ref, (await convertGraph(target, desc, family, o).catch(keptIfUnconvertible))?.root ?? desc)
+    const updated = updateImageDescriptors(
+      value,
+      converted,
+      `converted to ${family === 'oci' ? 'OCI' : 'Docker schema 2'} when it was published`,
+    )
+    for (const [digest, r] of representationsOf(updated.bundle, converted, shapes))
+      if (r.index !== 'no-index') known.set(digest, { ...r, changes: updated.changes })
   }
   return known
 }
@@ -243,9 +266,12 @@ async function requireImages(target: ManifestRefTarget, images: ReadonlyMap<stri
   const present = await Promise.all([...images.values()].map((d) => target.exists(d, o)))
   const missing = [...images].filter((_, i) => !present[i]).map(([ref, d]) => `"${ref}" (${d.digest})`)
   if (missing.length > 0) {
-    throw new NotFoundError(`the destination lacks ${missing.length === 1 ? 'the image' : 'the images'} ${missing.join(', ')} that the bundle pins`, {
-      suggestions: ['fix up the bundle into this destination first, so its images are copied there'],
-    })
+    throw new NotFoundError(
+      `the destination lacks ${missing.length === 1 ? 'the image' : 'the images'} ${missing.join(', ')} that the bundle pins`,
+      {
+        suggestions: ['fix up the bundle into this destination first, so its images are copied there'],
+      },
+    )
   }
 }
 

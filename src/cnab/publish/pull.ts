@@ -126,7 +126,10 @@ interface FoundBundle {
 async function readIndexed(src: ReadOnlyTarget, root: Descriptor, what: string, o: OpOptions): Promise<FoundBundle> {
   const indexBytes = await fetchAll(src, root, o)
   if (!hasCnabAnnotations(indexBytes)) {
-    throw new NotABundleError(what, `no entry of the index is annotated ${MANIFEST_TYPE_ANNOTATION} and the index has no ${RUNTIME_VERSION_ANNOTATION} annotation`)
+    throw new NotABundleError(
+      what,
+      `no entry of the index is annotated ${MANIFEST_TYPE_ANNOTATION} and the index has no ${RUNTIME_VERSION_ANNOTATION} annotation`,
+    )
   }
   const index = parseBundleIndex(indexBytes, root.mediaType)
   const configManifest = parseManifest(await fetchAll(src, index.config, o), index.config.mediaType)
@@ -157,7 +160,10 @@ async function readWithoutIndex(src: ReadOnlyTarget, root: Descriptor, what: str
   try {
     pinned = declaredDescriptors(bundle)
   } catch (err) {
-    throw new InvalidContentError(`${what} is a bundle stored without index, whose images are found by the contentDigest and size bundle.json pins: ${messageOf(err)}`, { cause: err })
+    throw new InvalidContentError(
+      `${what} is a bundle stored without index, whose images are found by the contentDigest and size bundle.json pins: ${messageOf(err)}`,
+      { cause: err },
+    )
   }
   const index: ParsedBundleIndex = {
     mediaType: root.mediaType,
@@ -200,7 +206,9 @@ function parseBundle(bytes: Buffer, desc: Descriptor): unknown {
   const loaded = loadBundleBytes(bytes, `bundle config ${desc.digest}`)
   const errors = loaded.issues.filter((i) => i.severity === 'error')
   if (loaded.value === undefined || errors.length > 0) {
-    throw new InvalidContentError(`the bundle config ${desc.digest} is not a usable bundle.json: ${errors.map((i) => i.message).join('; ')}`)
+    throw new InvalidContentError(
+      `the bundle config ${desc.digest} is not a usable bundle.json: ${errors.map((i) => i.message).join('; ')}`,
+    )
   }
   return loaded.value
 }
@@ -218,7 +226,8 @@ function imageEntries(bundle: unknown, index: ParsedBundleIndex): Map<string, De
   }
   const entries = new Map<string, Descriptor>()
   invocationImages(bundle).forEach((image, i) => entries.set(image.image, plainDescriptor(index.invocations[i] ?? byDigest(image))))
-  for (const image of componentImages(bundle)) entries.set(image.image, plainDescriptor(index.components.get(image.name!) ?? byDigest(image)))
+  for (const image of componentImages(bundle))
+    entries.set(image.image, plainDescriptor(index.components.get(image.name!) ?? byDigest(image)))
   return entries
 }
 
@@ -227,7 +236,12 @@ function imageEntries(bundle: unknown, index: ParsedBundleIndex): Map<string, De
  * reference. Manifests reach the store image by image in bundle order (ManifestStager), so a
  * layout's index.json comes out the same on every pull.
  */
-async function saveImages(source: ReadOnlyTarget, entries: Map<string, Descriptor>, store: Target, options: PullOptions): Promise<Map<string, Descriptor>> {
+async function saveImages(
+  source: ReadOnlyTarget,
+  entries: Map<string, Descriptor>,
+  store: Target,
+  options: PullOptions,
+): Promise<Map<string, Descriptor>> {
   const o: OpOptions = { signal: options.signal }
   const stager = new ManifestStager(store)
   const limiter = new Limiter(DEFAULT_IMAGE_CONCURRENCY)

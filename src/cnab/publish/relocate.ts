@@ -99,7 +99,11 @@ async function copyInto(
   })
   const destinationTag =
     tag !== undefined ? checkTag(tag) : !isDigest(selector) ? checkTag(selector) : defaultBundleTag(String(field(pulled.bundle, 'version')))
-  const current = await guardTag(target, destinationTag, [pulled.digest], { signal: options.signal, force: options.force, wanted: pulled.digest })
+  const current = await guardTag(target, destinationTag, [pulled.digest], {
+    signal: options.signal,
+    force: options.force,
+    wanted: pulled.digest,
+  })
   const candidates = mountCandidates(options.sourceRepository ?? repositoryOf(source), repository)
   const copyOptions = {
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),

@@ -34,7 +34,10 @@ export function mountCandidates(source: RepositoryName | undefined, destination:
 }
 
 /** CNAB relocation map (spec 103): each image reference → `<registry>/<repository>@<digest>` of its manifest in `repository`. */
-export function relocationMapFor(images: ReadonlyMap<string, Pick<Descriptor, 'digest'>>, repository: RepositoryName): Record<string, string> {
+export function relocationMapFor(
+  images: ReadonlyMap<string, Pick<Descriptor, 'digest'>>,
+  repository: RepositoryName,
+): Record<string, string> {
   // fromEntries defines own properties, so a reference like "__proto__" cannot touch the prototype.
   return Object.fromEntries([...images].map(([ref, d]) => [ref, `${formatRepository(repository)}@${d.digest}`]))
 }

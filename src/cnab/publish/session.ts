@@ -15,7 +15,15 @@
  * `allowFallback: false` (`--no-fallback`) stops at the first refusal instead of trying the next
  * tier; choices made up front from a plan are not fallbacks.
  */
-import { CapabilityCache, hintsFromReport, type Capability, type CapabilityReport, type Evidence, type IndexChoice, type ManifestRefChoice } from '../../compat/capabilities.js'
+import {
+  CapabilityCache,
+  hintsFromReport,
+  type Capability,
+  type CapabilityReport,
+  type Evidence,
+  type IndexChoice,
+  type ManifestRefChoice,
+} from '../../compat/capabilities.js'
 import { classifyPushError, evidenceOf, RepresentationRefusedError } from '../../compat/classify.js'
 import {
   CONFIG_TIERS,
@@ -103,7 +111,8 @@ export class PublishSession {
     let plan = options.plan
     if (plan === undefined && options.report !== undefined) {
       const planned = planFromReport(options.report, { shape: this.shape })
-      if ('blocked' in planned) this.reasons.push(`the saved report found no working representation (${planned.blocked}); every one is tried`)
+      if ('blocked' in planned)
+        this.reasons.push(`the saved report found no working representation (${planned.blocked}); every one is tried`)
       else plan = planned
     }
     this.source = options.plan !== undefined ? 'plan' : plan !== undefined ? 'report' : 'tiers'
@@ -160,7 +169,12 @@ export class PublishSession {
       const converting = planFromReport(this.report, { shape: this.shape, imageMediaTypes: [] })
       if (!('blocked' in converting)) {
         planned = converting
-        reasons.splice(0, reasons.length, ...converting.reasons, `the images are of both families: converted to the family of ${converting.index} rather than published without index`)
+        reasons.splice(
+          0,
+          reasons.length,
+          ...converting.reasons,
+          `the images are of both families: converted to the family of ${converting.index} rather than published without index`,
+        )
       }
     }
     this.reasons.splice(0, this.reasons.length, ...reasons)

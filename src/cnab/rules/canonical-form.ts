@@ -24,7 +24,8 @@ export function canonicalJson(bundle: unknown, ctx: RuleContext): Issue[] {
       pointer: '',
       rule: 'canonical-json',
       severity,
-      message: 'bundle.json is not canonical JSON (RFC 8785: sorted keys, no whitespace, shortest number form); run `ocibundle fmt` to rewrite it',
+      message:
+        'bundle.json is not canonical JSON (RFC 8785: sorted keys, no whitespace, shortest number form); run `ocibundle fmt` to rewrite it',
     },
   ]
 }

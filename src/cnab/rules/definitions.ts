@@ -43,7 +43,14 @@ export function definitionSchema(bundle: unknown): Issue[] {
   return schemaDefinitions(bundle).flatMap(([name, definition]) => {
     const compiled = compileDefinition(definition)
     if (!('error' in compiled)) return []
-    return [{ pointer: pointerOf('definitions', name), rule: 'definition-schema', severity: 'error' as const, message: `definition "${name}" is not a usable JSON Schema: ${compiled.error}` }]
+    return [
+      {
+        pointer: pointerOf('definitions', name),
+        rule: 'definition-schema',
+        severity: 'error' as const,
+        message: `definition "${name}" is not a usable JSON Schema: ${compiled.error}`,
+      },
+    ]
   })
 }
 
@@ -57,14 +64,18 @@ export function definitionDefault(bundle: unknown): Issue[] {
     if (!isRecord(definition) || !Object.hasOwn(definition, 'default')) return []
     const compiled = compileDefinition(definition)
     if ('error' in compiled || compiled.validate(definition.default)) return []
-    return ajvErrorsToIssues(compiled.validate.errors ?? [], { rule: 'definition-default', severity: 'warning', pointerPrefix: `${pointerOf('definitions', name)}/default` }).map(
-      (issue) => ({ ...issue, message: `the default does not match definition "${name}": ${issue.message}` }),
-    )
+    return ajvErrorsToIssues(compiled.validate.errors ?? [], {
+      rule: 'definition-default',
+      severity: 'warning',
+      pointerPrefix: `${pointerOf('definitions', name)}/default`,
+    }).map((issue) => ({ ...issue, message: `the default does not match definition "${name}": ${issue.message}` }))
   })
 }
 
 function schemaDefinitions(bundle: unknown): Array<[string, JsonObject | boolean]> {
-  return entriesOf(field(bundle, 'definitions')).filter((e): e is [string, JsonObject | boolean] => isRecord(e[1]) || typeof e[1] === 'boolean')
+  return entriesOf(field(bundle, 'definitions')).filter(
+    (e): e is [string, JsonObject | boolean] => isRecord(e[1]) || typeof e[1] === 'boolean',
+  )
 }
 
 function compileDefinition(definition: JsonObject | boolean): { validate: ValidateFunction } | { error: string } {

@@ -22,7 +22,8 @@ function destinations(bundle: unknown): Destination[] {
   const out: Destination[] = []
   for (const [name, parameter] of entriesOf(field(bundle, 'parameters'))) {
     const destination = field(parameter, 'destination')
-    if (isRecord(destination)) out.push({ pointer: pointerOf('parameters', name, 'destination'), kind: 'parameter', name, ...envAndPath(destination) })
+    if (isRecord(destination))
+      out.push({ pointer: pointerOf('parameters', name, 'destination'), kind: 'parameter', name, ...envAndPath(destination) })
   }
   for (const [name, credential] of entriesOf(field(bundle, 'credentials'))) {
     if (isRecord(credential)) out.push({ pointer: pointerOf('credentials', name), kind: 'credential', name, ...envAndPath(credential) })
@@ -80,7 +81,12 @@ export function inputPath(bundle: unknown): Issue[] {
     if (d.path === undefined) continue
     const problem = inputPathProblem(d.path)
     if (problem !== undefined) {
-      issues.push({ pointer: `${d.pointer}/path`, rule: 'input-path', severity: 'error', message: `${d.kind} "${d.name}" path "${d.path}" ${problem}` })
+      issues.push({
+        pointer: `${d.pointer}/path`,
+        rule: 'input-path',
+        severity: 'error',
+        message: `${d.kind} "${d.name}" path "${d.path}" ${problem}`,
+      })
     }
   }
   return issues
@@ -95,7 +101,8 @@ export function outputPath(bundle: unknown): Issue[] {
     if (path === undefined) continue
     const pointer = pointerOf('outputs', name, 'path')
     const problem = outputPathProblem(path) ?? (firstUse.has(path) ? `is already the path of output "${firstUse.get(path)!}"` : undefined)
-    if (problem !== undefined) issues.push({ pointer, rule: 'output-path', severity: 'error', message: `output "${name}" path "${path}" ${problem}` })
+    if (problem !== undefined)
+      issues.push({ pointer, rule: 'output-path', severity: 'error', message: `output "${name}" path "${path}" ${problem}` })
     if (!firstUse.has(path)) firstUse.set(path, name)
   }
   return issues

@@ -107,7 +107,12 @@ export function imageDescriptorFields(bundle: unknown, ctx: RuleContext): Issue[
     const size = field(image, 'size')
     if (size === undefined) {
       if (ctx.mode === 'publish') {
-        issues.push({ pointer, rule: 'image-descriptor-fields', severity: 'error', message: 'the image has no size; the OCI index needs the size of its manifest' })
+        issues.push({
+          pointer,
+          rule: 'image-descriptor-fields',
+          severity: 'error',
+          message: 'the image has no size; the OCI index needs the size of its manifest',
+        })
       }
     } else if (typeof size === 'number' && size <= 0) {
       issues.push({

@@ -54,7 +54,14 @@ export function bundleVersionSemver(bundle: unknown): Issue[] {
   const version = field(bundle, 'version')
   if (typeof version !== 'string' || SEMVER2.test(version)) return []
   const vPrefixed = /^v/i.test(version) && SEMVER2.test(version.slice(1))
-  return [{ pointer: pointerOf('version'), rule: 'bundle-version-semver', severity: vPrefixed ? 'warning' : 'error', message: explainVersion(version) }]
+  return [
+    {
+      pointer: pointerOf('version'),
+      rule: 'bundle-version-semver',
+      severity: vPrefixed ? 'warning' : 'error',
+      message: explainVersion(version),
+    },
+  ]
 }
 
 function explainVersion(version: string): string {

@@ -26,8 +26,14 @@ export default class BlobGet extends BaseCommand<BlobGetResult> {
 hashed while they arrive; a file is written under a temporary name and renamed into place
 only when size and digest match, so a failed download never leaves a wrong file behind.`
   static override examples = [
-    { description: 'Save a layer', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app@sha256:4c1e…9a0b -o layer.tar.gz' },
-    { description: 'Print a small blob (a config) to stdout', command: '<%= config.bin %> <%= command.id %> ocidir://./out@sha256:4c1e…9a0b -o - | jq .' },
+    {
+      description: 'Save a layer',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app@sha256:4c1e…9a0b -o layer.tar.gz',
+    },
+    {
+      description: 'Print a small blob (a config) to stdout',
+      command: '<%= config.bin %> <%= command.id %> ocidir://./out@sha256:4c1e…9a0b -o - | jq .',
+    },
   ]
   static override args = { reference: Args.string({ description: 'repository or ocidir://path, with @digest', required: true }) }
   static override flags = {

@@ -29,9 +29,14 @@ Give a repository where you may push (on ECR, one that exists). Exits 4 when bun
 published on the registry at all.`
   static override examples = [
     { description: 'Check a registry before the first publish', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme' },
-    { description: 'The full report as JSON', command: '<%= config.bin %> <%= command.id %> --json 123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/shop' },
+    {
+      description: 'The full report as JSON',
+      command: '<%= config.bin %> <%= command.id %> --json 123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/shop',
+    },
   ]
-  static override args = { registry: Args.string({ description: 'registry host[:port], optionally with /repository to probe in', required: true }) }
+  static override args = {
+    registry: Args.string({ description: 'registry host[:port], optionally with /repository to probe in', required: true }),
+  }
   static override flags = { ...registryFlags }
 
   async run(): Promise<RegistryCheckResult> {
@@ -58,6 +63,7 @@ function parseTarget(input: string): { registry: string; repository?: string } {
     return { registry: parseRegistryReference(`${input}/probe`, false).registry }
   }
   const ref = parseRegistryReference(input, false)
-  if (ref.tag !== undefined || ref.digest !== undefined) throw new UsageError(`give a registry or repository without tag or digest: ${input}`)
+  if (ref.tag !== undefined || ref.digest !== undefined)
+    throw new UsageError(`give a registry or repository without tag or digest: ${input}`)
   return { registry: ref.registry, repository: ref.repository }
 }

@@ -27,7 +27,8 @@ export default class TagLs extends BaseCommand<TagListResult> {
   async run(): Promise<TagListResult> {
     const { args, flags } = await this.parse(TagLs)
     const ref = TargetFactory.parse(args.repository, { defaultTag: false })
-    if (ref.tag !== undefined || ref.digest !== undefined) throw new UsageError(`give a repository without tag or digest: ${args.repository}`)
+    if (ref.tag !== undefined || ref.digest !== undefined)
+      throw new UsageError(`give a repository without tag or digest: ${args.repository}`)
     const targets = new TargetFactory(flags, registriesOf(ref))
     try {
       const target = await targets.open(ref)

@@ -16,8 +16,14 @@ const DELETED = [200, 202, 204]
 export async function probeDeletesAndCleanUp(s: ProbeSession): Promise<string[]> {
   const artifact = s.manifests.find((m) => m.repository === s.repository && m.tags.includes(s.tag('artifact')))
   await probeDeleteTag(s, artifact)
-  await probeDeleteManifest(s, artifact ?? [...s.manifests].reverse().find((m) => m.repository === s.repository && isIndex(m.desc.mediaType)))
-  await probeDeleteBlob(s, s.blobs.find((b) => b.repository === s.repository))
+  await probeDeleteManifest(
+    s,
+    artifact ?? [...s.manifests].reverse().find((m) => m.repository === s.repository && isIndex(m.desc.mediaType)),
+  )
+  await probeDeleteBlob(
+    s,
+    s.blobs.find((b) => b.repository === s.repository),
+  )
   return cleanUp(s)
 }
 
@@ -28,7 +34,12 @@ function deleteManifest(s: ProbeSession, p: Pushed, reference: string): Promise<
 /** HEAD with the manifest's own type as Accept: 404 confirms a deletion. */
 async function gone(s: ProbeSession, p: Pushed, reference: string, blob = false): Promise<boolean> {
   const path = blob ? blobPath(p.repository, reference) : manifestPath(p.repository, reference)
-  const head = await s.send({ method: 'HEAD', path, headers: blob ? {} : { accept: p.desc.mediaType }, scopes: s.scopes('pull', p.repository) })
+  const head = await s.send({
+    method: 'HEAD',
+    path,
+    headers: blob ? {} : { accept: p.desc.mediaType },
+    scopes: s.scopes('pull', p.repository),
+  })
   return head.status === 404
 }
 
@@ -41,7 +52,11 @@ async function probeDeleteTag(s: ProbeSession, target: Pushed | undefined): Prom
   const answer = await deleteManifest(s, target, tag)
   const ok = DELETED.includes(answer.status) && (await gone(s, target, tag))
   if (ok) target.tags.splice(target.tags.indexOf(tag), 1)
-  s.record('delete-tag', judge(ok, answer), ok || !DELETED.includes(answer.status) ? answer.evidence : withNote(answer.evidence, 'the tag still resolves afterwards'))
+  s.record(
+    'delete-tag',
+    judge(ok, answer),
+    ok || !DELETED.includes(answer.status) ? answer.evidence : withNote(answer.evidence, 'the tag still resolves afterwards'),
+  )
 }
 
 async function probeDeleteManifest(s: ProbeSession, target: Pushed | undefined): Promise<void> {
@@ -52,7 +67,11 @@ async function probeDeleteManifest(s: ProbeSession, target: Pushed | undefined):
   const answer = await deleteManifest(s, target, target.desc.digest)
   const ok = DELETED.includes(answer.status) && (await gone(s, target, target.desc.digest))
   if (ok) s.manifests.splice(s.manifests.indexOf(target), 1)
-  s.record('delete-manifest', judge(ok, answer), ok || !DELETED.includes(answer.status) ? answer.evidence : withNote(answer.evidence, 'the manifest is still served afterwards'))
+  s.record(
+    'delete-manifest',
+    judge(ok, answer),
+    ok || !DELETED.includes(answer.status) ? answer.evidence : withNote(answer.evidence, 'the manifest is still served afterwards'),
+  )
 }
 
 async function probeDeleteBlob(s: ProbeSession, target: Pushed | undefined): Promise<void> {
@@ -60,12 +79,20 @@ async function probeDeleteBlob(s: ProbeSession, target: Pushed | undefined): Pro
     s.record('delete-blob', 'unknown', { note: 'no blob to delete' })
     return
   }
-  const answer = await s.send({ method: 'DELETE', path: blobPath(target.repository, target.desc.digest), scopes: s.scopes('delete', target.repository) })
+  const answer = await s.send({
+    method: 'DELETE',
+    path: blobPath(target.repository, target.desc.digest),
+    scopes: s.scopes('delete', target.repository),
+  })
   // Registries may delete blobs lazily (registry-protocol.md P7.3); a 202 counts even if HEAD still finds it.
   const ok = DELETED.includes(answer.status)
   if (ok) s.blobs.splice(s.blobs.indexOf(target), 1)
   const lingers = ok && !(await gone(s, target, target.desc.digest, true))
-  s.record('delete-blob', judge(ok, answer), lingers ? withNote(answer.evidence, 'accepted, but the blob is still served (deleted later?)') : answer.evidence)
+  s.record(
+    'delete-blob',
+    judge(ok, answer),
+    lingers ? withNote(answer.evidence, 'accepted, but the blob is still served (deleted later?)') : answer.evidence,
+  )
 }
 
 /**
@@ -87,7 +114,11 @@ async function cleanUp(s: ProbeSession): Promise<string[]> {
   }
   for (const b of [...s.blobs].reverse()) {
     if (s.support('delete-blob') === 'supported') {
-      const answer = await s.send({ method: 'DELETE', path: blobPath(b.repository, b.desc.digest), scopes: s.scopes('delete', b.repository) })
+      const answer = await s.send({
+        method: 'DELETE',
+        path: blobPath(b.repository, b.desc.digest),
+        scopes: s.scopes('delete', b.repository),
+      })
       if (DELETED.includes(answer.status) || answer.status === 404) continue
     }
     left.push(`blob ${b.repository}@${b.desc.digest}`)

@@ -22,7 +22,14 @@ export async function probeConnection(s: ProbeSession): Promise<AuthInfo> {
   const anonymous = new RegistryClient({ hosts: { [s.registry]: s.client.hostConfig(s.registry) }, retry: noRetry })
   let auth: AuthInfo
   try {
-    const res = await anonymous.request({ method: 'GET', registry: s.registry, path: '/v2/', scopes: [], expect: [200, 401], ...(s.signal && { signal: s.signal }) })
+    const res = await anonymous.request({
+      method: 'GET',
+      registry: s.registry,
+      path: '/v2/',
+      scopes: [],
+      expect: [200, 401],
+      ...(s.signal && { signal: s.signal }),
+    })
     await discard(res)
     const challenge = parseWwwAuthenticate(headerValue(res.headers['www-authenticate']) ?? '')[0]
     if (res.status === 200 || challenge === undefined) {
@@ -37,7 +44,9 @@ export async function probeConnection(s: ProbeSession): Promise<AuthInfo> {
     await anonymous.close()
   }
   try {
-    await discard(await s.client.request({ method: 'GET', registry: s.registry, path: '/v2/', scopes: [], ...(s.signal && { signal: s.signal }) }))
+    await discard(
+      await s.client.request({ method: 'GET', registry: s.registry, path: '/v2/', scopes: [], ...(s.signal && { signal: s.signal }) }),
+    )
   } catch (err) {
     if (err instanceof AuthenticationError) throw err
     throw unreachable(s, err)
@@ -50,10 +59,15 @@ function unreachable(s: ProbeSession, err: unknown): Error {
   if (err instanceof RegistryResponseError) {
     return new OcibundleError(`${s.registry} does not serve the registry API at /v2/ (${err.status}): ${err.message}`, {
       cause: err,
-      suggestions: ['the registry API must be at the root of the host: Nexus, for one, needs a dedicated port or subdomain per repository (registry-quirks.md NEXUS-3)'],
+      suggestions: [
+        'the registry API must be at the root of the host: Nexus, for one, needs a dedicated port or subdomain per repository (registry-quirks.md NEXUS-3)',
+      ],
     })
   }
-  return new OcibundleError(`cannot reach ${s.registry}: ${messageOf(err)}`, { cause: err, ...(err instanceof OcibundleError && { suggestions: err.suggestions }) })
+  return new OcibundleError(`cannot reach ${s.registry}: ${messageOf(err)}`, {
+    cause: err,
+    ...(err instanceof OcibundleError && { suggestions: err.suggestions }),
+  })
 }
 
 /** Where the probe writes, or why it cannot write anywhere. */
@@ -74,16 +88,19 @@ export async function chooseWorkspace(s: ProbeSession, given: string | undefined
     s.mountRepository = `${scratch}-mount`
     return { ok: true }
   }
-  if (!isNameUnknown(first)) return { ok: false, reason: `the registry does not open uploads in ${scratch} (${formatEvidence(first.evidence)})` }
+  if (!isNameUnknown(first))
+    return { ok: false, reason: `the registry does not open uploads in ${scratch} (${formatEvidence(first.evidence)})` }
   s.record('repository-auto-create', 'unsupported', withNote(first.evidence, 'repositories must be created before the first push (ECR-1)'))
   const create = 'create the repository before publishing (on ECR: aws ecr create-repository)'
-  if (given === undefined) return { ok: false, reason: `the registry does not create repositories on push: ${create}, and name it to the check` }
+  if (given === undefined)
+    return { ok: false, reason: `the registry does not create repositories on push: ${create}, and name it to the check` }
   const second = await tryUpload(s, given)
   if (second.status === 202) {
     s.repository = given
     return { ok: true }
   }
-  if (isNameUnknown(second)) return { ok: false, reason: `the repository ${given} does not exist and the registry does not create repositories on push: ${create}` }
+  if (isNameUnknown(second))
+    return { ok: false, reason: `the repository ${given} does not exist and the registry does not create repositories on push: ${create}` }
   return { ok: false, reason: `the registry does not open uploads in ${given} (${formatEvidence(second.evidence)})` }
 }
 

@@ -33,14 +33,24 @@ export interface TinyImage {
 /** `family` `oci`: OCI manifest and config types; `docker`: Docker schema 2 ones. */
 export function tinyImage(family: 'oci' | 'docker', label: string): TinyImage {
   const oci = family === 'oci'
-  const configDoc = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { 'io.ocibundle.probe': label } } }
+  const configDoc = {
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [] },
+    config: { Labels: { 'io.ocibundle.probe': label } },
+  }
   const config = content(oci ? MediaTypes.OciConfig : MediaTypes.DockerConfig, Buffer.from(JSON.stringify(configDoc)))
   const layer = content(oci ? MediaTypes.OciLayerGzip : MediaTypes.DockerLayerGzip, randomBytes(64))
   return { config, layer, manifest: imageManifest(oci ? MediaTypes.OciManifest : MediaTypes.DockerManifest, config.desc, [layer.desc]) }
 }
 
 /** An image manifest of `mediaType` (stated in the body) over `config` and `layers`, plus extra top-level fields. */
-export function imageManifest(mediaType: string, config: Descriptor, layers: readonly Descriptor[] | null, extra: Record<string, unknown> = {}): Content {
+export function imageManifest(
+  mediaType: string,
+  config: Descriptor,
+  layers: readonly Descriptor[] | null,
+  extra: Record<string, unknown> = {},
+): Content {
   return content(mediaType, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config, layers, ...extra })))
 }
 

@@ -59,7 +59,9 @@ export async function probeManifests(s: ProbeSession): Promise<ManifestFindings>
   const dockerOk = accepted(dockerAnswer)
 
   // P3.2 first: whether later manifests go by digest or under a deterministic tag depends on it.
-  const untagged = imageManifest(MediaTypes.OciManifest, oci.config.desc, [oci.layer.desc], { annotations: { 'io.ocibundle.probe': 'untagged' } })
+  const untagged = imageManifest(MediaTypes.OciManifest, oci.config.desc, [oci.layer.desc], {
+    annotations: { 'io.ocibundle.probe': 'untagged' },
+  })
   const untaggedAnswer = await putManifest(s, untagged, untagged.desc.digest)
   s.record('untagged-manifest-push', manifestSupport(accepted(untaggedAnswer), untaggedAnswer), untaggedAnswer.evidence)
 
@@ -80,7 +82,11 @@ export async function probeManifests(s: ProbeSession): Promise<ManifestFindings>
  */
 async function probeEmptyLayers(s: ProbeSession, bundleConfig: Content): Promise<void> {
   const id: ConfigVariantId | undefined =
-    s.support('oci-image-manifest') === 'supported' ? 'oci-image-config' : s.support('custom-config-media-type') === 'supported' ? 'cnab-config' : undefined
+    s.support('oci-image-manifest') === 'supported'
+      ? 'oci-image-config'
+      : s.support('custom-config-media-type') === 'supported'
+        ? 'cnab-config'
+        : undefined
   if (id === undefined) {
     s.record('empty-layers', 'unknown', { note: 'no OCI config manifest was accepted to compare with' })
     return
@@ -107,7 +113,9 @@ async function probeArtifactType(s: ProbeSession, oci: TinyImage, ociOk: boolean
     s.record('artifact-type-field', 'unknown', { note: 'the plain OCI image manifest was not accepted' })
     return
   }
-  const manifest = imageManifest(MediaTypes.OciManifest, oci.config.desc, [oci.layer.desc], { artifactType: 'application/vnd.ocibundle.probe.v1' })
+  const manifest = imageManifest(MediaTypes.OciManifest, oci.config.desc, [oci.layer.desc], {
+    artifactType: 'application/vnd.ocibundle.probe.v1',
+  })
   const tag = s.tag('artifact')
   const answer = await putManifest(s, manifest, tag)
   if (!accepted(answer)) {
@@ -135,7 +143,8 @@ async function probeIndexes(s: ProbeSession, images: { oci: Content | undefined;
   }
   await pushIndex('oci-index', MediaTypes.OciIndex, images.oci, 'oci-index')
   await pushIndex('docker-manifest-list', MediaTypes.DockerManifestList, images.docker, 'docker-list')
-  if (s.support('docker-manifest-list') === 'supported') await pushIndex('mixed-index-children', MediaTypes.DockerManifestList, images.oci, 'mixed')
+  if (s.support('docker-manifest-list') === 'supported')
+    await pushIndex('mixed-index-children', MediaTypes.DockerManifestList, images.oci, 'mixed')
   else if (s.support('oci-index') === 'supported') await pushIndex('mixed-index-children', MediaTypes.OciIndex, images.docker, 'mixed')
   else s.record('mixed-index-children', 'unknown', { note: 'the registry accepted neither index format' })
 }

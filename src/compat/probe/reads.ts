@@ -31,28 +31,49 @@ export async function probeReads(s: ProbeSession, found: ManifestFindings): Prom
 
 /** P5.1, P5.2: the tag list holds our tags; `?n=1` gives one tag and a `Link` to the next page. */
 export async function probeTags(s: ProbeSession, found: ManifestFindings): Promise<void> {
-  const list = await s.send({ method: 'GET', path: tagsPath(s.repository), headers: { accept: 'application/json' }, scopes: s.scopes('pull') })
+  const list = await s.send({
+    method: 'GET',
+    path: tagsPath(s.repository),
+    headers: { accept: 'application/json' },
+    scopes: s.scopes('pull'),
+  })
   const tags = tagsOf(list)
   const ours = found.ociImage?.tag
   const listed = tags !== undefined && (ours === undefined || tags.includes(ours))
-  s.record('tag-list', judge(listed, list), listed ? list.evidence : withNote(list.evidence, tags === undefined ? 'not a tag list' : `${ours} is missing from it`))
+  s.record(
+    'tag-list',
+    judge(listed, list),
+    listed ? list.evidence : withNote(list.evidence, tags === undefined ? 'not a tag list' : `${ours} is missing from it`),
+  )
   if (tags === undefined || tags.length < 2) {
     s.record('tag-list-pagination', 'unknown', { note: 'needs a tag list of two or more tags' })
     return
   }
-  const first = await s.send({ method: 'GET', path: tagsPath(s.repository), query: { n: '1' }, headers: { accept: 'application/json' }, scopes: s.scopes('pull') })
+  const first = await s.send({
+    method: 'GET',
+    path: tagsPath(s.repository),
+    query: { n: '1' },
+    headers: { accept: 'application/json' },
+    scopes: s.scopes('pull'),
+  })
   const page = tagsOf(first)
   const next = nextLink(answerHeader(first, 'link'), `${s.client.origin(s.registry)}${tagsPath(s.repository)}`)
   if (page === undefined || page.length !== 1 || next === undefined) {
     const what =
-      page === undefined ? 'not a tag list' : `${page.length} tags and ${next === undefined ? 'no' : 'a'} Link header for n=1 (the registry ignores n, as distribution 2.x did: D2-2)`
+      page === undefined
+        ? 'not a tag list'
+        : `${page.length} tags and ${next === undefined ? 'no' : 'a'} Link header for n=1 (the registry ignores n, as distribution 2.x did: D2-2)`
     s.record('tag-list-pagination', page === undefined ? judge(false, first) : 'unsupported', withNote(first.evidence, what))
     return
   }
   const second = await s.send({ method: 'GET', path: next, headers: { accept: 'application/json' }, scopes: s.scopes('pull') })
   const rest = tagsOf(second)
   const ok = rest !== undefined && rest.length >= 1 && !rest.includes(page[0]!)
-  s.record('tag-list-pagination', judge(ok, second), ok ? first.evidence : withNote(second.evidence, 'the next page does not continue the list'))
+  s.record(
+    'tag-list-pagination',
+    judge(ok, second),
+    ok ? first.evidence : withNote(second.evidence, 'the next page does not continue the list'),
+  )
 }
 
 /**
@@ -63,9 +84,18 @@ export async function probeTags(s: ProbeSession, found: ManifestFindings): Promi
  */
 export async function probeReferrers(s: ProbeSession, found: ManifestFindings): Promise<void> {
   const unknownSubject = digestOf(randomBytes(32))
-  const api = await s.send({ method: 'GET', path: referrersPath(s.repository, unknownSubject), headers: { accept: MediaTypes.OciIndex }, scopes: s.scopes('pull') })
+  const api = await s.send({
+    method: 'GET',
+    path: referrersPath(s.repository, unknownSubject),
+    headers: { accept: MediaTypes.OciIndex },
+    scopes: s.scopes('pull'),
+  })
   const notIndex = api.status === 200 && !isIndexAnswer(api)
-  s.record('referrers-api', referrersSupport(api), notIndex ? withNote(api.evidence, 'a 200 that is not an OCI index (GAR redirects to a sign-in page, GAR-2)') : api.evidence)
+  s.record(
+    'referrers-api',
+    referrersSupport(api),
+    notIndex ? withNote(api.evidence, 'a 200 that is not an OCI index (GAR redirects to a sign-in page, GAR-2)') : api.evidence,
+  )
   await probeReferrersTag(s, found.ociImage?.image)
 }
 

@@ -68,7 +68,10 @@ interface Published {
  * the publish attempts learned (a refused tier) fill in what P3 left unknown. Returns the
  * representation that published and read back intact, or the reason none did.
  */
-export async function probeRoundTrip(s: ProbeSession, report: CapabilityReport): Promise<{ representation: Representation } | { reason: string }> {
+export async function probeRoundTrip(
+  s: ProbeSession,
+  report: CapabilityReport,
+): Promise<{ representation: Representation } | { reason: string }> {
   const first = planFromReport(report)
   // Where indexes may not mix families (GCR-2), the image is made in the family of the config variant.
   const family = 'blocked' in first || first.config !== 'docker-config' ? 'oci' : 'docker'
@@ -95,7 +98,9 @@ export async function probeRoundTrip(s: ProbeSession, report: CapabilityReport):
   const problem = await readBack(s, published)
   if (problem !== undefined) {
     s.record('bundle-round-trip', 'unsupported', problem)
-    return { reason: `published as ${representation.index} + ${representation.config}, but it does not read back intact: ${formatEvidence(problem)}` }
+    return {
+      reason: `published as ${representation.index} + ${representation.config}, but it does not read back intact: ${formatEvidence(problem)}`,
+    }
   }
   s.record('bundle-round-trip', 'supported', {
     note: `published and read back as ${representation.index} + ${representation.config} (${representation.shape}, manifests by ${representation.manifestRefs})`,
@@ -110,8 +115,10 @@ export async function probeRoundTrip(s: ProbeSession, report: CapabilityReport):
  */
 async function publish(s: ProbeSession, plan: PublishPlan, family: 'oci' | 'docker', ctx: TierContext): Promise<Published> {
   const image = tinyImage(family, 'invocation')
-  for (const blob of [image.config, image.layer]) if (!(await uploadBlob(s, blob))) throw new Error(`the upload of blob ${blob.desc.digest} failed`)
-  const pushReferenced = async (m: Content, ref: ManifestRefChoice): Promise<void> => check(await putManifest(s, m, ref === 'digest' ? m.desc.digest : deterministicTag(m.desc.digest)))
+  for (const blob of [image.config, image.layer])
+    if (!(await uploadBlob(s, blob))) throw new Error(`the upload of blob ${blob.desc.digest} failed`)
+  const pushReferenced = async (m: Content, ref: ManifestRefChoice): Promise<void> =>
+    check(await putManifest(s, m, ref === 'digest' ? m.desc.digest : deterministicTag(m.desc.digest)))
   const refs = await firstWorkingTier(
     withRun(ordered(MANIFEST_REF_TIERS, plan.order.manifestRefs), async (ref, m: Content) => {
       await pushReferenced(m, ref)
@@ -133,7 +140,17 @@ async function publish(s: ProbeSession, plan: PublishPlan, family: 'oci' | 'dock
   }
   const shapes = ordered(SHAPE_TIERS, plan.order.shape)
   const variant = await firstWorkingTier(
-    withRun(ordered(CONFIG_TIERS, plan.order.config), async (id) => (await firstWorkingTier(withRun(shapes, (shape) => pushVariant(id, shape)), undefined, ctx)).value),
+    withRun(
+      ordered(CONFIG_TIERS, plan.order.config),
+      async (id) =>
+        (
+          await firstWorkingTier(
+            withRun(shapes, (shape) => pushVariant(id, shape)),
+            undefined,
+            ctx,
+          )
+        ).value,
+    ),
     undefined,
     ctx,
   )
@@ -144,7 +161,14 @@ async function publish(s: ProbeSession, plan: PublishPlan, family: 'oci' | 'dock
       const built =
         format === 'no-index'
           ? variant.value.manifest
-          : toContent(bundleIndex(bundle, { config: variant.value.manifest.desc, images: { [imageRef]: image.manifest.desc }, format, shape: variant.value.shape }))
+          : toContent(
+              bundleIndex(bundle, {
+                config: variant.value.manifest.desc,
+                images: { [imageRef]: image.manifest.desc },
+                format,
+                shape: variant.value.shape,
+              }),
+            )
       check(await putManifest(s, built, bundleTag))
       return built
     }),
@@ -152,7 +176,12 @@ async function publish(s: ProbeSession, plan: PublishPlan, family: 'oci' | 'dock
     ctx,
   )
   return {
-    representation: { index: top.used as IndexChoice, config: variant.used as ConfigVariantId, shape: variant.value.shape, manifestRefs: refs.value },
+    representation: {
+      index: top.used as IndexChoice,
+      config: variant.used as ConfigVariantId,
+      shape: variant.value.shape,
+      manifestRefs: refs.value,
+    },
     top: top.value,
     configManifest: variant.value.manifest,
     config,
@@ -178,15 +207,28 @@ function learn(s: ProbeSession, cache: CapabilityCache): void {
  * each must be the bytes pushed. Returns what did not match, or undefined.
  */
 async function readBack(s: ProbeSession, pushed: Published): Promise<Evidence | undefined> {
-  const top = await s.send({ method: 'GET', path: manifestPath(s.repository, s.tag('bundle')), headers: { accept: MANIFEST_ACCEPT.join(', ') }, scopes: s.scopes('pull') })
-  if (top.status !== 200 || !top.body.equals(pushed.top.bytes)) return { ...top.evidence, note: 'the bundle tag does not return the bytes pushed' }
+  const top = await s.send({
+    method: 'GET',
+    path: manifestPath(s.repository, s.tag('bundle')),
+    headers: { accept: MANIFEST_ACCEPT.join(', ') },
+    scopes: s.scopes('pull'),
+  })
+  if (top.status !== 200 || !top.body.equals(pushed.top.bytes))
+    return { ...top.evidence, note: 'the bundle tag does not return the bytes pushed' }
   const digest = answerHeader(top, 'docker-content-digest')
-  if (digest !== undefined && digest !== pushed.top.desc.digest) return { ...top.evidence, note: `the bundle tag answers with Docker-Content-Digest ${digest}, not the digest pushed` }
+  if (digest !== undefined && digest !== pushed.top.desc.digest)
+    return { ...top.evidence, note: `the bundle tag answers with Docker-Content-Digest ${digest}, not the digest pushed` }
   for (const m of [pushed.configManifest, pushed.image]) {
-    const back = await fetchManifest(s, 'GET', pushed.representation.manifestRefs === 'digest' ? m.desc.digest : deterministicTag(m.desc.digest), m)
+    const back = await fetchManifest(
+      s,
+      'GET',
+      pushed.representation.manifestRefs === 'digest' ? m.desc.digest : deterministicTag(m.desc.digest),
+      m,
+    )
     if (!back.ok) return back.answer.evidence
   }
   const blob = await s.send({ method: 'GET', path: blobPath(s.repository, pushed.config.desc.digest), scopes: s.scopes('pull') })
-  if (blob.status !== 200 || !blob.body.equals(pushed.config.bytes)) return { ...blob.evidence, note: 'the config blob (bundle.json) does not read back byte for byte' }
+  if (blob.status !== 200 || !blob.body.equals(pushed.config.bytes))
+    return { ...blob.evidence, note: 'the config blob (bundle.json) does not read back byte for byte' }
   return undefined
 }

@@ -117,9 +117,23 @@ export class ProbeSession {
         return { status: err.status, headers: {}, body: Buffer.alloc(0), evidence, codes: evidence.codes ?? [], error: err }
       }
       if (err instanceof AuthenticationError) {
-        return { status: 401, headers: {}, body: Buffer.alloc(0), evidence: { request, status: 401, note: err.message }, codes: [], error: err }
+        return {
+          status: 401,
+          headers: {},
+          body: Buffer.alloc(0),
+          evidence: { request, status: 401, note: err.message },
+          codes: [],
+          error: err,
+        }
       }
-      return { status: 0, headers: {}, body: Buffer.alloc(0), evidence: { request, note: `no answer: ${messageOf(err)}` }, codes: [], error: err }
+      return {
+        status: 0,
+        headers: {},
+        body: Buffer.alloc(0),
+        evidence: { request, note: `no answer: ${messageOf(err)}` },
+        codes: [],
+        error: err,
+      }
     }
   }
 }

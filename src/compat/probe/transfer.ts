@@ -18,7 +18,13 @@ export function locationOf(s: ProbeSession, answer: Answer): string | undefined 
 }
 
 /** POST `/blobs/uploads/` with `query` (mount, digest) and an optional body. */
-export function startUpload(s: ProbeSession, repository: string, query: Record<string, string> = {}, body?: Buffer, extraScopes: string[] = []): Promise<Answer> {
+export function startUpload(
+  s: ProbeSession,
+  repository: string,
+  query: Record<string, string> = {},
+  body?: Buffer,
+  extraScopes: string[] = [],
+): Promise<Answer> {
   return s.send({
     method: 'POST',
     path: uploadsPath(repository),
@@ -63,7 +69,12 @@ export interface ChunkedResult {
  * come from what was sent, not from `Range` (ECR's does not advance, ECR-4). 201 and 204 answers
  * to PATCH are taken as progress (ECR-3, OTH-2) and reported by the caller.
  */
-export async function chunkedUpload(s: ProbeSession, blob: Content, chunkBytes = PROBE_CHUNK_BYTES, repository = s.repository): Promise<ChunkedResult> {
+export async function chunkedUpload(
+  s: ProbeSession,
+  blob: Content,
+  chunkBytes = PROBE_CHUNK_BYTES,
+  repository = s.repository,
+): Promise<ChunkedResult> {
   const patches: ChunkedResult['patches'] = []
   const post = await startUpload(s, repository)
   let location = locationOf(s, post)
@@ -84,7 +95,12 @@ export async function chunkedUpload(s: ProbeSession, blob: Content, chunkBytes =
     }
     location = locationOf(s, patch) ?? location
   }
-  const put = await s.send({ method: 'PUT', path: location, query: { digest: blob.desc.digest }, scopes: s.scopes('pull,push', repository) })
+  const put = await s.send({
+    method: 'PUT',
+    path: location,
+    query: { digest: blob.desc.digest },
+    scopes: s.scopes('pull,push', repository),
+  })
   if (put.status !== 201) await cancelUpload(s, location, repository)
   return { answer: put, patches }
 }
@@ -161,7 +177,11 @@ export async function fetchManifest(
   const digestHeader = answerHeader(answer, 'docker-content-digest')
   if (method === 'GET' && !expected.bytes.equals(answer.body)) problems.push(`the body is not the ${expected.desc.size} bytes pushed`)
   if (method === 'HEAD' && digestHeader !== expected.desc.digest) {
-    problems.push(digestHeader === undefined ? 'no Docker-Content-Digest header' : `Docker-Content-Digest ${digestHeader} instead of ${expected.desc.digest}`)
+    problems.push(
+      digestHeader === undefined
+        ? 'no Docker-Content-Digest header'
+        : `Docker-Content-Digest ${digestHeader} instead of ${expected.desc.digest}`,
+    )
   }
   if (problems.length === 0) return { ok: true, answer }
   return { ok: false, answer: { ...answer, evidence: { ...answer.evidence, note: problems.join('; ') } } }

@@ -53,7 +53,11 @@ async function probeSinglePost(s: ProbeSession): Promise<void> {
   }
   if (post.status === 202) {
     await cancelUpload(s, locationOf(s, post))
-    s.record('single-post-upload', 'unsupported', withNote(post.evidence, 'the registry opened an upload session instead; POST then PUT is needed'))
+    s.record(
+      'single-post-upload',
+      'unsupported',
+      withNote(post.evidence, 'the registry opened an upload session instead; POST then PUT is needed'),
+    )
     return
   }
   s.record('single-post-upload', judge(false, post), post.evidence)
@@ -67,11 +71,14 @@ async function probeChunked(s: ProbeSession): Promise<void> {
   if (arrived) s.pushed(s.repository, blob.desc)
   const flags: string[] = []
   const statuses = [...new Set(patches.map((p) => p.status))].filter((st) => st !== 202)
-  if (statuses.length > 0) flags.push(`PATCH answered ${statuses.join(', ')} instead of 202${statuses.includes(201) ? ' (as ECR does, ECR-3)' : ''}`)
+  if (statuses.length > 0)
+    flags.push(`PATCH answered ${statuses.join(', ')} instead of 202${statuses.includes(201) ? ' (as ECR does, ECR-3)' : ''}`)
   const stale = patches.filter((p) => p.range === undefined || !p.range.trim().endsWith(`-${p.sent - 1}`))
   if (stale.length > 0) {
     const ranges = patches.map((p) => p.range ?? '(none)').join(', ')
-    flags.push(`Range did not follow the bytes sent: ${ranges} after ${patches.map((p) => p.sent).join(', ')} bytes${stale.length < patches.length ? ' (stuck, as ECR-4)' : ''}`)
+    flags.push(
+      `Range did not follow the bytes sent: ${ranges} after ${patches.map((p) => p.sent).join(', ')} bytes${stale.length < patches.length ? ' (stuck, as ECR-4)' : ''}`,
+    )
   }
   const note = flags.join('; ')
   s.record('chunked-upload', judge(arrived, answer), note ? withNote(answer.evidence, note) : answer.evidence)
@@ -107,7 +114,10 @@ async function probeLargeChunk(s: ProbeSession): Promise<void> {
  */
 export async function probeMount(s: ProbeSession, blob: Content | undefined): Promise<void> {
   if (s.mountRepository === undefined || blob === undefined) {
-    const note = blob === undefined ? 'no blob to mount: the upload probe failed' : 'needs a second repository, and the registry does not create repositories on push'
+    const note =
+      blob === undefined
+        ? 'no blob to mount: the upload probe failed'
+        : 'needs a second repository, and the registry does not create repositories on push'
     s.record('cross-repo-mount', 'unknown', { note })
     return
   }

@@ -17,7 +17,13 @@ import type { AuthContext, Authenticator } from '../http/client.js'
 import { AuthenticationError } from '../http/errors.js'
 import { defaultRetryPolicy, type RetryPolicy } from '../http/retry.js'
 import { parseWwwAuthenticate } from './challenge.js'
-import { basicAuthorization, isPasswordCredential, isRegistryTokenCredential, type Credential, type CredentialLookup } from './credential.js'
+import {
+  basicAuthorization,
+  isPasswordCredential,
+  isRegistryTokenCredential,
+  type Credential,
+  type CredentialLookup,
+} from './credential.js'
 import { validateRealm } from './realm.js'
 import { normalizeScopes } from './scope.js'
 import { TokenCache, tokenCacheKey } from './token-cache.js'
@@ -134,7 +140,12 @@ export class RegistryAuthenticator implements Authenticator {
   }
 
   /** Fetches (or joins the fetch of) the token cached under `key`, covering the request's and the hinted scopes. */
-  private async fetchToken(ctx: AuthContext, scheme: Extract<HostScheme, { kind: 'bearer' }>, key: string, hinted: readonly string[]): Promise<string> {
+  private async fetchToken(
+    ctx: AuthContext,
+    scheme: Extract<HostScheme, { kind: 'bearer' }>,
+    key: string,
+    hinted: readonly string[],
+  ): Promise<string> {
     const credential = await this.credential(ctx.registry)
     return this.tokens.fetch(
       key,

@@ -24,7 +24,9 @@ export function validateRealm(realm: string, registry: string, registryOrigin: s
   if (url.protocol === 'http:' && origin.protocol === 'http:' && (url.host === origin.host || isLoopbackRegistry(url.host))) return url
   throw new AuthenticationError(
     `refusing to request a token from ${url.protocol}//${url.host}${url.pathname} for ${registry}: ` +
-      (url.protocol === 'http:' ? 'the token realm must use HTTPS unless the registry itself is reached over plain HTTP on the same host or loopback' : `${url.protocol} realms are not supported`),
-    { suggestions: ['check the registry\'s token service configuration (auth.token.realm)'] },
+      (url.protocol === 'http:'
+        ? 'the token realm must use HTTPS unless the registry itself is reached over plain HTTP on the same host or loopback'
+        : `${url.protocol} realms are not supported`),
+    { suggestions: ["check the registry's token service configuration (auth.token.realm)"] },
   )
 }

@@ -15,7 +15,14 @@ import { readBounded } from '../../content/verify.js'
 import { networkError, releaseBody } from '../http/client.js'
 import { AuthenticationError, readErrorBody } from '../http/errors.js'
 import type { RetryPolicy } from '../http/retry.js'
-import { basicAuthorization, isIdentityTokenCredential, redact, secretsOf, type IdentityTokenCredential, type PasswordCredential } from './credential.js'
+import {
+  basicAuthorization,
+  isIdentityTokenCredential,
+  redact,
+  secretsOf,
+  type IdentityTokenCredential,
+  type PasswordCredential,
+} from './credential.js'
 
 /** Token answers are a few kilobytes (a JWT, some metadata); more is not a token server. */
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024
@@ -90,9 +97,13 @@ export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> 
       await sleep(delay)
       continue
     }
-    if (res.statusCode >= 200 && res.statusCode < 300) return parseTokenResponse(req, await readBounded(res.body, MAX_TOKEN_RESPONSE_BYTES, 'the token response'))
+    if (res.statusCode >= 200 && res.statusCode < 300)
+      return parseTokenResponse(req, await readBounded(res.body, MAX_TOKEN_RESPONSE_BYTES, 'the token response'))
     const retryAfter = res.headers['retry-after']
-    const delay = res.statusCode === 401 || res.statusCode === 403 ? undefined : req.retry.delayFor(attempt, { status: res.statusCode, ...(typeof retryAfter === 'string' && { retryAfter }) })
+    const delay =
+      res.statusCode === 401 || res.statusCode === 403
+        ? undefined
+        : req.retry.delayFor(attempt, { status: res.statusCode, ...(typeof retryAfter === 'string' && { retryAfter }) })
     if (delay === undefined) throw await refusal(req, method, res)
     releaseBody(res.body)
     await sleep(delay)
@@ -102,16 +113,25 @@ export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> 
 /** The error for a token server's final non-2xx answer, with its (redacted, bounded) reason. */
 async function refusal(req: TokenRequest, method: string, res: Dispatcher.ResponseData): Promise<Error> {
   const { errors, raw } = await readErrorBody(res.body)
-  const reason = redact(errors.map((e) => e.message ?? e.code).join('; ') || oauth2Error(raw) || raw.trim().slice(0, 200), secretsOf(req.credential))
+  const reason = redact(
+    errors.map((e) => e.message ?? e.code).join('; ') || oauth2Error(raw) || raw.trim().slice(0, 200),
+    secretsOf(req.credential),
+  )
   const where = `${req.realm.origin}${req.realm.pathname}`
   const because = reason === '' ? '' : `: ${reason}`
   const login = `log in: ocibundle login ${req.registry}`
   if (res.statusCode === 401 || res.statusCode === 403) {
     if (req.credential === undefined) {
-      return new AuthenticationError(`${req.registry} requires credentials: the token server ${where} refused anonymous access${because}`, { suggestions: [login] })
+      return new AuthenticationError(`${req.registry} requires credentials: the token server ${where} refused anonymous access${because}`, {
+        suggestions: [login],
+      })
     }
-    const what = isIdentityTokenCredential(req.credential) ? 'identity token (it may have expired or been revoked)' : 'user name or password'
-    return new AuthenticationError(`the token server ${where} refused the ${what} for ${req.registry}${because}`, { suggestions: [`log in again: ocibundle login ${req.registry}`] })
+    const what = isIdentityTokenCredential(req.credential)
+      ? 'identity token (it may have expired or been revoked)'
+      : 'user name or password'
+    return new AuthenticationError(`the token server ${where} refused the ${what} for ${req.registry}${because}`, {
+      suggestions: [`log in again: ocibundle login ${req.registry}`],
+    })
   }
   return new AuthenticationError(`token request ${method} ${where} for ${req.registry} answered ${res.statusCode}${because}`)
 }
@@ -126,14 +146,19 @@ export function parseTokenResponse(req: Pick<TokenRequest, 'registry' | 'realm' 
   try {
     doc = JSON.parse(Buffer.from(bytes).toString('utf8'))
   } catch {
-    throw new AuthenticationError(`the token server ${req.realm.origin}${req.realm.pathname} for ${req.registry} answered something that is not JSON`)
+    throw new AuthenticationError(
+      `the token server ${req.realm.origin}${req.realm.pathname} for ${req.registry} answered something that is not JSON`,
+    )
   }
   const fields = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>
   const token = nonEmptyString(fields.token) ?? nonEmptyString(fields.access_token)
   if (token === undefined) {
     throw new AuthenticationError(`the token server ${req.realm.origin}${req.realm.pathname} for ${req.registry} answered without a token`)
   }
-  const expiresIn = typeof fields.expires_in === 'number' && Number.isFinite(fields.expires_in) ? Math.max(fields.expires_in, DEFAULT_EXPIRES_IN_SECONDS) : DEFAULT_EXPIRES_IN_SECONDS
+  const expiresIn =
+    typeof fields.expires_in === 'number' && Number.isFinite(fields.expires_in)
+      ? Math.max(fields.expires_in, DEFAULT_EXPIRES_IN_SECONDS)
+      : DEFAULT_EXPIRES_IN_SECONDS
   const now = req.now()
   let lifetimeMs = expiresIn * 1000
   const issuedAt = typeof fields.issued_at === 'string' ? Date.parse(fields.issued_at) : Number.NaN
@@ -155,4 +180,3 @@ function oauth2Error(raw: string): string | undefined {
 function nonEmptyString(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined
 }
-

@@ -36,8 +36,14 @@ export interface CreateRegistryClientOptions {
  */
 export async function createRegistryClient(options: CreateRegistryClientOptions = {}): Promise<RegistryClient> {
   const env = options.env ?? process.env
-  const hosts = await resolveHostConfigs({ env, ...(options.configFile !== undefined && { file: options.configFile }), ...(options.flags && { flags: options.flags }) })
-  const credentials = options.credentials ?? dockerCredentials({ env, ...(options.helperTimeoutMs !== undefined && { helperTimeoutMs: options.helperTimeoutMs }) })
+  const hosts = await resolveHostConfigs({
+    env,
+    ...(options.configFile !== undefined && { file: options.configFile }),
+    ...(options.flags && { flags: options.flags }),
+  })
+  const credentials =
+    options.credentials ??
+    dockerCredentials({ env, ...(options.helperTimeoutMs !== undefined && { helperTimeoutMs: options.helperTimeoutMs }) })
   const auth = new RegistryAuthenticator(credentials, {
     ...(options.retry && { retry: options.retry }),
     ...(options.userAgent !== undefined && { userAgent: options.userAgent }),

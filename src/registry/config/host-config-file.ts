@@ -43,7 +43,8 @@ export async function loadHostConfigFile(path: string, options: { required?: boo
     text = (await readFileBounded(path, MAX_CONFIG_BYTES, `host configuration file ${path}`)).toString('utf8')
   } catch (err) {
     if (hasErrorCode(err, 'ENOENT') && !options.required) return {}
-    if (hasErrorCode(err, 'ENOENT')) throw new InputError(`host configuration file ${path} does not exist`, { suggestions: ['check OCIBUNDLE_CONFIG'] })
+    if (hasErrorCode(err, 'ENOENT'))
+      throw new InputError(`host configuration file ${path} does not exist`, { suggestions: ['check OCIBUNDLE_CONFIG'] })
     throw err
   }
   let doc: unknown
@@ -72,7 +73,8 @@ function parseHostEntry(value: unknown, where: string, baseDir: string): HostCon
   for (const [field, v] of Object.entries(value)) {
     const type = HOST_FIELDS[field as keyof HostConfig]
     if (type === undefined) throw new InputError(`${where}: unknown field "${field}" (expected ${Object.keys(HOST_FIELDS).join(', ')})`)
-    if (typeof v !== type || (type === 'string' && v === '')) throw new InputError(`${where}.${field} must be ${type === 'boolean' ? 'true or false' : 'a non-empty string'}`)
+    if (typeof v !== type || (type === 'string' && v === ''))
+      throw new InputError(`${where}.${field} must be ${type === 'boolean' ? 'true or false' : 'a non-empty string'}`)
     if (field === 'caFile') entry.caFile = resolve(baseDir, v as string)
     else entry[field as 'plainHttp' | 'insecure'] = v as boolean
   }

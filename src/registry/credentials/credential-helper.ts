@@ -11,7 +11,14 @@
  */
 import { spawn } from 'node:child_process'
 import { OcibundleError } from '../../errors.js'
-import { isIdentityTokenCredential, redact, secretsOf, type Credential, type IdentityTokenCredential, type PasswordCredential } from '../auth/credential.js'
+import {
+  isIdentityTokenCredential,
+  redact,
+  secretsOf,
+  type Credential,
+  type IdentityTokenCredential,
+  type PasswordCredential,
+} from '../auth/credential.js'
 
 /** credentials/error.go errCredentialsNotFoundMessage. */
 const NOT_FOUND_MESSAGE = 'credentials not found in native keychain'
@@ -37,7 +44,11 @@ export class CredentialHelperError extends OcibundleError {
 }
 
 /** Asks helper `name` for the credential of `serverAddress`; undefined when it has none. Throws CredentialHelperError. */
-export async function helperGet(name: string, serverAddress: string, options: CredentialHelperOptions = {}): Promise<Credential | undefined> {
+export async function helperGet(
+  name: string,
+  serverAddress: string,
+  options: CredentialHelperOptions = {},
+): Promise<Credential | undefined> {
   const result = await runHelper(name, 'get', serverAddress, options, [])
   if (result.notFound) return undefined
   let doc: unknown
@@ -46,14 +57,22 @@ export async function helperGet(name: string, serverAddress: string, options: Cr
   } catch {
     throw new CredentialHelperError(`docker-credential-${name} get answered something that is not JSON`)
   }
-  const { Username: username, Secret: secret } = (typeof doc === 'object' && doc !== null ? doc : {}) as { Username?: unknown; Secret?: unknown }
+  const { Username: username, Secret: secret } = (typeof doc === 'object' && doc !== null ? doc : {}) as {
+    Username?: unknown
+    Secret?: unknown
+  }
   if (typeof secret !== 'string' || secret === '') return undefined
   if (username === TOKEN_USERNAME) return { identityToken: secret }
   return { username: typeof username === 'string' ? username : '', password: secret }
 }
 
 /** Stores a credential in helper `name`. Throws CredentialHelperError. */
-export async function helperStore(name: string, serverAddress: string, credential: PasswordCredential | IdentityTokenCredential, options: CredentialHelperOptions = {}): Promise<void> {
+export async function helperStore(
+  name: string,
+  serverAddress: string,
+  credential: PasswordCredential | IdentityTokenCredential,
+  options: CredentialHelperOptions = {},
+): Promise<void> {
   const payload = isIdentityTokenCredential(credential)
     ? { ServerURL: serverAddress, Username: TOKEN_USERNAME, Secret: credential.identityToken }
     : { ServerURL: serverAddress, Username: credential.username, Secret: credential.password }
@@ -69,7 +88,13 @@ export async function helperErase(name: string, serverAddress: string, options: 
  * Runs one helper action. The helper's stderr is discarded and its stdout is only quoted (bounded,
  * with `secrets` removed) when it reports an error, so no secret reaches a message.
  */
-async function runHelper(name: string, action: 'get' | 'store' | 'erase', input: string, options: CredentialHelperOptions, secrets: readonly string[]): Promise<{ stdout: string; notFound: boolean }> {
+async function runHelper(
+  name: string,
+  action: 'get' | 'store' | 'erase',
+  input: string,
+  options: CredentialHelperOptions,
+  secrets: readonly string[],
+): Promise<{ stdout: string; notFound: boolean }> {
   if (!HELPER_NAME.test(name)) throw new CredentialHelperError(`invalid credential helper name "${name}"`)
   const program = `docker-credential-${name}`
   const timeoutMs = options.timeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS
@@ -102,12 +127,17 @@ async function runHelper(name: string, action: 'get' | 'store' | 'erase', input:
       clearTimeout(timer)
       const stdout = Buffer.concat(chunks).toString('utf8')
       if (timedOut) return reject(new CredentialHelperError(`${program} ${action} did not finish within ${timeoutMs / 1000} s`))
-      if (size > MAX_OUTPUT_BYTES) return reject(new CredentialHelperError(`${program} ${action} wrote more than ${MAX_OUTPUT_BYTES} bytes`))
+      if (size > MAX_OUTPUT_BYTES)
+        return reject(new CredentialHelperError(`${program} ${action} wrote more than ${MAX_OUTPUT_BYTES} bytes`))
       if (status === 0) return resolve({ stdout, notFound: false })
       const message = stdout.trim()
       if (message === NOT_FOUND_MESSAGE && action !== 'store') return resolve({ stdout, notFound: true })
       const quoted = redact(message.split('\n')[0]!.slice(0, 200), secrets)
-      reject(new CredentialHelperError(`${program} ${action} failed${status === null ? '' : ` (exit status ${status})`}${quoted === '' ? '' : `: ${quoted}`}`))
+      reject(
+        new CredentialHelperError(
+          `${program} ${action} failed${status === null ? '' : ` (exit status ${status})`}${quoted === '' ? '' : `: ${quoted}`}`,
+        ),
+      )
     })
   })
 }

@@ -68,7 +68,8 @@ export async function readDockerConfig(path: string): Promise<DockerConfig | und
   if (config.auths !== undefined && !isObjectOf(config.auths, (v) => typeof v === 'object' && v !== null && !Array.isArray(v))) {
     throw new InputError(`${path}: "auths" must be an object of objects`)
   }
-  if (config.credsStore !== undefined && typeof config.credsStore !== 'string') throw new InputError(`${path}: "credsStore" must be a string`)
+  if (config.credsStore !== undefined && typeof config.credsStore !== 'string')
+    throw new InputError(`${path}: "credsStore" must be a string`)
   if (config.credHelpers !== undefined && !isObjectOf(config.credHelpers, (v) => typeof v === 'string')) {
     throw new InputError(`${path}: "credHelpers" must map registries to helper names`)
   }

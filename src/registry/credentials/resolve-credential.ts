@@ -60,7 +60,10 @@ async function credentialFromFile(path: string, registry: string, options: Docke
   if (config === undefined) return undefined
   const helper = helperFor(config, registry)
   if (helper !== undefined) {
-    const helperOptions: CredentialHelperOptions = { ...(options.env && { env: options.env }), ...(options.helperTimeoutMs !== undefined && { timeoutMs: options.helperTimeoutMs }) }
+    const helperOptions: CredentialHelperOptions = {
+      ...(options.env && { env: options.env }),
+      ...(options.helperTimeoutMs !== undefined && { timeoutMs: options.helperTimeoutMs }),
+    }
     return helperGet(helper, credentialServerAddress(registry), helperOptions)
   }
   const entry = findAuthEntry(config, registry)

@@ -9,7 +9,15 @@ import { InputError } from '../../errors.js'
 import type { IdentityTokenCredential, PasswordCredential } from '../auth/credential.js'
 import { isIdentityTokenCredential } from '../auth/credential.js'
 import { helperErase, helperStore, type CredentialHelperOptions } from './credential-helper.js'
-import { dockerConfigPath, helperFor, keysForRegistry, readDockerConfig, SECRET_FIELDS, type DockerAuthEntry, type DockerConfig } from './docker-config.js'
+import {
+  dockerConfigPath,
+  helperFor,
+  keysForRegistry,
+  readDockerConfig,
+  SECRET_FIELDS,
+  type DockerAuthEntry,
+  type DockerConfig,
+} from './docker-config.js'
 import { writePrivateFileAtomic } from './private-file.js'
 import type { DockerCredentialOptions } from './resolve-credential.js'
 import { credentialServerAddress } from './server-address.js'
@@ -25,7 +33,11 @@ export type CredentialLocation = { kind: 'helper'; helper: string } | { kind: 'f
  * Throws InputError for an unreadable config file, CredentialHelperError when the helper fails,
  * and the file system's error when the file cannot be written.
  */
-export async function saveCredentials(registry: string, credential: PasswordCredential | IdentityTokenCredential, options: DockerCredentialOptions = {}): Promise<CredentialLocation> {
+export async function saveCredentials(
+  registry: string,
+  credential: PasswordCredential | IdentityTokenCredential,
+  options: DockerCredentialOptions = {},
+): Promise<CredentialLocation> {
   const path = dockerConfigPath(options.env ?? process.env)
   const config: DockerConfig = (await readDockerConfig(path)) ?? {}
   const key = credentialServerAddress(registry)
@@ -39,7 +51,8 @@ export async function saveCredentials(registry: string, credential: PasswordCred
     if (credential.username !== undefined) entry.auth = encodeAuth(credential.username, '')
     entry.identitytoken = credential.identityToken
   } else {
-    if (credential.username.includes(':')) throw new InputError('a user name must not contain ":" (it separates user and password in the stored "auth")')
+    if (credential.username.includes(':'))
+      throw new InputError('a user name must not contain ":" (it separates user and password in the stored "auth")')
     entry.auth = encodeAuth(credential.username, credential.password)
   }
   auths[key] = entry

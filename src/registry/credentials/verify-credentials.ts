@@ -14,7 +14,11 @@ import { RegistryClient, releaseBody, type RegistryClientOptions } from '../http
  * Throws AuthenticationError when the credential is refused (by the registry or its token
  * server), and the client's errors for other failures (network, TLS, 5xx).
  */
-export async function verifyCredentials(options: Omit<RegistryClientOptions, 'auth'>, registry: string, credential: Credential): Promise<void> {
+export async function verifyCredentials(
+  options: Omit<RegistryClientOptions, 'auth'>,
+  registry: string,
+  credential: Credential,
+): Promise<void> {
   const client = new RegistryClient({
     ...options,
     auth: new RegistryAuthenticator(async () => credential, {

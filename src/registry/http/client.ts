@@ -120,7 +120,11 @@ export class RegistryClient {
     const marker = /client sent an http request to an https server/i
     if (marker.test(body)) return true
     if (body.length > 0) return false
-    const probe = await request(`${this.origin(registry)}/v2/`, { method: 'GET', headers: { 'user-agent': this.userAgent }, dispatcher: this.dispatcherFor(registry) })
+    const probe = await request(`${this.origin(registry)}/v2/`, {
+      method: 'GET',
+      headers: { 'user-agent': this.userAgent },
+      dispatcher: this.dispatcherFor(registry),
+    })
     return probe.statusCode === 400 && marker.test((await readErrorBody(probe.body)).raw)
   }
 
@@ -137,7 +141,13 @@ export class RegistryClient {
   async request(req: RegistryRequest): Promise<RegistryResponse> {
     let origin = this.origin(req.registry)
     let url = this.buildUrl(origin, req)
-    const ctx: AuthContext = { registry: req.registry, origin, scopes: req.scopes, dispatcher: this.dispatcherFor(req.registry), ...(req.signal && { signal: req.signal }) }
+    const ctx: AuthContext = {
+      registry: req.registry,
+      origin,
+      scopes: req.scopes,
+      dispatcher: this.dispatcherFor(req.registry),
+      ...(req.signal && { signal: req.signal }),
+    }
     const replayable = !(req.body !== undefined && typeof req.body !== 'function' && !(req.body instanceof Uint8Array))
     let authorization = await this.auth.header(ctx)
     let challenged = false
@@ -193,12 +203,16 @@ export class RegistryClient {
         )
       }
       const retryAfter = headerValue(res.headers['retry-after'])
-      const delay = replayable ? this.retry.delayFor(attempt, { status: res.status, ...(retryAfter !== undefined && { retryAfter }) }) : undefined
+      const delay = replayable
+        ? this.retry.delayFor(attempt, { status: res.status, ...(retryAfter !== undefined && { retryAfter }) })
+        : undefined
       if (delay === undefined) {
         const { errors, raw } = withoutCredentials(await readErrorBody(res.body), authorization)
         const tlsPort = res.status === 400 && url.protocol === 'http:' && (await this.speaksTls(req.registry, raw))
         throw new RegistryResponseError(req.method, stripQuery(res.url), res.status, errors, raw, {
-          ...(tlsPort && { suggestions: ['the registry speaks HTTPS: drop --plain-http (and pass --ca-file if its certificate is private)'] }),
+          ...(tlsPort && {
+            suggestions: ['the registry speaks HTTPS: drop --plain-http (and pass --ca-file if its certificate is private)'],
+          }),
         })
       }
       releaseBody(res.body)
@@ -221,7 +235,12 @@ export class RegistryClient {
         ...(req.signal && { signal: req.signal }),
       })
       const location = headerValue(res.headers.location)
-      if (REDIRECTS.has(res.statusCode) && location !== undefined && (req.method === 'GET' || req.method === 'HEAD') && hop < MAX_REDIRECTS) {
+      if (
+        REDIRECTS.has(res.statusCode) &&
+        location !== undefined &&
+        (req.method === 'GET' || req.method === 'HEAD') &&
+        hop < MAX_REDIRECTS
+      ) {
         // Blob downloads are commonly redirected to object storage on another origin.
         releaseBody(res.body)
         url = new URL(location, url)
@@ -304,7 +323,8 @@ function withoutCredentials<T>(body: T, authorization: string | undefined): T {
   }
   let json = JSON.stringify(body)
   // Longest first, so a password inside the decoded `user:password` does not break its match.
-  for (const secret of secrets.sort((a, b) => b.length - a.length)) if (secret.length >= 4) json = json.split(JSON.stringify(secret).slice(1, -1)).join('***')
+  for (const secret of secrets.sort((a, b) => b.length - a.length))
+    if (secret.length >= 4) json = json.split(JSON.stringify(secret).slice(1, -1)).join('***')
   return JSON.parse(json) as T
 }
 
@@ -324,11 +344,18 @@ export function networkError(method: string, url: URL, err: unknown): Error {
   const message = (err as Error).message ?? String(err)
   const suggestions: string[] = []
   if (/EPROTO|wrong version number|packet length too long/i.test(`${code} ${message}`)) {
-    suggestions.push(url.protocol === 'https:' ? 'the registry seems to speak plain HTTP: add --plain-http' : 'the registry seems to speak HTTPS: drop --plain-http')
+    suggestions.push(
+      url.protocol === 'https:'
+        ? 'the registry seems to speak plain HTTP: add --plain-http'
+        : 'the registry seems to speak HTTPS: drop --plain-http',
+    )
   }
   if (/CERT|self[- ]signed|unable to verify/i.test(`${code} ${message}`)) {
     suggestions.push('trust the registry certificate with --ca-file <pem>, or (for testing only) skip verification with --insecure')
   }
   if (code === 'ECONNREFUSED') suggestions.push('check that the registry is running and the host and port are right')
-  return new OcibundleError(`${method} ${stripQuery(url.toString())} failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, { cause: err, suggestions })
+  return new OcibundleError(
+    `${method} ${stripQuery(url.toString())} failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`,
+    { cause: err, suggestions },
+  )
 }

@@ -48,7 +48,10 @@ export class AuthenticationError extends OcibundleError {
 }
 
 function formatRegistryError(method: string, url: string, status: number, errors: readonly RegistryErrorDetail[], raw: string): string {
-  const what = errors.length > 0 ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ') : raw.trim().slice(0, 200) || 'no details'
+  const what =
+    errors.length > 0
+      ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ')
+      : raw.trim().slice(0, 200) || 'no details'
   return `${method} ${url} answered ${status}: ${what}`
 }
 
@@ -82,8 +85,14 @@ function parseErrors(raw: string): RegistryErrorDetail[] {
   const list = (doc as { errors?: unknown } | null)?.errors
   if (Array.isArray(list)) {
     return list
-      .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string')
-      .map((e) => ({ code: e.code as string, ...(typeof e.message === 'string' && { message: e.message }), ...(e.detail !== undefined && { detail: e.detail }) }))
+      .filter(
+        (e): e is Record<string, unknown> => typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string',
+      )
+      .map((e) => ({
+        code: e.code as string,
+        ...(typeof e.message === 'string' && { message: e.message }),
+        ...(e.detail !== undefined && { detail: e.detail }),
+      }))
   }
   // Docker Hub answers some 400s with {"details": "..."} (registry-quirks.md, Docker Hub).
   const details = (doc as { details?: unknown } | null)?.details

@@ -10,7 +10,10 @@ import type { Agent as UndiciAgent, Dispatcher } from 'undici'
 const require = createRequire(import.meta.url)
 
 export const Agent = require('undici/lib/dispatcher/agent.js') as typeof UndiciAgent
-const apiRequest = require('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
+const apiRequest = require('undici/lib/api/api-request.js') as (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>
 const { getGlobalDispatcher } = require('undici/lib/global.js') as { getGlobalDispatcher(): Dispatcher }
 
 export type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {

@@ -67,8 +67,21 @@ export async function makeServerCert(dir: string, ca: CertFiles, name = 'server'
   ])
   // openssl 3 `req -x509 -CA` issues the certificate in one step, with the extensions of `cnf`.
   await runTool('openssl', [
-    'req', '-x509', '-config', cnf, ...EC_KEY, '-days', '3650',
-    '-CA', ca.certFile, '-CAkey', ca.keyFile, '-keyout', files.keyFile, '-out', files.certFile,
+    'req',
+    '-x509',
+    '-config',
+    cnf,
+    ...EC_KEY,
+    '-days',
+    '3650',
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-keyout',
+    files.keyFile,
+    '-out',
+    files.certFile,
   ])
   return files
 }

@@ -30,7 +30,15 @@
  * be forwarded normally. It may read the request body with `ctx.body()` (buffered, and still
  * forwarded if it returns false), or call `ctx.forward()` to forward anyway and return true.
  */
-import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  Agent as HttpAgent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http'
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { readFileSync } from 'node:fs'
@@ -127,11 +135,22 @@ export interface FaultProxy {
 
 /** Matches `method` (or any method when undefined) and a path (with query) by regexp or substring. */
 export function matchRequest(method: string | undefined, path: RegExp | string): (req: FaultRequest) => boolean {
-  return (req) => (method === undefined || req.method === method) && (typeof path === 'string' ? req.path.includes(path) : path.test(req.path))
+  return (req) =>
+    (method === undefined || req.method === method) && (typeof path === 'string' ? req.path.includes(path) : path.test(req.path))
 }
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'])
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
 
 function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {}
@@ -139,7 +158,14 @@ function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out
 }
 
-const ERROR_CODES: Record<number, string> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 404: 'NOT_FOUND', 405: 'UNSUPPORTED', 429: 'TOOMANYREQUESTS', 503: 'UNAVAILABLE' }
+const ERROR_CODES: Record<number, string> = {
+  401: 'UNAUTHORIZED',
+  403: 'DENIED',
+  404: 'NOT_FOUND',
+  405: 'UNSUPPORTED',
+  429: 'TOOMANYREQUESTS',
+  503: 'UNAVAILABLE',
+}
 
 /** Default body of a status fault: a distribution-style error for 4xx/5xx, nothing otherwise. */
 function defaultFaultBody(status: number): string {
@@ -187,18 +213,33 @@ export async function startFaultProxy(upstream: { url: string; caFile?: string }
 
   const rewriteLocation = (headers: OutgoingHttpHeaders) => {
     const location = headers.location
-    if (typeof location === 'string' && location.startsWith(upstreamOrigin)) headers.location = proxyOrigin + location.slice(upstreamOrigin.length)
+    if (typeof location === 'string' && location.startsWith(upstreamOrigin))
+      headers.location = proxyOrigin + location.slice(upstreamOrigin.length)
   }
 
   /** Forwards `req` upstream and relays the answer to `res`, applying a body fault if given. */
-  const forward = (req: IncomingMessage, res: ServerResponse, record: ProxyRequestRecord, bufferedBody: Buffer | undefined, action: FaultAction | undefined) =>
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: ProxyRequestRecord,
+    bufferedBody: Buffer | undefined,
+    action: FaultAction | undefined,
+  ) =>
     new Promise<void>((resolve) => {
       const headers = endToEnd(req.headers)
       headers.host = upstreamUrl.host
       const send = isHttps ? httpsRequest : httpRequest
       let upRes: IncomingMessage | undefined
       const upReq = send(
-        { protocol: upstreamUrl.protocol, hostname: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers, agent },
+        {
+          protocol: upstreamUrl.protocol,
+          hostname: upstreamUrl.hostname,
+          port: upstreamUrl.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent,
+        },
         (up) => {
           upRes = up
           const outHeaders = endToEnd(up.headers)
@@ -331,8 +372,17 @@ export async function startFaultProxy(upstream: { url: string; caFile?: string }
       if ('status' in action) {
         req.resume()
         await new Promise<void>((resolve) => (req.complete ? resolve() : req.once('end', resolve).once('close', resolve)))
-        const body = action.body === undefined ? defaultFaultBody(action.status) : Buffer.isBuffer(action.body) || typeof action.body === 'string' ? action.body : JSON.stringify(action.body)
-        const headers: OutgoingHttpHeaders = { 'content-length': Buffer.byteLength(body), ...(action.body === undefined || typeof action.body === 'object' ? { 'content-type': 'application/json' } : {}), ...action.headers }
+        const body =
+          action.body === undefined
+            ? defaultFaultBody(action.status)
+            : Buffer.isBuffer(action.body) || typeof action.body === 'string'
+              ? action.body
+              : JSON.stringify(action.body)
+        const headers: OutgoingHttpHeaders = {
+          'content-length': Buffer.byteLength(body),
+          ...(action.body === undefined || typeof action.body === 'object' ? { 'content-type': 'application/json' } : {}),
+          ...action.headers,
+        }
         res.writeHead(action.status, headers)
         res.end(req.method === 'HEAD' ? undefined : body)
         return

@@ -7,7 +7,17 @@
 export { startRegistry, TEST_USERNAME, TOKEN_ISSUER, TOKEN_SERVICE } from './server.js'
 export type { RegistryVariant, RunningRegistry, StartRegistryOptions } from './server.js'
 export { startFaultProxy, matchRequest } from './fault-proxy.js'
-export type { Fault, FaultAction, FaultHandle, FaultKind, FaultProxy, FaultProxyOptions, FaultRequest, InterceptContext, ProxyRequestRecord } from './fault-proxy.js'
+export type {
+  Fault,
+  FaultAction,
+  FaultHandle,
+  FaultKind,
+  FaultProxy,
+  FaultProxyOptions,
+  FaultRequest,
+  InterceptContext,
+  ProxyRequestRecord,
+} from './fault-proxy.js'
 export { defaultPolicy } from './token-issuer.js'
 export type { AccessPolicy, TokenIssuer, TokenRequestRecord } from './token-issuer.js'
 export { decodeToken, parseScope } from './jwt.js'

@@ -45,7 +45,13 @@ export function signToken(claims: TokenClaims, signer: SigningCert): string {
 }
 
 /** Claims with the usual timing: valid from 10 s ago (clock rounding) for `ttlSeconds`. */
-export function makeClaims(fields: { issuer: string; service: string; account?: string; access: AccessEntry[]; ttlSeconds: number }): TokenClaims {
+export function makeClaims(fields: {
+  issuer: string
+  service: string
+  account?: string
+  access: AccessEntry[]
+  ttlSeconds: number
+}): TokenClaims {
   const now = Math.floor(Date.now() / 1000)
   return {
     iss: fields.issuer,
@@ -81,7 +87,10 @@ export function parseScope(scope: string): AccessEntry | undefined {
   if (first <= 0 || last === first) return undefined
   const type = scope.slice(0, first).replace(/\(.*\)$/, '')
   const name = scope.slice(first + 1, last)
-  const actions = scope.slice(last + 1).split(',').filter((a) => a !== '')
+  const actions = scope
+    .slice(last + 1)
+    .split(',')
+    .filter((a) => a !== '')
   if (!name) return undefined
   return { type, name, actions }
 }

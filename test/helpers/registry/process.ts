@@ -87,7 +87,11 @@ function startWatchdog(pid: number): ChildProcess {
  * Spawns `file args...` with stdout/stderr captured, tracked for the exit hook and guarded by a
  * watchdog. The child does not keep the event loop alive: a test that forgets `stop()` still ends.
  */
-export function spawnManaged(file: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ManagedProcess {
+export function spawnManaged(
+  file: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ManagedProcess {
   installExitHook()
   const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

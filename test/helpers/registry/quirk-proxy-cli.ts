@@ -12,7 +12,11 @@ import { startQuirkProxy, QUIRK_PROFILES, type QuirkProfileName } from './quirk-
 import { startRegistry } from './server.js'
 
 function usage(): never {
-  process.stderr.write(`usage: quirk-proxy-cli.ts <profile> [--create <repository>]...\nprofiles:\n${Object.values(QUIRK_PROFILES).map((p) => `  ${p.name.padEnd(22)} ${p.summary}`).join('\n')}\n`)
+  process.stderr.write(
+    `usage: quirk-proxy-cli.ts <profile> [--create <repository>]...\nprofiles:\n${Object.values(QUIRK_PROFILES)
+      .map((p) => `  ${p.name.padEnd(22)} ${p.summary}`)
+      .join('\n')}\n`,
+  )
   process.exit(2)
 }
 

@@ -46,7 +46,13 @@ export function rawRequest(url: string | URL, options: RawRequestOptions = {}): 
     let responded = false
     const req = send(
       target,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false, timeout: options.timeoutMs ?? 15_000, ...(options.ca ? { ca: options.ca } : {}) },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: false,
+        timeout: options.timeoutMs ?? 15_000,
+        ...(options.ca ? { ca: options.ca } : {}),
+      },
       (res) => {
         responded = true
         const chunks: Buffer[] = []
@@ -73,7 +79,9 @@ export function rawRequest(url: string | URL, options: RawRequestOptions = {}): 
         })
       },
     )
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${options.timeoutMs ?? 15_000} ms: ${options.method ?? 'GET'} ${target.href}`)))
+    req.on('timeout', () =>
+      req.destroy(new Error(`timeout after ${options.timeoutMs ?? 15_000} ms: ${options.method ?? 'GET'} ${target.href}`)),
+    )
     req.on('error', (err) => {
       if (!responded) reject(err)
     })
@@ -110,7 +118,12 @@ export function registryRequest(target: RegistryEndpoint, path: string, options:
  * Fetches a bearer token from `realm` (GET flow) for `scopes`, as `username`/`password` or
  * anonymously. Returns the token, or throws with the issuer's answer.
  */
-export async function fetchToken(realm: string, service: string, scopes: readonly string[], creds?: { username: string; password: string }): Promise<string> {
+export async function fetchToken(
+  realm: string,
+  service: string,
+  scopes: readonly string[],
+  creds?: { username: string; password: string },
+): Promise<string> {
   const url = new URL(realm)
   url.searchParams.set('service', service)
   for (const scope of scopes) url.searchParams.append('scope', scope)
@@ -124,7 +137,12 @@ export async function fetchToken(realm: string, service: string, scopes: readonl
  * session, then PUT `<Location>&digest=` with the whole body. Returns the digest.
  * @throws Error with the status and body when the registry does not answer 202 / 201.
  */
-export async function pushBlob(target: RegistryEndpoint, repo: string, data: Buffer | string, headers: OutgoingHttpHeaders = {}): Promise<string> {
+export async function pushBlob(
+  target: RegistryEndpoint,
+  repo: string,
+  data: Buffer | string,
+  headers: OutgoingHttpHeaders = {},
+): Promise<string> {
   const digest = sha256(data)
   const post = await registryRequest(target, `/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: { ...headers, 'content-length': 0 } })
   if (post.status !== 202) throw new Error(`POST blob upload: ${post.status} ${post.text()}`)

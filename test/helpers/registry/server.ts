@@ -178,7 +178,14 @@ class PortInUse extends Error {}
  * Waits until this very process listens on `port` (its own "listening on" log line: a probe alone
  * could reach another server that took the port) and answers `GET /v2/` with `expected`.
  */
-async function waitReady(proc: ManagedProcess, url: string, port: number, expected: number, ca: string | undefined, deadline: number): Promise<void> {
+async function waitReady(
+  proc: ManagedProcess,
+  url: string,
+  port: number,
+  expected: number,
+  ca: string | undefined,
+  deadline: number,
+): Promise<void> {
   const listening = `listening on 127.0.0.1:${port}`
   let last: number | undefined
   for (;;) {
@@ -191,7 +198,9 @@ async function waitReady(proc: ManagedProcess, url: string, port: number, expect
       if (last === expected) return
     }
     if (Date.now() > deadline) {
-      throw new Error(`docker-registry did not become ready on ${url} in time (last GET /v2/ status: ${last ?? 'no answer'}):\n${proc.logs()}`)
+      throw new Error(
+        `docker-registry did not become ready on ${url} in time (last GET /v2/ status: ${last ?? 'no answer'}):\n${proc.logs()}`,
+      )
     }
     await sleep(25)
   }

@@ -124,25 +124,41 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       const actions = state.policy(account, requested)
       if (actions.length > 0) granted.push({ ...requested, actions })
     }
-    const token = signToken(makeClaims({ issuer: options.issuer, service: options.service, account, access: granted, ttlSeconds }), options.signer)
+    const token = signToken(
+      makeClaims({ issuer: options.issuer, service: options.service, account, access: granted, ttlSeconds }),
+      options.signer,
+    )
     return { token, granted, issuedAt: new Date().toISOString() }
   }
 
   const handleGet = (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean)
+    const scopes = url.searchParams
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean)
     const service = url.searchParams.get('service') ?? undefined
     const offline = url.searchParams.get('offline_token') === 'true'
     const record: TokenRequestRecord = {
-      method: 'GET', scopes, service, offline, status: 0, granted: [],
+      method: 'GET',
+      scopes,
+      service,
+      offline,
+      status: 0,
+      granted: [],
       clientId: url.searchParams.get('client_id') ?? undefined,
     }
     requests.push(record)
     const creds = basicCredentials(req)
     if (creds && !checkLogin(creds.username, creds.password)) {
       record.status = 401
-      return sendJson(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] }, {
-        'WWW-Authenticate': `Basic realm="${options.issuer}"`,
-      })
+      return sendJson(
+        res,
+        401,
+        { errors: [{ code: 'UNAUTHORIZED', message: 'incorrect username or password' }] },
+        {
+          'WWW-Authenticate': `Basic realm="${options.issuer}"`,
+        },
+      )
     }
     if (service !== undefined && service !== options.service) {
       record.status = 400
@@ -168,7 +184,13 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     const service = form.get('service') ?? undefined
     const offline = form.get('access_type') === 'offline'
     const record: TokenRequestRecord = {
-      method: 'POST', scopes, grantType, service, offline, status: 0, granted: [],
+      method: 'POST',
+      scopes,
+      grantType,
+      service,
+      offline,
+      status: 0,
+      granted: [],
       clientId: form.get('client_id') ?? undefined,
     }
     requests.push(record)
@@ -180,7 +202,8 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
       return fail(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded')
     }
     if (!record.clientId) return fail(400, 'invalid_request', 'client_id is required')
-    if (service !== undefined && service !== options.service) return fail(400, 'invalid_request', `unknown service ${JSON.stringify(service)}`)
+    if (service !== undefined && service !== options.service)
+      return fail(400, 'invalid_request', `unknown service ${JSON.stringify(service)}`)
     let account: string
     if (grantType === 'password') {
       const username = form.get('username') ?? ''
@@ -239,7 +262,13 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
     },
     mintToken: (fields) =>
       signToken(
-        makeClaims({ issuer: options.issuer, service: options.service, account: fields.account, access: fields.access, ttlSeconds: fields.ttlSeconds ?? ttlSeconds }),
+        makeClaims({
+          issuer: options.issuer,
+          service: options.service,
+          account: fields.account,
+          access: fields.access,
+          ttlSeconds: fields.ttlSeconds ?? ttlSeconds,
+        }),
         options.signer,
       ),
     stop: () =>

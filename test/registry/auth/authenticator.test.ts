@@ -66,7 +66,13 @@ function setup(o: SetupOptions = {}): Setup {
     [ORIGIN]: (req) => {
       const auth = req.headers.authorization
       const ok = auth !== undefined && (valid.has(auth.replace(/^Bearer /, '')) || auth === basicOf(PASSWORD))
-      return ok ? { status: 200, body: {} } : { status: 401, headers: { 'www-authenticate': challenge }, body: { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] } }
+      return ok
+        ? { status: 200, body: {} }
+        : {
+            status: 401,
+            headers: { 'www-authenticate': challenge },
+            body: { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+          }
     },
     [AUTH_ORIGIN]: token,
   })
@@ -147,10 +153,13 @@ describe('Bearer token flow', () => {
     const s = setup({ credential: PASSWORD })
     const scopes = [repositoryScope('team/target', ['pull', 'push']), repositoryScope('team/source', ['pull'])]
     await get(s, scopes, '/v2/team/target/blobs/uploads/')
-    assert.deepEqual(s.tokenRequests()[0]!.url.searchParams.getAll('scope'), ['repository:team/source:pull', 'repository:team/target:pull,push'])
+    assert.deepEqual(s.tokenRequests()[0]!.url.searchParams.getAll('scope'), [
+      'repository:team/source:pull',
+      'repository:team/target:pull,push',
+    ])
   })
 
-  test('scopes the challenge names are added to the request\'s', async () => {
+  test("scopes the challenge names are added to the request's", async () => {
     const s = setup({ challenge: `Bearer realm="${REALM}",service="${SERVICE}",scope="repository:team/app:pull repository:other:pull"` })
     await get(s, [repositoryScope('team/app', ['push'])])
     assert.deepEqual(s.tokenRequests()[0]!.url.searchParams.getAll('scope'), ['repository:other:pull', 'repository:team/app:pull,push'])
@@ -168,7 +177,10 @@ describe('Bearer token flow', () => {
     const s = setup()
     await get(s, [PULL])
     await get(s, [PUSH])
-    assert.deepEqual(s.tokenRequests().map((r) => r.url.searchParams.getAll('scope')), [[PULL], [PUSH]])
+    assert.deepEqual(
+      s.tokenRequests().map((r) => r.url.searchParams.getAll('scope')),
+      [[PULL], [PUSH]],
+    )
     assert.deepEqual(s.registryAuth(), ['-', 'Bearer tok-1', 'Bearer tok-2'])
   })
 
@@ -239,7 +251,10 @@ describe('Bearer failures', () => {
 
   test('token server refuses anonymous access: "requires credentials"', async () => {
     const s = setup({ token: () => ({ status: 401, body: { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] } }) })
-    await assert.rejects(get(s, [PULL]), /registry\.example requires credentials: the token server https:\/\/auth\.example\/token refused anonymous access: authentication required/)
+    await assert.rejects(
+      get(s, [PULL]),
+      /registry\.example requires credentials: the token server https:\/\/auth\.example\/token refused anonymous access: authentication required/,
+    )
   })
 
   test('refused identity token: says it may have expired', async () => {

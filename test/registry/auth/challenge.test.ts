@@ -10,7 +10,12 @@ const cases: Array<{ name: string; header: string; expected: AuthChallenge[] }> 
   {
     name: 'Docker Hub bearer challenge',
     header: 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push"',
-    expected: [{ scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:samalba/my-app:pull,push' } }],
+    expected: [
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:samalba/my-app:pull,push' },
+      },
+    ],
   },
   {
     name: 'distribution htpasswd Basic challenge',

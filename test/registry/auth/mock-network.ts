@@ -41,7 +41,12 @@ export function mockNetwork(routes: Record<string, MockHandler>): MockNetwork {
       .reply((opts) => {
         const headers: Record<string, string> = {}
         for (const [k, v] of Object.entries((opts.headers ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = String(v)
-        const req: RecordedRequest = { method: opts.method, url: new URL(opts.path, origin), headers, body: typeof opts.body === 'string' ? opts.body : '' }
+        const req: RecordedRequest = {
+          method: opts.method,
+          url: new URL(opts.path, origin),
+          headers,
+          body: typeof opts.body === 'string' ? opts.body : '',
+        }
         requests.push(req)
         const answer = handler(req)
         const body = typeof answer.body === 'object' ? JSON.stringify(answer.body) : (answer.body ?? '')

@@ -9,7 +9,10 @@ import { AuthenticationError } from '../../../src/registry/http/errors.js'
 
 describe('validateRealm', () => {
   test('https realms are accepted, on any host', () => {
-    assert.equal(validateRealm('https://auth.docker.io/token', 'docker.io', 'https://registry-1.docker.io').href, 'https://auth.docker.io/token')
+    assert.equal(
+      validateRealm('https://auth.docker.io/token', 'docker.io', 'https://registry-1.docker.io').href,
+      'https://auth.docker.io/token',
+    )
     assert.equal(validateRealm('https://auth.example/token', 'localhost:5000', 'http://localhost:5000').host, 'auth.example')
   })
 
@@ -28,7 +31,10 @@ describe('validateRealm', () => {
   ]
   for (const [realm, registry, origin, message] of refused) {
     test(`refuses ${realm} for ${origin}`, () => {
-      assert.throws(() => validateRealm(realm, registry, origin), (err: unknown) => err instanceof AuthenticationError && message.test(err.message))
+      assert.throws(
+        () => validateRealm(realm, registry, origin),
+        (err: unknown) => err instanceof AuthenticationError && message.test(err.message),
+      )
     })
   }
 })

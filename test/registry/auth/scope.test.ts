@@ -15,7 +15,10 @@ describe('repositoryScope', () => {
 
 describe('normalizeScopes', () => {
   test('merges actions on the same resource and sorts resources', () => {
-    assert.deepEqual(normalizeScopes(['repository:b:push', 'repository:a:pull', 'repository:b:pull']), ['repository:a:pull', 'repository:b:pull,push'])
+    assert.deepEqual(normalizeScopes(['repository:b:push', 'repository:a:pull', 'repository:b:pull']), [
+      'repository:a:pull',
+      'repository:b:pull,push',
+    ])
   })
 
   test('a mount needs push on the target and pull on the source: both kept', () => {
@@ -24,7 +27,10 @@ describe('normalizeScopes', () => {
   })
 
   test('equal needs in any order give equal lists', () => {
-    assert.deepEqual(normalizeScopes(['repository:a:push,pull', 'registry:catalog:*']), normalizeScopes(['registry:catalog:*', 'repository:a:pull', 'repository:a:push']))
+    assert.deepEqual(
+      normalizeScopes(['repository:a:push,pull', 'registry:catalog:*']),
+      normalizeScopes(['registry:catalog:*', 'repository:a:pull', 'repository:a:push']),
+    )
   })
 
   test('* absorbs the other actions', () => {
@@ -32,7 +38,9 @@ describe('normalizeScopes', () => {
   })
 
   test('names holding host:port split on the last colon', () => {
-    assert.deepEqual(normalizeScopes(['repository:localhost:5000/x:pull', 'repository:localhost:5000/x:push']), ['repository:localhost:5000/x:pull,push'])
+    assert.deepEqual(normalizeScopes(['repository:localhost:5000/x:pull', 'repository:localhost:5000/x:push']), [
+      'repository:localhost:5000/x:pull,push',
+    ])
   })
 
   test('strings that are not type:name:actions are kept as they are; empty ones dropped', () => {

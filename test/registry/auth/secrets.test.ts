@@ -34,13 +34,22 @@ function clientWith(credential: Credential | undefined, token: MockHandler): Reg
     'https://r.example': (req) =>
       req.headers.authorization === undefined
         ? { status: 401, headers: { 'www-authenticate': challenge } }
-        : { status: 401, headers: { 'www-authenticate': `${challenge},error="invalid_token"` }, body: { errors: [{ code: 'DENIED', message: `token ${ISSUED} refused, you sent ${req.headers.authorization}` }] } },
+        : {
+            status: 401,
+            headers: { 'www-authenticate': `${challenge},error="invalid_token"` },
+            body: { errors: [{ code: 'DENIED', message: `token ${ISSUED} refused, you sent ${req.headers.authorization}` }] },
+          },
     'https://auth.example': token,
   })
-  return new RegistryClient({ auth: new RegistryAuthenticator(async () => credential, { retry: noRetry }), dispatcher: net.agent, retry: noRetry })
+  return new RegistryClient({
+    auth: new RegistryAuthenticator(async () => credential, { retry: noRetry }),
+    dispatcher: net.agent,
+    retry: noRetry,
+  })
 }
 
-const get = (client: RegistryClient) => () => client.request({ method: 'GET', registry: 'r.example', path: '/v2/', scopes: ['repository:a:pull'] })
+const get = (client: RegistryClient) => () =>
+  client.request({ method: 'GET', registry: 'r.example', path: '/v2/', scopes: ['repository:a:pull'] })
 
 describe('secrets never reach errors', () => {
   test('token server echoing the password and the Basic header in a 401', async () => {
@@ -70,7 +79,10 @@ describe('secrets never reach errors', () => {
       'https://r.example': (req) =>
         req.headers.authorization === undefined
           ? { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token",service="r"' } }
-          : { status: 403, body: { errors: [{ code: 'DENIED', message: `no access for ${req.headers.authorization}`, detail: { token: ISSUED } }] } },
+          : {
+              status: 403,
+              body: { errors: [{ code: 'DENIED', message: `no access for ${req.headers.authorization}`, detail: { token: ISSUED } }] },
+            },
       'https://auth.example': () => ({ status: 200, body: { token: ISSUED } }),
     })
     const client = new RegistryClient({ auth: new RegistryAuthenticator(async () => USER), dispatcher: net.agent, retry: noRetry })
@@ -80,7 +92,13 @@ describe('secrets never reach errors', () => {
   })
 
   test('registry refusing Basic credentials and echoing the decoded password', async () => {
-    net = mockNetwork({ 'https://r.example': () => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="r"' }, body: `login alice:${PASSWORD} refused` }) })
+    net = mockNetwork({
+      'https://r.example': () => ({
+        status: 401,
+        headers: { 'www-authenticate': 'Basic realm="r"' },
+        body: `login alice:${PASSWORD} refused`,
+      }),
+    })
     const client = new RegistryClient({ auth: new RegistryAuthenticator(async () => USER), dispatcher: net.agent, retry: noRetry })
     const err = await thrownBy(get(client))
     assert.ok(err instanceof AuthenticationError)
@@ -89,7 +107,15 @@ describe('secrets never reach errors', () => {
 
   test('network failure of a token request with credentials (real socket, refused)', async () => {
     const err = await thrownBy(() =>
-      fetchBearerToken({ registry: 'r.example', realm: new URL('http://127.0.0.1:1/token'), scopes: ['repository:a:pull'], credential: USER, retry: noRetry, userAgent: 'test', now: Date.now }),
+      fetchBearerToken({
+        registry: 'r.example',
+        realm: new URL('http://127.0.0.1:1/token'),
+        scopes: ['repository:a:pull'],
+        credential: USER,
+        retry: noRetry,
+        userAgent: 'test',
+        now: Date.now,
+      }),
     )
     assert.match(String(err), /GET http:\/\/127\.0\.0\.1:1\/token failed/)
     assertNoSecrets(err, SECRETS)
@@ -97,7 +123,15 @@ describe('secrets never reach errors', () => {
 
   test('network failure of an OAuth2 request', async () => {
     const err = await thrownBy(() =>
-      fetchBearerToken({ registry: 'r.example', realm: new URL('http://127.0.0.1:1/token'), scopes: [], credential: { identityToken: REFRESH }, retry: noRetry, userAgent: 'test', now: Date.now }),
+      fetchBearerToken({
+        registry: 'r.example',
+        realm: new URL('http://127.0.0.1:1/token'),
+        scopes: [],
+        credential: { identityToken: REFRESH },
+        retry: noRetry,
+        userAgent: 'test',
+        now: Date.now,
+      }),
     )
     assertNoSecrets(err, SECRETS)
   })

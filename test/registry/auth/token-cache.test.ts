@@ -9,7 +9,12 @@ import { TOKEN_EXPIRY_MARGIN_MS, TokenCache, tokenCacheKey } from '../../../src/
 import type { BearerToken } from '../../../src/registry/auth/token-request.js'
 
 /** A fetch the test resolves by hand, counting its calls. */
-function deferredFetch(): { fetch: () => Promise<BearerToken>; calls: () => number; resolve(t: BearerToken): void; reject(e: Error): void } {
+function deferredFetch(): {
+  fetch: () => Promise<BearerToken>
+  calls: () => number
+  resolve(t: BearerToken): void
+  reject(e: Error): void
+} {
   let calls = 0
   let settle: { resolve(t: BearerToken): void; reject(e: Error): void } | undefined
   return {

@@ -37,7 +37,12 @@ describe('parseTokenResponse', () => {
   })
 
   test('no token, or not JSON: AuthenticationError naming the realm without its query', () => {
-    assert.throws(() => parse({ expires_in: 60 }), (err: unknown) => err instanceof AuthenticationError && err.message === 'the token server https://auth.example/token for r.example answered without a token')
+    assert.throws(
+      () => parse({ expires_in: 60 }),
+      (err: unknown) =>
+        err instanceof AuthenticationError &&
+        err.message === 'the token server https://auth.example/token for r.example answered without a token',
+    )
     assert.throws(() => parse('<html>'), /answered something that is not JSON/)
     assert.throws(() => parse('null'), /without a token/)
   })

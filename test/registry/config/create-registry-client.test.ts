@@ -25,18 +25,29 @@ afterEach(async () => {
 test('plain HTTP from OCIBUNDLE_PLAIN_HTTP and the login from DOCKER_CONFIG', async () => {
   const basic = `Basic ${b64('ci:ci-password')}`
   net = mockNetwork({
-    'http://registry.lan:5000': (req) => (req.headers.authorization === basic ? { status: 200, body: {} } : { status: 401, headers: { 'www-authenticate': 'Basic realm="lan"' } }),
+    'http://registry.lan:5000': (req) =>
+      req.headers.authorization === basic
+        ? { status: 200, body: {} }
+        : { status: 401, headers: { 'www-authenticate': 'Basic realm="lan"' } },
   })
   await ce.writeConfig({ auths: { 'registry.lan:5000': { auth: b64('ci:ci-password') } } })
-  const client = await createRegistryClient({ env: { ...ce.env, OCIBUNDLE_PLAIN_HTTP: 'registry.lan:5000' }, dispatcher: net.agent, retry: noRetry, userAgent: 'ocibundle-test' })
+  const client = await createRegistryClient({
+    env: { ...ce.env, OCIBUNDLE_PLAIN_HTTP: 'registry.lan:5000' },
+    dispatcher: net.agent,
+    retry: noRetry,
+    userAgent: 'ocibundle-test',
+  })
   assert.equal(client.origin('registry.lan:5000'), 'http://registry.lan:5000')
   const res = await client.request({ method: 'GET', registry: 'registry.lan:5000', path: '/v2/', scopes: [] })
   releaseBody(res.body)
   assert.equal(res.status, 200)
-  assert.deepEqual(net.requests.map((r) => [r.headers.authorization ?? '-', r.headers['user-agent']]), [
-    ['-', 'ocibundle-test'],
-    [basic, 'ocibundle-test'],
-  ])
+  assert.deepEqual(
+    net.requests.map((r) => [r.headers.authorization ?? '-', r.headers['user-agent']]),
+    [
+      ['-', 'ocibundle-test'],
+      [basic, 'ocibundle-test'],
+    ],
+  )
   await client.close()
 })
 

@@ -31,7 +31,10 @@ async function configFile(doc: unknown, name = 'config.json'): Promise<string> {
 
 describe('hostConfigFilePath', () => {
   test('$OCIBUNDLE_CONFIG (explicit), else $XDG_CONFIG_HOME or ~/.config', () => {
-    assert.deepEqual(hostConfigFilePath({ OCIBUNDLE_CONFIG: '/etc/o.json', XDG_CONFIG_HOME: '/x' }), { path: '/etc/o.json', explicit: true })
+    assert.deepEqual(hostConfigFilePath({ OCIBUNDLE_CONFIG: '/etc/o.json', XDG_CONFIG_HOME: '/x' }), {
+      path: '/etc/o.json',
+      explicit: true,
+    })
     assert.deepEqual(hostConfigFilePath({ XDG_CONFIG_HOME: '/x', HOME: '/home/u' }), { path: '/x/ocibundle/config.json', explicit: false })
     assert.deepEqual(hostConfigFilePath({ HOME: '/home/u' }), { path: '/home/u/.config/ocibundle/config.json', explicit: false })
   })
@@ -39,23 +42,40 @@ describe('hostConfigFilePath', () => {
 
 describe('loadHostConfigFile', () => {
   test('hosts with normalised keys and caFile relative to the file', async () => {
-    const path = await configFile({ hosts: { 'Registry.Local:5000': { plainHttp: true }, 'index.docker.io': { insecure: false }, '*': { caFile: 'ca.pem' } } })
-    assert.deepEqual(await loadHostConfigFile(path), { 'registry.local:5000': { plainHttp: true }, 'docker.io': { insecure: false }, '*': { caFile: ca } })
+    const path = await configFile({
+      hosts: { 'Registry.Local:5000': { plainHttp: true }, 'index.docker.io': { insecure: false }, '*': { caFile: 'ca.pem' } },
+    })
+    assert.deepEqual(await loadHostConfigFile(path), {
+      'registry.local:5000': { plainHttp: true },
+      'docker.io': { insecure: false },
+      '*': { caFile: ca },
+    })
   })
 
   test('a missing file is empty unless required', async () => {
     assert.deepEqual(await loadHostConfigFile(join(tmp.path, 'none.json')), {})
-    await assert.rejects(loadHostConfigFile(join(tmp.path, 'none.json'), { required: true }), /host configuration file .*none\.json does not exist/)
+    await assert.rejects(
+      loadHostConfigFile(join(tmp.path, 'none.json'), { required: true }),
+      /host configuration file .*none\.json does not exist/,
+    )
     assert.deepEqual(await loadHostConfigFile(await configFile({})), {})
   })
 
   const invalid: Array<[string, unknown, RegExp]> = [
     ['not JSON (comments)', '{ // comment\n}', /config\.json: not valid JSON/],
-    ['duplicate keys', '{"hosts": {"a": {"plainHttp": true, "plainHttp": false}}}', /duplicate key in JSON object: "plainHttp" at \/hosts\/a\/plainHttp/],
+    [
+      'duplicate keys',
+      '{"hosts": {"a": {"plainHttp": true, "plainHttp": false}}}',
+      /duplicate key in JSON object: "plainHttp" at \/hosts\/a\/plainHttp/,
+    ],
     ['not an object', '[]', /must hold a JSON object/],
     ['unknown top-level field', { host: {} }, /unknown field "host" \(expected "hosts"\)/],
     ['hosts not an object', { hosts: [] }, /"hosts" must be an object/],
-    ['unknown host field (typo)', { hosts: { a: { plainHTTP: true } } }, /hosts\["a"\]: unknown field "plainHTTP" \(expected plainHttp, insecure, caFile\)/],
+    [
+      'unknown host field (typo)',
+      { hosts: { a: { plainHTTP: true } } },
+      /hosts\["a"\]: unknown field "plainHTTP" \(expected plainHttp, insecure, caFile\)/,
+    ],
     ['wrong type', { hosts: { a: { insecure: 'yes' } } }, /hosts\["a"\]\.insecure must be true or false/],
     ['empty caFile', { hosts: { a: { caFile: '' } } }, /caFile must be a non-empty string/],
     ['URL as key', { hosts: { 'https://a.example': {} } }, /"https:\/\/a\.example" is not a registry host; write host\[:port\]/],
@@ -64,7 +84,10 @@ describe('loadHostConfigFile', () => {
   for (const [name, doc, message] of invalid) {
     test(`refuses ${name}, naming the file`, async () => {
       const path = await configFile(doc)
-      await assert.rejects(loadHostConfigFile(path), (err: unknown) => err instanceof InputError && err.message.startsWith(path) && message.test(err.message))
+      await assert.rejects(
+        loadHostConfigFile(path),
+        (err: unknown) => err instanceof InputError && err.message.startsWith(path) && message.test(err.message),
+      )
     })
   }
 
@@ -80,25 +103,43 @@ describe('resolveHostConfigs', () => {
   })
 
   test('environment: comma lists of hosts, * for all, OCIBUNDLE_CA_FILE for all', async () => {
-    const hosts = await resolveHostConfigs({ file: await configFile({}), env: { OCIBUNDLE_PLAIN_HTTP: 'a.example:5000, B.example ,', OCIBUNDLE_INSECURE: 'b.example', OCIBUNDLE_CA_FILE: ca } })
+    const hosts = await resolveHostConfigs({
+      file: await configFile({}),
+      env: { OCIBUNDLE_PLAIN_HTTP: 'a.example:5000, B.example ,', OCIBUNDLE_INSECURE: 'b.example', OCIBUNDLE_CA_FILE: ca },
+    })
     assert.deepEqual(hosts, {
       'a.example:5000': { plainHttp: true, caFile: ca },
       'b.example': { plainHttp: true, insecure: true, caFile: ca },
       '*': { caFile: ca },
     })
-    assert.deepEqual(await resolveHostConfigs({ file: await configFile({}), env: { OCIBUNDLE_INSECURE: '*' } }), { '*': { insecure: true } })
-  })
-
-  test('flags apply to the command\'s registries, or to every registry', async () => {
-    assert.deepEqual(await resolveHostConfigs({ file: await configFile({}), env: {}, flags: { plainHttp: true, registries: ['docker.io', 'registry-1.docker.io', 'r.local:5000'] } }), {
-      'docker.io': { plainHttp: true },
-      'r.local:5000': { plainHttp: true },
+    assert.deepEqual(await resolveHostConfigs({ file: await configFile({}), env: { OCIBUNDLE_INSECURE: '*' } }), {
+      '*': { insecure: true },
     })
-    assert.deepEqual(await resolveHostConfigs({ file: await configFile({}), env: {}, flags: { insecure: true, caFile: ca } }), { '*': { insecure: true, caFile: ca } })
-    assert.deepEqual(await resolveHostConfigs({ file: await configFile({}), env: {}, flags: { registries: ['x'] } }), {}, 'no flag set: nothing')
   })
 
-  test('precedence per setting: flags > env > file, and a host\'s own entry > * within a source', async () => {
+  test("flags apply to the command's registries, or to every registry", async () => {
+    assert.deepEqual(
+      await resolveHostConfigs({
+        file: await configFile({}),
+        env: {},
+        flags: { plainHttp: true, registries: ['docker.io', 'registry-1.docker.io', 'r.local:5000'] },
+      }),
+      {
+        'docker.io': { plainHttp: true },
+        'r.local:5000': { plainHttp: true },
+      },
+    )
+    assert.deepEqual(await resolveHostConfigs({ file: await configFile({}), env: {}, flags: { insecure: true, caFile: ca } }), {
+      '*': { insecure: true, caFile: ca },
+    })
+    assert.deepEqual(
+      await resolveHostConfigs({ file: await configFile({}), env: {}, flags: { registries: ['x'] } }),
+      {},
+      'no flag set: nothing',
+    )
+  })
+
+  test("precedence per setting: flags > env > file, and a host's own entry > * within a source", async () => {
     const file = await configFile({
       hosts: {
         'a.example': { plainHttp: true, insecure: true, caFile: 'ca.pem' },
@@ -129,25 +170,48 @@ describe('resolveHostConfigs', () => {
   test('the default file under XDG_CONFIG_HOME is read when present', async () => {
     await mkdir(join(tmp.path, 'ocibundle'))
     await configFile({ hosts: { 'a.example': { insecure: true } } }, join('ocibundle', 'config.json'))
-    assert.deepEqual(await resolveHostConfigs({ env: { XDG_CONFIG_HOME: tmp.path } }), { 'a.example': { insecure: true, plainHttp: false } })
+    assert.deepEqual(await resolveHostConfigs({ env: { XDG_CONFIG_HOME: tmp.path } }), {
+      'a.example': { insecure: true, plainHttp: false },
+    })
   })
 
   test('TLS settings named for a host turn off automatic plain HTTP for it; * settings do not', async () => {
     const file = await configFile({})
-    assert.deepEqual(await resolveHostConfigs({ file, env: {}, flags: { caFile: ca, registries: ['localhost:5000'] } }), { 'localhost:5000': { caFile: ca, plainHttp: false } })
-    assert.deepEqual(await resolveHostConfigs({ file, env: { OCIBUNDLE_INSECURE: 'localhost:5000' } }), { 'localhost:5000': { insecure: true, plainHttp: false } })
-    assert.deepEqual(await resolveHostConfigs({ file, env: { OCIBUNDLE_PLAIN_HTTP: 'localhost:5000', OCIBUNDLE_CA_FILE: ca } }), { 'localhost:5000': { plainHttp: true, caFile: ca }, '*': { caFile: ca } })
-    assert.deepEqual(await resolveHostConfigs({ file, env: {}, flags: { insecure: false, registries: ['localhost:5000'] } }), { 'localhost:5000': { insecure: false } })
+    assert.deepEqual(await resolveHostConfigs({ file, env: {}, flags: { caFile: ca, registries: ['localhost:5000'] } }), {
+      'localhost:5000': { caFile: ca, plainHttp: false },
+    })
+    assert.deepEqual(await resolveHostConfigs({ file, env: { OCIBUNDLE_INSECURE: 'localhost:5000' } }), {
+      'localhost:5000': { insecure: true, plainHttp: false },
+    })
+    assert.deepEqual(await resolveHostConfigs({ file, env: { OCIBUNDLE_PLAIN_HTTP: 'localhost:5000', OCIBUNDLE_CA_FILE: ca } }), {
+      'localhost:5000': { plainHttp: true, caFile: ca },
+      '*': { caFile: ca },
+    })
+    assert.deepEqual(await resolveHostConfigs({ file, env: {}, flags: { insecure: false, registries: ['localhost:5000'] } }), {
+      'localhost:5000': { insecure: false },
+    })
   })
 
   test('a CA file that cannot be read is reported with where it was set', async () => {
-    await assert.rejects(resolveHostConfigs({ env: { HOME: tmp.path }, flags: { caFile: join(tmp.path, 'nope.pem') } }), /the CA file .*nope\.pem \(from --ca-file\) cannot be read: ENOENT/)
-    await assert.rejects(resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_CA_FILE: join(tmp.path, 'nope.pem') } }), /\(from OCIBUNDLE_CA_FILE\)/)
+    await assert.rejects(
+      resolveHostConfigs({ env: { HOME: tmp.path }, flags: { caFile: join(tmp.path, 'nope.pem') } }),
+      /the CA file .*nope\.pem \(from --ca-file\) cannot be read: ENOENT/,
+    )
+    await assert.rejects(
+      resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_CA_FILE: join(tmp.path, 'nope.pem') } }),
+      /\(from OCIBUNDLE_CA_FILE\)/,
+    )
     const file = await configFile({ hosts: { a: { caFile: 'nope.pem' } } })
-    await assert.rejects(resolveHostConfigs({ file, env: {} }), new RegExp(`\\(from caFile in ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`))
+    await assert.rejects(
+      resolveHostConfigs({ file, env: {} }),
+      new RegExp(`\\(from caFile in ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`),
+    )
   })
 
   test('malformed variables are reported with the variable name', async () => {
-    await assert.rejects(resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_PLAIN_HTTP: 'http://a.example' } }), /OCIBUNDLE_PLAIN_HTTP: "http:\/\/a\.example" is not a registry host/)
+    await assert.rejects(
+      resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_PLAIN_HTTP: 'http://a.example' } }),
+      /OCIBUNDLE_PLAIN_HTTP: "http:\/\/a\.example" is not a registry host/,
+    )
   })
 })

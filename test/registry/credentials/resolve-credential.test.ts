@@ -46,7 +46,14 @@ describe('auths in config.json', () => {
   })
 
   test('Docker Hub: its v1 key and every alias key are found for docker.io', async () => {
-    for (const key of ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io', 'https://index.docker.io', 'https://registry-1.docker.io/v2/']) {
+    for (const key of [
+      'https://index.docker.io/v1/',
+      'index.docker.io',
+      'docker.io',
+      'registry-1.docker.io',
+      'https://index.docker.io',
+      'https://registry-1.docker.io/v2/',
+    ]) {
       await ce.writeConfig({ auths: { [key]: { auth: b64('hubuser:hubpw') } } })
       assert.deepEqual(await resolve('docker.io'), { username: 'hubuser', password: 'hubpw' }, key)
     }
@@ -86,7 +93,10 @@ describe('auths in config.json', () => {
 describe('credential helpers', () => {
   test('credsStore is used instead of auths (the helper is chosen, not tried in turn)', async () => {
     await seedHelperStore(ce.helperStore, { 'a.example': { Username: 'helperuser', Secret: 'helper-pw' } })
-    await ce.writeConfig({ credsStore: 'test', auths: { 'a.example': { auth: b64('fileuser:file-pw') }, 'b.example': { auth: b64('fileuser:file-pw') } } })
+    await ce.writeConfig({
+      credsStore: 'test',
+      auths: { 'a.example': { auth: b64('fileuser:file-pw') }, 'b.example': { auth: b64('fileuser:file-pw') } },
+    })
     assert.deepEqual(await resolve('a.example'), { username: 'helperuser', password: 'helper-pw' })
     assert.equal(await resolve('b.example'), undefined, 'helper has nothing: Docker does not fall back to auths')
     assert.deepEqual(await ce.helperCalls(), [
@@ -100,7 +110,10 @@ describe('credential helpers', () => {
     await ce.writeConfig({ credsStore: 'test', credHelpers: { 'a.example': 'other' } })
     await resolve('a.example')
     await resolve('b.example')
-    assert.deepEqual((await ce.helperCalls()).map((c) => `${c.helper} ${c.input}`), ['other a.example', 'test b.example'])
+    assert.deepEqual(
+      (await ce.helperCalls()).map((c) => `${c.helper} ${c.input}`),
+      ['other a.example', 'test b.example'],
+    )
   })
 
   test('an empty credHelpers/credsStore entry means no helper', async () => {
@@ -134,7 +147,10 @@ describe('credential helpers', () => {
   test('a helper that hangs is killed after the timeout', async () => {
     await ce.writeConfig({ credsStore: 'test' })
     const started = Date.now()
-    await assert.rejects(resolveCredential('a.example', { env: { ...ce.env, FAKE_HELPER_MODE: 'hang' }, helperTimeoutMs: 300 }), /docker-credential-test get did not finish within 0\.3 s/)
+    await assert.rejects(
+      resolveCredential('a.example', { env: { ...ce.env, FAKE_HELPER_MODE: 'hang' }, helperTimeoutMs: 300 }),
+      /docker-credential-test get did not finish within 0\.3 s/,
+    )
     assert.ok(Date.now() - started < 5000)
   })
 
@@ -168,7 +184,10 @@ describe('containers auth files (lower priority, read-only)', () => {
     const runtime = join(ce.root, 'run')
     const xdg = join(ce.root, 'xdg')
     await writeAuthFile(authFile, { 'a.example': { auth: b64('fromfile:1') } })
-    await writeAuthFile(join(runtime, 'containers', 'auth.json'), { 'a.example': { auth: b64('fromruntime:2') }, 'b.example': { auth: b64('fromruntime:2') } })
+    await writeAuthFile(join(runtime, 'containers', 'auth.json'), {
+      'a.example': { auth: b64('fromruntime:2') },
+      'b.example': { auth: b64('fromruntime:2') },
+    })
     await writeAuthFile(join(xdg, 'containers', 'auth.json'), { 'c.example': { auth: b64('fromxdg:3') } })
     const env = { ...ce.env, REGISTRY_AUTH_FILE: authFile, XDG_RUNTIME_DIR: runtime, XDG_CONFIG_HOME: xdg }
     assert.deepEqual(await resolveCredential('a.example', { env }), { username: 'fromfile', password: '1' })
@@ -176,11 +195,14 @@ describe('containers auth files (lower priority, read-only)', () => {
     assert.deepEqual(await resolveCredential('c.example', { env }), { username: 'fromxdg', password: '3' })
   })
 
-  test('Docker\'s config wins over the containers files', async () => {
+  test("Docker's config wins over the containers files", async () => {
     const authFile = join(ce.root, 'auth.json')
     await writeAuthFile(authFile, { 'a.example': { auth: b64('podman:1') } })
     await ce.writeConfig({ auths: { 'a.example': { auth: b64('docker:2') } } })
-    assert.deepEqual(await resolveCredential('a.example', { env: { ...ce.env, REGISTRY_AUTH_FILE: authFile } }), { username: 'docker', password: '2' })
+    assert.deepEqual(await resolveCredential('a.example', { env: { ...ce.env, REGISTRY_AUTH_FILE: authFile } }), {
+      username: 'docker',
+      password: '2',
+    })
   })
 
   test('~/.config/containers/auth.json is the default when XDG_CONFIG_HOME is unset', async () => {

@@ -20,7 +20,8 @@ beforeEach(async () => {
 })
 afterEach(() => ce.cleanup())
 
-const readConfig = async (): Promise<Record<string, unknown>> => JSON.parse(await readFile(ce.configPath, 'utf8')) as Record<string, unknown>
+const readConfig = async (): Promise<Record<string, unknown>> =>
+  JSON.parse(await readFile(ce.configPath, 'utf8')) as Record<string, unknown>
 const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777
 
 /** A config.json with everything Docker and other tools put there. */
@@ -31,7 +32,7 @@ const RICH_CONFIG = {
   },
   psFormat: 'table {{.ID}}\\t{{.Names}}',
   proxies: { default: { httpProxy: 'http://proxy:3128', noProxy: '*.local' } },
-  plugins: { 'compose': { hidden: 'false' } },
+  plugins: { compose: { hidden: 'false' } },
   currentContext: 'remote',
   'x-unknown-future-field': [1, { nested: true }, null],
 }
@@ -47,18 +48,30 @@ describe('saveCredentials to config.json', () => {
     assert.deepEqual(await resolveCredential('localhost:5000', { env: ce.env }), { username: 'alice', password: 's3cret:with:colons' })
   })
 
-  test('replaces only the registry\'s secrets; every other field and entry is kept', async () => {
+  test("replaces only the registry's secrets; every other field and entry is kept", async () => {
     await ce.writeConfig(RICH_CONFIG)
     await chmod(ce.configPath, 0o644)
     await saveCredentials('a.example', { username: 'alice', password: 'new' }, { env: ce.env })
-    assert.deepEqual(await readConfig(), { ...RICH_CONFIG, auths: { ...RICH_CONFIG.auths, 'a.example': { email: 'a@example.com', auth: b64('alice:new') } } })
+    assert.deepEqual(await readConfig(), {
+      ...RICH_CONFIG,
+      auths: { ...RICH_CONFIG.auths, 'a.example': { email: 'a@example.com', auth: b64('alice:new') } },
+    })
     assert.equal(await mode(ce.configPath), 0o600, 'tightened to 0600')
   })
 
-  test('an identity token is stored as identitytoken with the user name in auth (Docker\'s form)', async () => {
-    await saveCredentials('acr.example', { identityToken: 'refresh-abc', username: '00000000-0000-0000-0000-000000000000' }, { env: ce.env })
-    assert.deepEqual(await readConfig(), { auths: { 'acr.example': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'refresh-abc' } } })
-    assert.deepEqual(await resolveCredential('acr.example', { env: ce.env }), { identityToken: 'refresh-abc', username: '00000000-0000-0000-0000-000000000000' })
+  test("an identity token is stored as identitytoken with the user name in auth (Docker's form)", async () => {
+    await saveCredentials(
+      'acr.example',
+      { identityToken: 'refresh-abc', username: '00000000-0000-0000-0000-000000000000' },
+      { env: ce.env },
+    )
+    assert.deepEqual(await readConfig(), {
+      auths: { 'acr.example': { auth: b64('00000000-0000-0000-0000-000000000000:'), identitytoken: 'refresh-abc' } },
+    })
+    assert.deepEqual(await resolveCredential('acr.example', { env: ce.env }), {
+      identityToken: 'refresh-abc',
+      username: '00000000-0000-0000-0000-000000000000',
+    })
   })
 
   test('Docker Hub is saved under https://index.docker.io/v1/', async () => {
@@ -95,7 +108,11 @@ describe('saveCredentials with a credential helper', () => {
     assert.deepEqual(where, { kind: 'helper', helper: 'test' })
     assert.deepEqual(await ce.helperEntries(), { 'a.example': { ServerURL: 'a.example', Username: 'alice', Secret: 'helper-secret' } })
     const config = await readConfig()
-    assert.deepEqual((config.auths as Record<string, unknown>)['a.example'], { email: 'a@example.com' }, 'stale secrets removed from the file')
+    assert.deepEqual(
+      (config.auths as Record<string, unknown>)['a.example'],
+      { email: 'a@example.com' },
+      'stale secrets removed from the file',
+    )
     assert.ok(!JSON.stringify(config).includes('helper-secret'))
     assert.deepEqual(await resolveCredential('a.example', { env: ce.env }), { username: 'alice', password: 'helper-secret' })
   })
@@ -103,12 +120,16 @@ describe('saveCredentials with a credential helper', () => {
   test('credHelpers: identity tokens are stored with the <token> user name', async () => {
     await ce.writeConfig({ credHelpers: { 'acr.example': 'other' } })
     await saveCredentials('acr.example', { identityToken: 'refresh-xyz' }, { env: ce.env })
-    assert.deepEqual(await ce.helperCalls(), [{ helper: 'other', action: 'store', input: JSON.stringify({ ServerURL: 'acr.example', Username: '<token>', Secret: 'refresh-xyz' }) }])
+    assert.deepEqual(await ce.helperCalls(), [
+      { helper: 'other', action: 'store', input: JSON.stringify({ ServerURL: 'acr.example', Username: '<token>', Secret: 'refresh-xyz' }) },
+    ])
   })
 
   test('a helper failing on store: the error never contains the secret, even if the helper echoes it', async () => {
     await ce.writeConfig({ credsStore: 'test' })
-    const err = await thrownBy(() => saveCredentials('a.example', { username: 'alice', password: 'Echoed-Secret-99' }, { env: { ...ce.env, FAKE_HELPER_MODE: 'fail' } }))
+    const err = await thrownBy(() =>
+      saveCredentials('a.example', { username: 'alice', password: 'Echoed-Secret-99' }, { env: { ...ce.env, FAKE_HELPER_MODE: 'fail' } }),
+    )
     assert.ok(err instanceof CredentialHelperError)
     assert.match(err.message, /docker-credential-test store failed \(exit status 1\): helper exploded on: .*\*\*\*/)
     assertNoSecrets(err, ['Echoed-Secret-99'])
@@ -117,7 +138,10 @@ describe('saveCredentials with a credential helper', () => {
 
 describe('removeCredentials', () => {
   test('removes every key naming the registry and keeps the rest', async () => {
-    await ce.writeConfig({ ...RICH_CONFIG, auths: { ...RICH_CONFIG.auths, 'https://a.example': { auth: b64('x:y') }, 'http://a.example/': { auth: b64('x:y') } } })
+    await ce.writeConfig({
+      ...RICH_CONFIG,
+      auths: { ...RICH_CONFIG.auths, 'https://a.example': { auth: b64('x:y') }, 'http://a.example/': { auth: b64('x:y') } },
+    })
     assert.equal(await removeCredentials('a.example', { env: ce.env }), true)
     assert.deepEqual(await readConfig(), { ...RICH_CONFIG, auths: { 'other.example': RICH_CONFIG.auths['other.example'] } })
     assert.equal(await mode(ce.configPath), 0o600)
@@ -132,7 +156,13 @@ describe('removeCredentials', () => {
   })
 
   test('Docker Hub logout removes its v1 key and alias keys', async () => {
-    await ce.writeConfig({ auths: { 'https://index.docker.io/v1/': { auth: b64('a:b') }, 'registry-1.docker.io': { auth: b64('a:b') }, 'ghcr.io': { auth: b64('a:b') } } })
+    await ce.writeConfig({
+      auths: {
+        'https://index.docker.io/v1/': { auth: b64('a:b') },
+        'registry-1.docker.io': { auth: b64('a:b') },
+        'ghcr.io': { auth: b64('a:b') },
+      },
+    })
     assert.equal(await removeCredentials('docker.io', { env: ce.env }), true)
     assert.deepEqual(await readConfig(), { auths: { 'ghcr.io': { auth: b64('a:b') } } })
   })

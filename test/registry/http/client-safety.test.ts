@@ -20,7 +20,9 @@ interface Seen {
   headers: IncomingHttpHeaders
 }
 
-async function serve(handler: (req: Seen, res: import('node:http').ServerResponse) => void): Promise<{ server: Server; host: string; seen: Seen[] }> {
+async function serve(
+  handler: (req: Seen, res: import('node:http').ServerResponse) => void,
+): Promise<{ server: Server; host: string; seen: Seen[] }> {
   const seen: Seen[] = []
   const server = createServer((req, res) => {
     const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers }
@@ -116,12 +118,21 @@ describe('retries', () => {
     const client = new RegistryClient({ auth: anonymous, retry: backoffPolicy({ baseMs: 1, maxDelayMs: 2 }) })
     const oneShot = Readable.from([Buffer.from('payload')])
     await assert.rejects(
-      client.request({ method: 'PUT', registry: flaky.host, path: '/v2/x/blobs/uploads/1', body: oneShot, headers: { 'content-length': '7' }, scopes: [] }),
+      client.request({
+        method: 'PUT',
+        registry: flaky.host,
+        path: '/v2/x/blobs/uploads/1',
+        body: oneShot,
+        headers: { 'content-length': '7' },
+        scopes: [],
+      }),
       (err: unknown) => err instanceof RegistryResponseError && err.status === 503,
     )
     assert.equal(flaky.seen.length, 1)
     const replayable = Buffer.from('payload')
-    await assert.rejects(client.request({ method: 'PUT', registry: flaky.host, path: '/v2/x/blobs/uploads/1', body: replayable, scopes: [] }))
+    await assert.rejects(
+      client.request({ method: 'PUT', registry: flaky.host, path: '/v2/x/blobs/uploads/1', body: replayable, scopes: [] }),
+    )
     assert.equal(flaky.seen.length, 1 + 5, 'bytes are sent again: first try plus 4 retries')
     flaky.server.close()
     await client.close()

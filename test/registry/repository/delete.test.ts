@@ -81,7 +81,10 @@ describe('RegistryRepository: delete and untag', () => {
   test('when the throwaway manifest cannot be deleted either, the tag is put back where it was and untag throws', async () => {
     const { name, img, repo } = await proxiedImage(env, 'delete', 'delete disabled', 'v1')
     env.proxy.addFault({ match: matchRequest('DELETE', `/v2/${name}/manifests/sha256:`), action: { status: 405 } })
-    await assert.rejects(repo.untag('v1'), (err: unknown) => err instanceof OcibundleError && /refuses to delete by tag and by digest$/.test(err.message))
+    await assert.rejects(
+      repo.untag('v1'),
+      (err: unknown) => err instanceof OcibundleError && /refuses to delete by tag and by digest$/.test(err.message),
+    )
     assert.deepEqual(await repo.resolve('v1'), img.manifest.desc)
   })
 })

@@ -29,7 +29,9 @@ describe('RegistryRepository: faults', () => {
   test('a 503 is retried and the answer after it used', async () => {
     const { name, desc } = await withBlob(1)
     env.proxy.addFault({ match: matchRequest('GET', `/blobs/${desc.digest}`), action: { status: 503 } })
-    const records = await logged(env.proxy, async () => assert.deepEqual(await digestStream(await env.proxied(name).fetch(desc)), { digest: desc.digest, size: SIZE }))
+    const records = await logged(env.proxy, async () =>
+      assert.deepEqual(await digestStream(await env.proxied(name).fetch(desc)), { digest: desc.digest, size: SIZE }),
+    )
     assert.deepEqual(
       records.map((r) => `${r.method} ${r.status}`),
       ['GET 503', 'GET 200'],
@@ -58,7 +60,9 @@ describe('RegistryRepository: faults', () => {
     test(`a blob download ${what} mid-body resumes with Range and the bytes verify`, async () => {
       const { name, desc } = await withBlob(2)
       env.proxy.addFault({ match: matchRequest('GET', `/blobs/${desc.digest}`), action })
-      const records = await logged(env.proxy, async () => assert.deepEqual(await digestStream(await env.proxied(name).fetch(desc)), { digest: desc.digest, size: SIZE }))
+      const records = await logged(env.proxy, async () =>
+        assert.deepEqual(await digestStream(await env.proxied(name).fetch(desc)), { digest: desc.digest, size: SIZE }),
+      )
       assert.equal(records.length, 2)
       assert.equal(records[0]!.fault, kind)
       const range = String(records[1]!.requestHeaders.range)
@@ -76,7 +80,9 @@ describe('RegistryRepository: faults', () => {
       await forwardChanged(req, ctx, { requestHeaders: { range: undefined } })
       return true
     }
-    const records = await logged(env.proxy, async () => assert.deepEqual(await digestStream(await env.proxied(name).fetch(desc)), { digest: desc.digest, size: SIZE }))
+    const records = await logged(env.proxy, async () =>
+      assert.deepEqual(await digestStream(await env.proxied(name).fetch(desc)), { digest: desc.digest, size: SIZE }),
+    )
     assert.deepEqual(
       records.map((r) => [r.status, r.requestHeaders.range !== undefined]),
       [
@@ -116,7 +122,9 @@ describe('RegistryRepository: faults', () => {
     const name = freshRepository('faults')
     const layer = blob('retried chunk')
     env.proxy.addFault({ match: matchRequest('PATCH', '/blobs/uploads/'), action: { status: 503 } })
-    const records = await logged(env.proxy, () => env.proxied(name, { uploadMode: 'chunked' }).push(layer.desc, Readable.from([layer.bytes])))
+    const records = await logged(env.proxy, () =>
+      env.proxied(name, { uploadMode: 'chunked' }).push(layer.desc, Readable.from([layer.bytes])),
+    )
     assert.deepEqual(
       records.map((r) => `${r.method} ${r.status}`),
       ['HEAD 404', 'POST 202', 'PATCH 503', 'PATCH 202', 'PUT 201'],
@@ -137,7 +145,10 @@ describe('RegistryRepository: faults', () => {
     const fromStream = blob('stream not retried')
     env.proxy.addFault({ match: blobPut, action: { status: 503 } })
     const failed = await logged(env.proxy, () =>
-      assert.rejects(env.proxied(name).push(fromStream.desc, Readable.from([fromStream.bytes])), (err: unknown) => err instanceof RegistryResponseError && err.status === 503),
+      assert.rejects(
+        env.proxied(name).push(fromStream.desc, Readable.from([fromStream.bytes])),
+        (err: unknown) => err instanceof RegistryResponseError && err.status === 503,
+      ),
     )
     assert.deepEqual(
       failed.map((r) => `${r.method} ${r.status}`),

@@ -81,7 +81,12 @@ export async function pushAll(repo: RegistryRepository, ...contents: Content[]):
  * A fresh repository reached through the proxy, holding `image(label)` (config, layer and
  * manifest), its manifest tagged `tag` when one is given.
  */
-export async function proxiedImage(env: TestRegistry, prefix: string, label: string, tag?: string): Promise<{ name: string; img: ReturnType<typeof image>; repo: RegistryRepository }> {
+export async function proxiedImage(
+  env: TestRegistry,
+  prefix: string,
+  label: string,
+  tag?: string,
+): Promise<{ name: string; img: ReturnType<typeof image>; repo: RegistryRepository }> {
   const name = freshRepository(prefix)
   const img = image(label)
   const repo = env.proxied(name)
@@ -122,7 +127,8 @@ export interface ForwardChanges {
  */
 export async function forwardChanged(req: IncomingMessage, ctx: InterceptContext, changes: ForwardChanges = {}): Promise<void> {
   const headers: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'transfer-encoding'].includes(k)) headers[k] = v
+  for (const [k, v] of Object.entries(req.headers))
+    if (typeof v === 'string' && !['host', 'connection', 'transfer-encoding'].includes(k)) headers[k] = v
   for (const [k, v] of Object.entries(changes.requestHeaders ?? {})) {
     if (v === undefined) delete headers[k]
     else headers[k] = v
@@ -134,8 +140,10 @@ export async function forwardChanged(req: IncomingMessage, ctx: InterceptContext
     ...(body !== undefined && { body }),
   })
   const upHeaders: Record<string, string> = {}
-  for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) upHeaders[k] = v
-  if (upHeaders.location?.startsWith(ctx.upstream.origin)) upHeaders.location = ctx.proxyUrl + upHeaders.location.slice(ctx.upstream.origin.length)
+  for (const [k, v] of Object.entries(up.headers))
+    if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) upHeaders[k] = v
+  if (upHeaders.location?.startsWith(ctx.upstream.origin))
+    upHeaders.location = ctx.proxyUrl + upHeaders.location.slice(ctx.upstream.origin.length)
   let answer: Exchange = { status: up.statusCode, headers: upHeaders, body: Buffer.from(await up.body.arrayBuffer()) }
   if (changes.response) answer = changes.response(answer)
   if (req.method !== 'HEAD') answer.headers['content-length'] = String(answer.body.length)

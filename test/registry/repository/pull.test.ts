@@ -48,7 +48,9 @@ describe('RegistryRepository: pull', () => {
     const manifestReads = records.filter((r) => /\/manifests\//.test(r.path) && (r.method === 'GET' || r.method === 'HEAD'))
     assert.ok(manifestReads.length >= 5)
     for (const r of manifestReads) {
-      const accept = String(r.requestHeaders.accept).split(',').map((s) => s.trim())
+      const accept = String(r.requestHeaders.accept)
+        .split(',')
+        .map((s) => s.trim())
       assert.deepEqual(accept, [...MANIFEST_ACCEPT], `${r.method} ${r.path}`)
     }
   })

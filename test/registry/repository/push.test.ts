@@ -65,7 +65,12 @@ describe('RegistryRepository: push', () => {
     const records = await logged(env.proxy, () => repo.push(desc, patternStream(size, { seed: 21 })))
     const patches = records.filter((r) => r.method === 'PATCH')
     assert.deepEqual(
-      patches.map((p) => [p.requestHeaders['content-range'], p.requestHeaders['content-length'], p.requestHeaders['content-type'], p.status]),
+      patches.map((p) => [
+        p.requestHeaders['content-range'],
+        p.requestHeaders['content-length'],
+        p.requestHeaders['content-type'],
+        p.status,
+      ]),
       [
         [`0-${4 * MiB - 1}`, String(4 * MiB), 'application/octet-stream', 202],
         [`${4 * MiB}-${8 * MiB - 1}`, String(4 * MiB), 'application/octet-stream', 202],
@@ -75,7 +80,10 @@ describe('RegistryRepository: push', () => {
     // Each PATCH goes to the Location the previous answer gave (distribution's _state changes).
     for (let i = 1; i < patches.length; i++) {
       const previous = records[records.indexOf(patches[i]!) - 1]!
-      assert.equal(new URL(String(previous.responseHeaders.location)).pathname + new URL(String(previous.responseHeaders.location)).search, patches[i]!.path)
+      assert.equal(
+        new URL(String(previous.responseHeaders.location)).pathname + new URL(String(previous.responseHeaders.location)).search,
+        patches[i]!.path,
+      )
     }
     const close = records.at(-1)!
     assert.equal(close.method, 'PUT')
@@ -132,7 +140,9 @@ describe('RegistryRepository: push', () => {
     const layer = blob('one-shot stream')
     const repo = env.proxied(name)
     env.proxy.addFault({ match: blobPut, action: { status: 405 } })
-    const records = await logged(env.proxy, () => assert.rejects(repo.push(layer.desc, Readable.from([layer.bytes])), BodyNotReplayableError))
+    const records = await logged(env.proxy, () =>
+      assert.rejects(repo.push(layer.desc, Readable.from([layer.bytes])), BodyNotReplayableError),
+    )
     assert.deepEqual(
       records.map((r) => `${r.method} ${r.status}`),
       ['HEAD 404', 'POST 202', 'PUT 405', 'DELETE 204'],
@@ -153,7 +163,9 @@ describe('RegistryRepository: push', () => {
     const delivered = Buffer.from('the other bytes!!!')
     for (const uploadMode of ['auto', 'chunked'] as const) {
       const repo = env.proxied(name, { uploadMode })
-      const records = await logged(env.proxy, () => assert.rejects(repo.push(promised.desc, Readable.from([delivered])), DigestMismatchError))
+      const records = await logged(env.proxy, () =>
+        assert.rejects(repo.push(promised.desc, Readable.from([delivered])), DigestMismatchError),
+      )
       const cancel = records.find((r) => r.method === 'DELETE')
       assert.ok(cancel, `${uploadMode}: the upload was cancelled`)
       assert.match(cancel.path, new RegExp(`^/v2/${name}/blobs/uploads/`))
@@ -163,7 +175,9 @@ describe('RegistryRepository: push', () => {
       assert.equal(await env.direct(name).exists(descriptorFromBytes(MediaTypes.OciLayer, delivered)), false)
     }
     // Bytes in memory are checked before any upload starts.
-    const records = await logged(env.proxy, () => assert.rejects(env.proxied(name).push(promised.desc, Buffer.from('short')), SizeMismatchError))
+    const records = await logged(env.proxy, () =>
+      assert.rejects(env.proxied(name).push(promised.desc, Buffer.from('short')), SizeMismatchError),
+    )
     assert.deepEqual(requestLines(records), [`HEAD /v2/${name}/blobs/${promised.desc.digest}`])
   })
 

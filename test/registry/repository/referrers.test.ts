@@ -20,7 +20,11 @@ import { forwardChanged, freshRepository, logged, pushAll, requestLines, useRegi
 const env = useRegistry()
 
 /** An artifact manifest referring to `subject`, with its config blob. */
-function artifact(subject: Descriptor, label: string, o: { artifactType?: string; configType?: string } = {}): { config: Content; manifest: Content } {
+function artifact(
+  subject: Descriptor,
+  label: string,
+  o: { artifactType?: string; configType?: string } = {},
+): { config: Content; manifest: Content } {
   const config = blob(JSON.stringify({ label }), o.configType ?? 'application/vnd.example.config.v1+json')
   const doc = {
     schemaVersion: 2,
@@ -62,7 +66,11 @@ describe('RegistryRepository: referrers', () => {
     const pushed = await logged(env.proxy, () => repo.push(sbom.manifest.desc, sbom.manifest.bytes))
     assert.deepEqual(
       pushed.map((r) => `${r.method} ${r.path} ${r.status}`),
-      [`PUT /v2/${name}/manifests/${sbom.manifest.desc.digest} 201`, `GET /v2/${name}/manifests/${tag} 404`, `PUT /v2/${name}/manifests/${tag} 201`],
+      [
+        `PUT /v2/${name}/manifests/${sbom.manifest.desc.digest} 201`,
+        `GET /v2/${name}/manifests/${tag} 404`,
+        `PUT /v2/${name}/manifests/${tag} 201`,
+      ],
     )
     assert.equal(pushed[0]?.responseHeaders['oci-subject'], undefined, 'distribution 2.8 does not index subjects')
 
@@ -206,7 +214,9 @@ describe('RegistryRepository: referrers', () => {
       await repo.push(ref.config.desc, ref.config.bytes)
       env.intercept = async (req, ctx) => {
         if (req.method !== 'PUT' || !req.url?.includes(`/manifests/${ref.manifest.desc.digest}`)) return false
-        await forwardChanged(req, ctx, { response: (answer) => ({ ...answer, headers: { ...answer.headers, 'oci-subject': subject.digest } }) })
+        await forwardChanged(req, ctx, {
+          response: (answer) => ({ ...answer, headers: { ...answer.headers, 'oci-subject': subject.digest } }),
+        })
         return true
       }
       const records = await logged(env.proxy, () => repo.push(ref.manifest.desc, ref.manifest.bytes))

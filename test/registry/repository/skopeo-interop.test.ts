@@ -36,7 +36,10 @@ describe('RegistryRepository: interoperability with skopeo', () => {
     const source = freshRepository('skopeo')
     const target = freshRepository('skopeo')
     const host = env.registry.host
-    await runSkopeo(['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${host}/${source}:t`], home)
+    await runSkopeo(
+      ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout.dir}:${layout.tag}`, `docker://${host}/${source}:t`],
+      home,
+    )
 
     // Pull with RegistryRepository: every node verified against its descriptor.
     const from = env.direct(source)
@@ -63,7 +66,10 @@ describe('RegistryRepository: interoperability with skopeo', () => {
     const { stdout } = await runSkopeo(['inspect', '--raw', '--tls-verify=false', `docker://${host}/${target}:t`], home)
     assert.equal(stdout, layout.manifest.toString('utf8'))
     assert.equal(digestOf(stdout), layout.manifestDigest)
-    const inspected = JSON.parse((await runSkopeo(['inspect', '--tls-verify=false', `docker://${host}/${target}:t`], home)).stdout) as { Digest: string; Layers: string[] }
+    const inspected = JSON.parse((await runSkopeo(['inspect', '--tls-verify=false', `docker://${host}/${target}:t`], home)).stdout) as {
+      Digest: string
+      Layers: string[]
+    }
     assert.equal(inspected.Digest, layout.manifestDigest)
     assert.deepEqual(inspected.Layers, [digestOf(layout.layer)])
   })

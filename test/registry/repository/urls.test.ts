@@ -12,7 +12,10 @@ describe('registry helpers', () => {
 
   test('nextLink finds rel="next" among links and parameters, resolved against the answering URL', () => {
     assert.equal(nextLink('</v2/a/tags/list?n=2&last=b>; rel="next"', base), 'http://127.0.0.1:5000/v2/a/tags/list?n=2&last=b')
-    assert.equal(nextLink('<https://r.example/v2/a/tags/list?next_page=x&n=50>; rel="next"', base), 'https://r.example/v2/a/tags/list?next_page=x&n=50')
+    assert.equal(
+      nextLink('<https://r.example/v2/a/tags/list?next_page=x&n=50>; rel="next"', base),
+      'https://r.example/v2/a/tags/list?next_page=x&n=50',
+    )
     assert.equal(nextLink('</p1>; rel="prev", </p3>; title="x"; rel=next', base), 'http://127.0.0.1:5000/p3')
     assert.equal(nextLink('</p3>; rel="prev next"', base), 'http://127.0.0.1:5000/p3')
     assert.equal(nextLink('</p1>; rel="prev"', base), undefined)

@@ -54,7 +54,13 @@ export function routeOf(req: IncomingMessage): Route | undefined {
 }
 
 /** Answers with `status` and a JSON (object) or text (string) body, after reading the request body (no EPIPE for the client). */
-export async function reply(req: IncomingMessage, ctx: InterceptContext, status: number, body: object | string, headers: Record<string, string> = {}): Promise<true> {
+export async function reply(
+  req: IncomingMessage,
+  ctx: InterceptContext,
+  status: number,
+  body: object | string,
+  headers: Record<string, string> = {},
+): Promise<true> {
   await ctx.body()
   const text = typeof body === 'string' ? body : JSON.stringify(body)
   ctx.res.writeHead(status, {
@@ -73,7 +79,10 @@ export function errorBody(code: string, message: string, detail?: unknown): obje
 }
 
 /** The body of a manifest PUT, parsed (undefined when it is not JSON), with its Content-Type. */
-export async function manifestPut(req: IncomingMessage, ctx: InterceptContext): Promise<{ mediaType: string; doc: Record<string, unknown> | undefined }> {
+export async function manifestPut(
+  req: IncomingMessage,
+  ctx: InterceptContext,
+): Promise<{ mediaType: string; doc: Record<string, unknown> | undefined }> {
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim()
   try {
     const doc = JSON.parse((await ctx.body()).toString('utf8')) as unknown
@@ -89,7 +98,8 @@ export const IMAGE_MANIFEST_TYPES = ['application/vnd.oci.image.manifest.v1+json
 /** `oci` or `docker` for the four manifest types, undefined for anything else. */
 export function familyOf(mediaType: unknown): 'oci' | 'docker' | undefined {
   if (typeof mediaType !== 'string') return undefined
-  if (mediaType.startsWith('application/vnd.oci.image.')) return mediaType.endsWith('manifest.v1+json') || mediaType.endsWith('index.v1+json') ? 'oci' : undefined
+  if (mediaType.startsWith('application/vnd.oci.image.'))
+    return mediaType.endsWith('manifest.v1+json') || mediaType.endsWith('index.v1+json') ? 'oci' : undefined
   return mediaType === INDEX_TYPES[1] || mediaType === IMAGE_MANIFEST_TYPES[1] ? 'docker' : undefined
 }
 
@@ -105,7 +115,8 @@ export async function forwardRewritten(
   rewrite: (answer: { status: number; headers: Record<string, string> }) => { status: number; headers: Record<string, string> },
 ): Promise<true> {
   const headers: Record<string, string> = {}
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'transfer-encoding', 'content-length'].includes(k)) headers[k] = v
+  for (const [k, v] of Object.entries(req.headers))
+    if (typeof v === 'string' && !['host', 'connection', 'transfer-encoding', 'content-length'].includes(k)) headers[k] = v
   const body = await ctx.body()
   const up = await request(new URL(req.url ?? '/', ctx.upstream), {
     method: req.method as Dispatcher.HttpMethod,
@@ -114,8 +125,10 @@ export async function forwardRewritten(
     ...(state.dispatcher && { dispatcher: state.dispatcher }),
   })
   const upHeaders: Record<string, string> = {}
-  for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) upHeaders[k] = v
-  if (upHeaders.location?.startsWith(ctx.upstream.origin)) upHeaders.location = ctx.proxyUrl + upHeaders.location.slice(ctx.upstream.origin.length)
+  for (const [k, v] of Object.entries(up.headers))
+    if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) upHeaders[k] = v
+  if (upHeaders.location?.startsWith(ctx.upstream.origin))
+    upHeaders.location = ctx.proxyUrl + upHeaders.location.slice(ctx.upstream.origin.length)
   const upBody = Buffer.from(await up.body.arrayBuffer())
   const answer = rewrite({ status: up.statusCode, headers: upHeaders })
   if (req.method !== 'HEAD') answer.headers['content-length'] = String(upBody.length)

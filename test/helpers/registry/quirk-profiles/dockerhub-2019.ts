@@ -13,7 +13,8 @@ const IMAGE_CONFIG_TYPES = ['application/vnd.oci.image.config.v1+json', 'applica
 
 export const dockerhub2019: QuirkProfile = {
   name: 'dockerhub-2019',
-  summary: 'Docker Hub in 2019: OCI index PUT → 400 MANIFEST_INVALID [HUB-1]; config types other than the OCI and Docker image config refused [HUB-2]',
+  summary:
+    'Docker Hub in 2019: OCI index PUT → 400 MANIFEST_INVALID [HUB-1]; config types other than the OCI and Docker image config refused [HUB-2]',
   // The referrers tag schema stores an OCI index, so it goes with the index.
   disables: ['oci-index', 'custom-config-media-type', 'referrers-tag-schema'],
   unknowable: [],

@@ -19,7 +19,12 @@ async function handleEcr(req: IncomingMessage, ctx: InterceptContext, state: Qui
   const route = routeOf(req)
   if (route === undefined) return false
   if (!state.repositories.has(route.name)) {
-    return reply(req, ctx, 404, errorBody('NAME_UNKNOWN', `The repository with name '${route.name}' does not exist in the registry with id '${ACCOUNT}'`))
+    return reply(
+      req,
+      ctx,
+      404,
+      errorBody('NAME_UNKNOWN', `The repository with name '${route.name}' does not exist in the registry with id '${ACCOUNT}'`),
+    )
   }
   if (req.method === 'PATCH' && route.endpoint === 'uploads') {
     const upload = route.reference
@@ -35,7 +40,8 @@ async function handleEcr(req: IncomingMessage, ctx: InterceptContext, state: Qui
 
 export const ecr: QuirkProfile = {
   name: 'ecr',
-  summary: 'AWS ECR: repositories must exist before a push → 404 NAME_UNKNOWN [ECR-1]; chunk PATCH → 201 [ECR-3] with a Range stuck at the first chunk [ECR-4]',
+  summary:
+    'AWS ECR: repositories must exist before a push → 404 NAME_UNKNOWN [ECR-1]; chunk PATCH → 201 [ECR-3] with a Range stuck at the first chunk [ECR-4]',
   disables: ['repository-auto-create', 'chunk-range-header'],
   // The probe writes to the one existing repository, so there is no second one to mount into.
   unknowable: ['cross-repo-mount'],
@@ -57,8 +63,18 @@ export const ecr2019: QuirkProfile = {
   unknowable: ecr.unknowable,
   async handle(req, ctx, state) {
     const route = routeOf(req)
-    if (req.method === 'PUT' && route?.endpoint === 'manifests' && route.reference.startsWith('sha256:') && state.repositories.has(route.name)) {
-      return reply(req, ctx, 405, errorBody('UNSUPPORTED', 'quirk proxy (ecr-2019): manifest push by digest refused; the 2019 reports record only the 405 status'))
+    if (
+      req.method === 'PUT' &&
+      route?.endpoint === 'manifests' &&
+      route.reference.startsWith('sha256:') &&
+      state.repositories.has(route.name)
+    ) {
+      return reply(
+        req,
+        ctx,
+        405,
+        errorBody('UNSUPPORTED', 'quirk proxy (ecr-2019): manifest push by digest refused; the 2019 reports record only the 405 status'),
+      )
     }
     return handleEcr(req, ctx, state)
   },

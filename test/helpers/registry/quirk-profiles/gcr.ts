@@ -12,7 +12,8 @@ import { errorBody, familyOf, IMAGE_MANIFEST_TYPES, INDEX_TYPES, manifestPut, re
 
 export const gcr: QuirkProfile = {
   name: 'gcr',
-  summary: 'gcr.io: image manifests with null/empty layers → 400 [GCR-2]; indexes mixing OCI and Docker children, or listing non-manifests → 400 [GCR-1, GCR-2, GCR-3]',
+  summary:
+    'gcr.io: image manifests with null/empty layers → 400 [GCR-2]; indexes mixing OCI and Docker children, or listing non-manifests → 400 [GCR-1, GCR-2, GCR-3]',
   disables: ['empty-layers', 'mixed-index-children'],
   unknowable: [],
   async handle(req, ctx) {
@@ -21,13 +22,26 @@ export const gcr: QuirkProfile = {
     const { mediaType, doc } = await manifestPut(req, ctx)
     if (doc === undefined) return false
     if (IMAGE_MANIFEST_TYPES.includes(mediaType) && (!Array.isArray(doc.layers) || doc.layers.length === 0)) {
-      return reply(req, ctx, 400, errorBody('MANIFEST_INVALID', 'quirk proxy (gcr): layers must be a non-empty list; cnab-to-oci#69 records only 400 Bad Request'))
+      return reply(
+        req,
+        ctx,
+        400,
+        errorBody('MANIFEST_INVALID', 'quirk proxy (gcr): layers must be a non-empty list; cnab-to-oci#69 records only 400 Bad Request'),
+      )
     }
     if (INDEX_TYPES.includes(mediaType) && Array.isArray(doc.manifests)) {
       const family = familyOf(mediaType)
       const children = (doc.manifests as Array<{ mediaType?: unknown }>).map((d) => familyOf(d?.mediaType))
       if (children.some((f) => f !== family)) {
-        return reply(req, ctx, 400, errorBody('MANIFEST_INVALID', `quirk proxy (gcr): a ${mediaType} may list only ${family} manifests; the reports record only 400 Bad Request`))
+        return reply(
+          req,
+          ctx,
+          400,
+          errorBody(
+            'MANIFEST_INVALID',
+            `quirk proxy (gcr): a ${mediaType} may list only ${family} manifests; the reports record only 400 Bad Request`,
+          ),
+        )
       }
     }
     return false

@@ -15,6 +15,11 @@ export const githubPackages2020: QuirkProfile = {
   async handle(req, ctx) {
     const route = routeOf(req)
     if ((req.method !== 'GET' && req.method !== 'HEAD') || route?.endpoint !== 'manifests' || !route.reference.includes(':')) return false
-    return reply(req, ctx, 404, errorBody('MANIFEST_UNKNOWN', `Docker image reference ${route.name}:${route.reference} not found under repo`))
+    return reply(
+      req,
+      ctx,
+      404,
+      errorBody('MANIFEST_UNKNOWN', `Docker image reference ${route.name}:${route.reference} not found under repo`),
+    )
   },
 }

@@ -16,6 +16,11 @@ export const nexus2020: QuirkProfile = {
     const route = routeOf(req)
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim()
     if (req.method !== 'PUT' || route?.endpoint !== 'manifests' || !INDEX_TYPES.includes(mediaType)) return false
-    return reply(req, ctx, 400, errorBody('MANIFEST_INVALID', `quirk proxy (nexus-2020): ${mediaType} is not supported; NEXUS-5 records only 400 Bad Request`))
+    return reply(
+      req,
+      ctx,
+      400,
+      errorBody('MANIFEST_INVALID', `quirk proxy (nexus-2020): ${mediaType} is not supported; NEXUS-5 records only 400 Bad Request`),
+    )
   },
 }
