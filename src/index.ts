@@ -15,7 +15,8 @@ export * from './oci/reference.js'
 
 // Storage: one interface, several back ends
 export * from './content/storage.js'
-export { fetchAll, fetchVerified, readBounded, verifying } from './content/verify.js'
+export { fetchAll, fetchVerified, verifying } from './content/verify.js'
+export { readBounded } from './util/streams.js'
 export { MemoryStore } from './content/memory-store.js'
 export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
 

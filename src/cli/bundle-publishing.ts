@@ -18,9 +18,9 @@ import {
   type FixupChange,
   type PublishAttempt,
   type PublishResult,
-} from '../cnab/publish/index.js'
-import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from '../cnab/publish/image-source.js'
-import { defaultBundleTag } from '../cnab/publish/tags.js'
+} from '../publish/index.js'
+import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from '../publish/image-source.js'
+import { defaultBundleTag } from '../publish/bundle-tags.js'
 import { readBundleFile } from '../cnab/load.js'
 import type { OciShape } from '../cnab/oci/to-oci.js'
 import type { ManifestRefChoice } from '../compat/capabilities.js'

@@ -13,10 +13,10 @@ import {
   SizeMismatchError,
   UsageError,
 } from '../errors.js'
-import { FixupError, PublishError } from '../cnab/publish/errors.js'
+import { FixupError, PublishError } from '../publish/publish-errors.js'
 import { NoWorkingTierError } from '../compat/classify.js'
 import { CopyError } from '../copy/copy-error.js'
-import { AuthenticationError, RegistryResponseError } from '../registry/http/errors.js'
+import { AuthenticationError, RegistryResponseError } from '../registry/http/response-errors.js'
 
 export const ExitCode = {
   Ok: 0,

@@ -2,7 +2,7 @@
  * Reading a secret: all of stdin (for --password-stdin, with the trailing newline removed, as
  * docker login does), or a prompt on the terminal that does not echo what is typed.
  */
-import { readBounded } from '../content/verify.js'
+import { readBounded } from '../util/streams.js'
 import { UsageError } from '../errors.js'
 
 const MAX_SECRET_BYTES = 64 * 1024

@@ -13,7 +13,7 @@ import {
 } from '../cli/bundle-publishing.js'
 import { createProgress } from '../cli/progress.js'
 import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
-import { copyBundle } from '../cnab/publish/relocate.js'
+import { copyBundle } from '../publish/relocate.js'
 import { UsageError } from '../errors.js'
 import { formatReference, referenceSelector } from '../oci/reference.js'
 

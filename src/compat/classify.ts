@@ -5,9 +5,8 @@
  * through every variant and the user sees the last, unrelated error (cnab-oci.md §3.4, §7.2).
  */
 import { OcibundleError } from '../errors.js'
-import { AuthenticationError, RegistryResponseError } from '../registry/http/errors.js'
+import { AuthenticationError, RegistryResponseError } from '../registry/http/response-errors.js'
 import type { Evidence } from './capabilities.js'
-import type { TierAttempt } from './strategies.js'
 
 /** Why an error is or is not a reason to try another representation. */
 export type Classification =
@@ -84,6 +83,15 @@ export class NoWorkingTierError extends OcibundleError {
  */
 export class RepresentationRefusedError extends OcibundleError {
   override readonly code: string = 'ERR_REPRESENTATION_REFUSED'
+}
+
+/** One representation offered during a firstWorkingTier run (strategies.ts), and what became of it. */
+export interface TierAttempt {
+  id: string
+  outcome: 'used' | 'skipped' | 'refused' | 'failed'
+  /** Why it was skipped, refused or failed. */
+  reason?: string
+  classification?: Classification
 }
 
 /** Shorthand: true when the next representation is worth trying. */

@@ -19,7 +19,7 @@ import { chooseWorkspace, probeConnection } from './probe/connection.js'
 import { probeManifests } from './probe/manifests.js'
 import { probeReads, probeReferrers, probeTags } from './probe/reads.js'
 import { probeRoundTrip } from './probe/round-trip.js'
-import { ProbeSession } from './probe/session.js'
+import { ProbeSession } from './probe/probe-session.js'
 import { probeMount, probeUploads } from './probe/uploads.js'
 import { describeRepresentation } from './strategies.js'
 
@@ -53,7 +53,7 @@ export async function probeRegistry(client: RegistryClient, options: ProbeOption
   })
   const workspace = await chooseWorkspace(s, options.repository)
   if (!workspace.ok) return report(`bundles cannot be published here: ${workspace.reason}`)
-  let leftovers: string[] = []
+  let leftovers: string[]
   let outcome: Awaited<ReturnType<typeof probeRoundTrip>>
   try {
     await probeMount(s, await probeUploads(s))

@@ -23,7 +23,9 @@ import {
   type ManifestRefChoice,
   type Representation,
 } from './capabilities.js'
-import { classifyPushError, evidenceOf, NoWorkingTierError, type Classification } from './classify.js'
+import { classifyPushError, evidenceOf, NoWorkingTierError, type TierAttempt } from './classify.js'
+
+export type { TierAttempt } from './classify.js'
 
 /** One way to do something, and why it exists. */
 export interface TierSpec<Id extends string = string> {
@@ -157,14 +159,6 @@ export function withRun<Id extends string, In, Out>(
 }
 
 /** What happened to one tier. `refused`: a representation refusal, the next tier was tried; `failed`: an error no tier fixes. */
-export interface TierAttempt {
-  id: string
-  outcome: 'used' | 'skipped' | 'refused' | 'failed'
-  /** Why it was skipped, refused or failed. */
-  reason?: string
-  classification?: Classification
-}
-
 export interface TierContext {
   /** The registry host: the key of what `cache` knows. */
   host: string

@@ -6,6 +6,7 @@
 import { addAbortSignal, finished, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { SizeLimitError, SizeMismatchError } from '../errors.js'
+import { readBounded } from '../util/streams.js'
 import { VerifyingStream } from '../oci/digest.js'
 import { descriptorKey, type Descriptor } from '../oci/descriptor.js'
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.js'
@@ -36,24 +37,6 @@ export function discardBody(body: Body): void {
     ?.catch(() => {
       // A generator failing while it is closed has nothing left to tell us.
     })
-}
-
-/**
- * Reads a whole stream into memory, failing with SizeLimitError as soon as it exceeds `limit`
- * bytes so a hostile or broken source cannot exhaust memory.
- */
-export async function readBounded(source: AsyncIterable<Uint8Array>, limit: number, what = 'content'): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let total = 0
-  for await (const chunk of source) {
-    total += chunk.length
-    if (total > limit) {
-      if (source instanceof Readable) source.destroy()
-      throw new SizeLimitError(what, limit)
-    }
-    chunks.push(Buffer.from(chunk))
-  }
-  return Buffer.concat(chunks, total)
 }
 
 /**

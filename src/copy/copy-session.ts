@@ -11,7 +11,7 @@ import { parseManifest, successors } from '../oci/manifest.js'
 import { isForeignLayer, isManifest } from '../oci/media-types.js'
 import { transferBlob } from './blob-transfer.js'
 import { CopyError, type CopyOp, type CopyOrigin } from './copy-error.js'
-import type { CopyGraphOptions, CopyStats } from './copy-graph.js'
+import type { CopyGraphOptions, CopyStats } from './copy-options.js'
 import { Limiter } from './limiter.js'
 
 /** Undefined, < 1 or not an integer → this many I/O calls at once (oras uses 3, crane 4). */

@@ -10,7 +10,7 @@ import { InvalidReferenceError } from '../errors.js'
 import type { Descriptor, Platform } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
 import { CopyError, type CopyOp, type CopyOrigin } from './copy-error.js'
-import type { CopyGraphOptions, CopyStats } from './copy-graph.js'
+import type { CopyGraphOptions, CopyStats } from './copy-options.js'
 import { CopySession } from './copy-session.js'
 import { selectPlatform } from './platform.js'
 

@@ -18,7 +18,7 @@ export {
   type RegistryResponse,
   type RequestBody,
 } from './http/client.js'
-export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/errors.js'
+export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/response-errors.js'
 export { isLoopbackRegistry, registryOrigin, type HostConfig } from './http/host-config.js'
 export {
   backoffPolicy,

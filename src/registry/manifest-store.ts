@@ -6,7 +6,7 @@
  *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-manifests
  *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pushing-manifests
  */
-import { readBounded } from '../content/verify.js'
+import { readBounded } from '../util/streams.js'
 import { DigestMismatchError, NotFoundError, SizeLimitError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { digestOf, isDigest, isDigestAlgorithm, verifyBytes, type Digest } from '../oci/digest.js'

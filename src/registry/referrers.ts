@@ -10,7 +10,7 @@
  *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pushing-manifests-with-subject
  *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#referrers-tag-schema
  */
-import { readBounded } from '../content/verify.js'
+import { readBounded } from '../util/streams.js'
 import { InvalidContentError, NotFoundError } from '../errors.js'
 import { descriptorFromBytes, type Descriptor } from '../oci/descriptor.js'
 import { digestAlgorithm, digestEncoded, type Digest } from '../oci/digest.js'

@@ -34,7 +34,7 @@ import type { RegistryClient } from './http/client.js'
 import { ManifestStore } from './manifest-store.js'
 import { Referrers, type ReferrersSupport } from './referrers.js'
 import { hasStatus } from './responses.js'
-import { listTags } from './tags.js'
+import { listTags } from './tag-list.js'
 import { BlobUploader, type UploadContent, type UploadOptions } from './upload.js'
 
 export interface RegistryRepositoryOptions extends UploadOptions {
@@ -208,7 +208,7 @@ export class RegistryRepository
     await this.uploader.mount(desc, from.repository, getContent, o.signal)
   }
 
-  /** The repository's tags, after `o.last` when given; see listTags in tags.ts for paging and ordering. */
+  /** The repository's tags, after `o.last` when given; see listTags in tag-list.ts for paging and ordering. */
   listTags(o: OpOptions & { last?: string } = {}): AsyncIterable<string> {
     return listTags(this.ctx, { last: o.last, pageSize: this.tagPageSize, signal: o.signal })
   }

@@ -4,7 +4,7 @@
  * stays busy.
  */
 import { headerValue, releaseBody, type RegistryResponse } from './http/client.js'
-import { RegistryResponseError } from './http/errors.js'
+import { RegistryResponseError } from './http/response-errors.js'
 
 /** Bodies of answers we ignore (201 with a short text, upload status) are read up to this and then cut off. */
 const DISCARD_LIMIT = 64 * 1024

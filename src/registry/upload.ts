@@ -22,7 +22,7 @@ import type { Descriptor } from '../oci/descriptor.js'
 import { verifyBytes } from '../oci/digest.js'
 import type { RepositoryContext } from './context.js'
 import type { RegistryResponse, RequestBody } from './http/client.js'
-import { RegistryResponseError } from './http/errors.js'
+import { RegistryResponseError } from './http/response-errors.js'
 import { discard, header } from './responses.js'
 import { uploadsPath } from './urls.js'
 

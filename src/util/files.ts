@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { readBounded } from '../content/verify.js'
+import { readBounded } from './streams.js'
 
 /** Whether `err` is a Node system error with the given `code` (ENOENT, EEXIST, ...). */
 export function hasErrorCode(err: unknown, code: string): boolean {

@@ -14,6 +14,7 @@ function fakeTerminal(isTTY: boolean): NodeJS.WriteStream & { text: () => string
   }) as NodeJS.WriteStream & { text: () => string }
 }
 
+// eslint-disable-next-line no-control-regex -- terminal escape sequences are what is removed
 const plain = (s: string) => s.replace(/\u001B\[[0-9;]*[A-Za-z]/g, '')
 
 describe('progress bars', () => {
@@ -38,6 +39,7 @@ describe('progress bars', () => {
     const before = term.text().length
     p.finish()
     const cleared = term.text().slice(before)
+    // eslint-disable-next-line no-control-regex -- the escape sequences are what is checked
     assert.match(cleared, /^\u001B\[\d+A(\r\u001B\[2K\n)+\u001B\[\d+A$/, 'finish moves up and blanks every drawn line')
     p.finish()
     assert.equal(term.text().length, before + cleared.length, 'a second finish draws nothing')

@@ -88,9 +88,12 @@ describe('parseCapabilityReport', () => {
     assert.deepEqual(report.capabilities['oci-index'], { support: 'unknown', evidence: {} })
   })
 
+  // A report taken apart field by field, wrong on purpose.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type LooseReport = Record<string, any>
   test('refuses what is not a report, naming the field', () => {
-    const good = () => JSON.parse(JSON.stringify(syntheticReport())) as Record<string, any>
-    const cases: Array<[string, (d: Record<string, any>) => void, RegExp]> = [
+    const good = () => JSON.parse(JSON.stringify(syntheticReport())) as LooseReport
+    const cases: Array<[string, (d: LooseReport) => void, RegExp]> = [
       ['version', (d) => (d.version = 2), /version 2/],
       ['host', (d) => (d.host = 7), /host: must be a string/],
       ['probedAt', (d) => (d.probedAt = 'yesterday'), /probedAt: "yesterday" is not a date/],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { classifyPushError, isFallbackable } from '../../src/compat/classify.js'
 import { OcibundleError } from '../../src/errors.js'
-import { AuthenticationError, RegistryResponseError } from '../../src/registry/http/errors.js'
+import { AuthenticationError, RegistryResponseError } from '../../src/registry/http/response-errors.js'
 
 const refused = (status: number, ...codes: string[]) =>
   new RegistryResponseError(

@@ -24,7 +24,7 @@ import {
 } from '../../src/compat/strategies.js'
 import { OcibundleError } from '../../src/errors.js'
 import { MediaTypes } from '../../src/oci/media-types.js'
-import { AuthenticationError, RegistryResponseError } from '../../src/registry/http/errors.js'
+import { AuthenticationError, RegistryResponseError } from '../../src/registry/http/response-errors.js'
 import { syntheticReport } from './helpers.js'
 
 const HOST = 'registry.example'

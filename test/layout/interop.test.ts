@@ -42,7 +42,7 @@ async function run(name: 'skopeo' | 'umoci', args: string[]): Promise<string> {
     return stdout
   } catch (err) {
     const e = err as { stderr?: string; message: string }
-    throw new Error(`${name} ${fullArgs.join(' ')} failed: ${e.stderr ?? e.message}`)
+    throw new Error(`${name} ${fullArgs.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err })
   }
 }
 

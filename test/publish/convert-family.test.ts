@@ -1,12 +1,12 @@
 /**
- * Conversion between the OCI and Docker schema 2 families (src/cnab/publish/convert-family.ts):
+ * Conversion between the OCI and Docker schema 2 families (src/publish/convert-family.ts):
  * blobs untouched, media types mapped only where they name the same bytes, indexes rewritten
  * over converted children, and a clear refusal of whatever the other family cannot hold.
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { ConversionError, convertGraph, familyOf } from '../../src/cnab/publish/index.js'
+import { ConversionError, convertGraph, familyOf } from '../../src/publish/index.js'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import { fetchAll } from '../../src/content/verify.js'
 import { copyGraph } from '../../src/copy/index.js'

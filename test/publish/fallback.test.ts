@@ -7,14 +7,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
-import {
-  fixupBundle,
-  layoutImageSource,
-  PublishError,
-  publishBundle,
-  pullBundle,
-  RepositoryMissingError,
-} from '../../src/cnab/publish/index.js'
+import { fixupBundle, layoutImageSource, PublishError, publishBundle, pullBundle, RepositoryMissingError } from '../../src/publish/index.js'
 import type { OciLayoutStore } from '../../src/layout/layout-store.js'
 import { MediaTypes } from '../../src/oci/media-types.js'
 import { RegistryClient } from '../../src/registry/http/client.js'

@@ -13,7 +13,7 @@ import {
   layoutImageSource,
   registryImageSource,
   type FixupEvent,
-} from '../../src/cnab/publish/index.js'
+} from '../../src/publish/index.js'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import { copy } from '../../src/copy/index.js'
 import { NotFoundError } from '../../src/errors.js'

@@ -16,7 +16,7 @@ import {
   publishBundle,
   pullBundle,
   type ImageSource,
-} from '../../src/cnab/publish/index.js'
+} from '../../src/publish/index.js'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import { fetchAll } from '../../src/content/verify.js'
 import { InvalidReferenceError, NotFoundError } from '../../src/errors.js'

@@ -19,7 +19,7 @@ import {
   TagExistsError,
   type FixupResult,
   type PublishResult,
-} from '../../src/cnab/publish/index.js'
+} from '../../src/publish/index.js'
 import { validateRelocationMapping } from '../../src/cnab/schema.js'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import { fetchAll } from '../../src/content/verify.js'

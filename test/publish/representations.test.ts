@@ -16,7 +16,7 @@ import {
   PublishSession,
   pullBundle,
   type FixupResult,
-} from '../../src/cnab/publish/index.js'
+} from '../../src/publish/index.js'
 import { deterministicTag } from '../../src/compat/strategies.js'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import type { OciLayoutStore } from '../../src/layout/layout-store.js'

@@ -16,7 +16,7 @@ import { isImageManifest, isManifest, MediaTypes } from '../../oci/media-types.j
 import { parseRegistryReference, repositoryName } from '../../oci/reference.js'
 import { parseStrictJson } from '../../util/strict-json.js'
 import { isRecord } from '../json-shape.js'
-import { componentImages, invocationImages, type BundleImage } from './bundle-images.js'
+import { componentImages, invocationImages, type BundleImage } from './bundle-image-list.js'
 import {
   CNAB_CONFIG_MEDIA_TYPE,
   CNAB_SPEC_CONFIG_MEDIA_TYPE,

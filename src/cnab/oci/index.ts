@@ -4,7 +4,7 @@
  * See docs/bundle-format.md.
  */
 export * from './constants.js'
-export type { BundleImage } from './bundle-images.js'
+export type { BundleImage } from './bundle-image-list.js'
 export {
   bundleIndex,
   configBlob,

@@ -31,7 +31,7 @@ import { isImageManifest, isManifest, MediaTypes } from '../../oci/media-types.j
 import { parseStrictJson } from '../../util/strict-json.js'
 import { canonicalBytes, isCanonical } from '../canonical.js'
 import { field, isRecord, type JsonObject } from '../json-shape.js'
-import { bundleObject, componentImages, invocationImages, type BundleImage } from './bundle-images.js'
+import { bundleObject, componentImages, invocationImages, type BundleImage } from './bundle-image-list.js'
 import {
   ARTIFACT_TYPE_ANNOTATION,
   CNAB_ARTIFACT_TYPE,

@@ -7,7 +7,7 @@
  */
 import { isIndex } from '../../oci/media-types.js'
 import { blobPath, manifestPath } from '../../registry/urls.js'
-import { judge, withNote, type Answer, type ProbeSession, type Pushed } from './session.js'
+import { judge, withNote, type Answer, type ProbeSession, type Pushed } from './probe-session.js'
 
 /** Deletion answers the spec and registries give for "gone", or "already gone". */
 const DELETED = [200, 202, 204]

@@ -6,12 +6,12 @@
 import { messageOf, OcibundleError } from '../../errors.js'
 import { parseWwwAuthenticate } from '../../registry/auth/challenge.js'
 import { headerValue, RegistryClient } from '../../registry/http/client.js'
-import { AuthenticationError, RegistryResponseError } from '../../registry/http/errors.js'
+import { AuthenticationError, RegistryResponseError } from '../../registry/http/response-errors.js'
 import { noRetry } from '../../registry/http/retry.js'
 import { discard } from '../../registry/responses.js'
 import { formatEvidence, type AuthInfo } from '../capabilities.js'
 import { cancelUpload, locationOf, startUpload } from './transfer.js'
-import { withNote, type Answer, type ProbeSession } from './session.js'
+import { withNote, type Answer, type ProbeSession } from './probe-session.js'
 
 /**
  * P0.1: `GET /v2/` without credentials (through a client that has none, so the challenge is

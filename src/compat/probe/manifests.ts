@@ -10,7 +10,7 @@ import { MediaTypes } from '../../oci/media-types.js'
 import { CAPABILITIES, CAPABILITY_CHECKS, type Capability } from '../capabilities.js'
 import { deterministicTag } from '../strategies.js'
 import { content, imageManifest, indexOf, tinyBundle, tinyImage, type Content, type TinyImage } from './content.js'
-import { manifestSupport, withNote, type ProbeSession } from './session.js'
+import { manifestSupport, withNote, type ProbeSession } from './probe-session.js'
 import { accepted, fetchManifest, putManifest, uploadBlob } from './transfer.js'
 
 /** What later steps build on: the tiny OCI image, pushed under a tag, when the registry took it. */

@@ -12,7 +12,7 @@ import { nextLink, referrersPath, tagsPath } from '../../registry/urls.js'
 import type { Support } from '../capabilities.js'
 import { indexOf, type TinyImage } from './content.js'
 import type { ManifestFindings } from './manifests.js'
-import { answerHeader, judge, manifestSupport, withNote, type Answer, type ProbeSession } from './session.js'
+import { answerHeader, judge, manifestSupport, withNote, type Answer, type ProbeSession } from './probe-session.js'
 import { accepted, fetchManifest, putManifest } from './transfer.js'
 
 /** P4.1–P4.3: GET and HEAD by digest, HEAD by tag, of the tiny OCI image. */

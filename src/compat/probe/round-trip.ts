@@ -33,7 +33,7 @@ import {
   type TierSpec,
 } from '../strategies.js'
 import { content, tinyBundle, tinyImage, type Content } from './content.js'
-import { answerHeader, type Answer, type ProbeSession } from './session.js'
+import { answerHeader, type Answer, type ProbeSession } from './probe-session.js'
 import { accepted, fetchManifest, putManifest, uploadBlob } from './transfer.js'
 
 /** A push refused without a client error to show for it (the registry stored other bytes). */

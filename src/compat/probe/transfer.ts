@@ -6,7 +6,7 @@
 import { digestOf } from '../../oci/digest.js'
 import { blobPath, manifestPath, uploadsPath } from '../../registry/urls.js'
 import type { Content } from './content.js'
-import { answerHeader, type Answer, type ProbeSession } from './session.js'
+import { answerHeader, type Answer, type ProbeSession } from './probe-session.js'
 
 /** Bytes per PATCH of the probe's chunked uploads: small enough for any registry (GHCR caps at 4 MiB, GHCR-3). */
 export const PROBE_CHUNK_BYTES = 1024 * 1024

@@ -6,7 +6,7 @@
  */
 import { blobPath } from '../../registry/urls.js'
 import { randomBlob, type Content } from './content.js'
-import { answerHeader, judge, withNote, type ProbeSession } from './session.js'
+import { answerHeader, judge, withNote, type ProbeSession } from './probe-session.js'
 import { blobReadsBack, cancelUpload, chunkedUpload, locationOf, monolithicUpload, PROBE_CHUNK_BYTES, startUpload } from './transfer.js'
 
 /** Above GHCR's 4.00 MiB limit per request (GHCR-3), as the checklist's "one of 5 MiB". */

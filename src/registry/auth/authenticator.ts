@@ -14,7 +14,7 @@
  *  - oras-go registry/remote/auth/client.go; registry-protocol.md §5
  */
 import type { AuthContext, Authenticator } from '../http/client.js'
-import { AuthenticationError } from '../http/errors.js'
+import { AuthenticationError } from '../http/response-errors.js'
 import { defaultRetryPolicy, type RetryPolicy } from '../http/retry.js'
 import { parseWwwAuthenticate } from './challenge.js'
 import {

@@ -4,7 +4,7 @@
  * expose the password or refresh token on the network.
  */
 import { isLoopbackRegistry } from '../http/host-config.js'
-import { AuthenticationError } from '../http/errors.js'
+import { AuthenticationError } from '../http/response-errors.js'
 
 /**
  * Parses and checks a Bearer `realm`: it must be `https:`, or `http:` when the registry itself is

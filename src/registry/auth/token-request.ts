@@ -11,9 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
 import { request } from '../http/undici.js'
-import { readBounded } from '../../content/verify.js'
+import { readBounded } from '../../util/streams.js'
 import { networkError, releaseBody } from '../http/client.js'
-import { AuthenticationError, readErrorBody } from '../http/errors.js'
+import { AuthenticationError, readErrorBody } from '../http/response-errors.js'
 import type { RetryPolicy } from '../http/retry.js'
 import {
   basicAuthorization,

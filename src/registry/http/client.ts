@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
 import { Agent, request } from './undici.js'
 import { OcibundleError } from '../../errors.js'
-import { AuthenticationError, readErrorBody, RegistryResponseError } from './errors.js'
+import { AuthenticationError, readErrorBody, RegistryResponseError } from './response-errors.js'
 import { registryOrigin, type HostConfig } from './host-config.js'
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
 

@@ -9,7 +9,7 @@ import { RegistryAuthenticator } from '../../../src/registry/auth/authenticator.
 import type { Credential } from '../../../src/registry/auth/credential.js'
 import { repositoryScope } from '../../../src/registry/auth/scope.js'
 import { RegistryClient, releaseBody } from '../../../src/registry/http/client.js'
-import { AuthenticationError } from '../../../src/registry/http/errors.js'
+import { AuthenticationError } from '../../../src/registry/http/response-errors.js'
 import { backoffPolicy, noRetry } from '../../../src/registry/http/retry.js'
 import { mockNetwork, type MockHandler, type MockNetwork, type RecordedRequest } from './mock-network.js'
 

@@ -14,7 +14,7 @@ import { createRegistryClient } from '../../../src/registry/config/create-regist
 import { saveCredentials } from '../../../src/registry/credentials/save-credentials.js'
 import { verifyCredentials } from '../../../src/registry/credentials/verify-credentials.js'
 import { RegistryClient, releaseBody, type RegistryRequest } from '../../../src/registry/http/client.js'
-import { AuthenticationError } from '../../../src/registry/http/errors.js'
+import { AuthenticationError } from '../../../src/registry/http/response-errors.js'
 import type { HostConfig } from '../../../src/registry/http/host-config.js'
 import { noRetry } from '../../../src/registry/http/retry.js'
 import { startRegistry, type RunningRegistry } from '../../helpers/registry/server.js'

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { validateRealm } from '../../../src/registry/auth/realm.js'
-import { AuthenticationError } from '../../../src/registry/http/errors.js'
+import { AuthenticationError } from '../../../src/registry/http/response-errors.js'
 
 describe('validateRealm', () => {
   test('https realms are accepted, on any host', () => {

@@ -8,7 +8,7 @@ import { RegistryAuthenticator } from '../../../src/registry/auth/authenticator.
 import { basicAuthorization, type Credential } from '../../../src/registry/auth/credential.js'
 import { fetchBearerToken } from '../../../src/registry/auth/token-request.js'
 import { RegistryClient } from '../../../src/registry/http/client.js'
-import { AuthenticationError } from '../../../src/registry/http/errors.js'
+import { AuthenticationError } from '../../../src/registry/http/response-errors.js'
 import { noRetry } from '../../../src/registry/http/retry.js'
 import { mockNetwork, type MockHandler, type MockNetwork } from './mock-network.js'
 import { assertNoSecrets, thrownBy } from './no-secrets.js'

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { parseTokenResponse } from '../../../src/registry/auth/token-request.js'
-import { AuthenticationError } from '../../../src/registry/http/errors.js'
+import { AuthenticationError } from '../../../src/registry/http/response-errors.js'
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0)
 const req = { registry: 'r.example', realm: new URL('https://auth.example/token?x=1'), now: () => NOW }

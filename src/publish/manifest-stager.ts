@@ -9,12 +9,12 @@
  * leaves no manifest of any image in the destination, only blobs (which nothing points at).
  */
 import { Readable } from 'node:stream'
-import { readManifestBody } from '../../content/manifest-body.js'
-import { canMount, canPushBlob, type BlobPusher, type Body, type Mounter, type OpOptions, type Storage } from '../../content/storage.js'
-import { CopyError } from '../../copy/copy-error.js'
-import { AlreadyExistsError } from '../../errors.js'
-import { descriptorKey, plainDescriptor, type Descriptor } from '../../oci/descriptor.js'
-import { isManifest } from '../../oci/media-types.js'
+import { readManifestBody } from '../content/manifest-body.js'
+import { canMount, canPushBlob, type BlobPusher, type Body, type Mounter, type OpOptions, type Storage } from '../content/storage.js'
+import { CopyError } from '../copy/copy-error.js'
+import { AlreadyExistsError } from '../errors.js'
+import { descriptorKey, plainDescriptor, type Descriptor } from '../oci/descriptor.js'
+import { isManifest } from '../oci/media-types.js'
 
 interface StagedManifest {
   desc: Descriptor

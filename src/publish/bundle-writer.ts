@@ -13,12 +13,12 @@
  * Without index (`no-index`, Nexus, NEXUS-5) every image is also kept under its derived tag, so
  * that a garbage collector of untagged manifests does not take what only bundle.json points at.
  */
-import type { IndexChoice } from '../../compat/capabilities.js'
-import type { TierSpec } from '../../compat/strategies.js'
-import type { OpOptions } from '../../content/storage.js'
-import { AlreadyExistsError } from '../../errors.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { digestOf } from '../../oci/digest.js'
+import type { IndexChoice } from '../compat/capabilities.js'
+import type { TierSpec } from '../compat/strategies.js'
+import type { OpOptions } from '../content/storage.js'
+import { AlreadyExistsError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { digestOf } from '../oci/digest.js'
 import {
   bundleIndex,
   configBlob,
@@ -27,12 +27,12 @@ import {
   type ConfigVariantId,
   type IndexFormat,
   type OciShape,
-} from '../oci/index.js'
-import { updateImageDescriptors } from './bundle-images.js'
+} from '../cnab/oci/index.js'
+import { updateImageDescriptors } from './image-fields.js'
 import { convertGraph, familyOf, type Family } from './convert-family.js'
-import type { FixupChange } from './fixup.js'
+import type { FixupChange } from './image-fields.js'
 import type { ManifestRefTarget } from './manifest-refs.js'
-import type { PublishSession } from './session.js'
+import type { PublishSession } from './publish-session.js'
 
 /** What the top level of a published bundle is, and everything it was built from. */
 export interface WrittenBundle {

@@ -16,12 +16,12 @@ export {
 } from './fixup.js'
 export { filterPlatforms, type FilteredImage } from './platform-filter.js'
 export { publishBundle, type PublishDestination, type PublishOptions, type PublishResult } from './publish.js'
-export { PublishSession, type ForcedChoices, type PlanSource, type PublishSessionOptions } from './session.js'
+export { PublishSession, type ForcedChoices, type PlanSource, type PublishSessionOptions } from './publish-session.js'
 export { DerivedTagReader, derivedTagReader, ManifestRefTarget, type ManifestRefPolicy } from './manifest-refs.js'
 export { ConversionError, convertGraph, familyOf, type Conversion, type Family } from './convert-family.js'
-export { pullBundle, type PullOptions, type PullResult } from './pull.js'
+export { pullBundle, type PullOptions, type PullResult } from './pull-bundle.js'
 export { copyBundle, type CopyBundleDestination, type CopyBundleOptions, type CopyBundleResult } from './relocate.js'
-export { checkTag, defaultBundleTag, guardTag } from './tags.js'
+export { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 export { formatRepository, mountCandidates, relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
 export {
   BundleValidationError,
@@ -38,4 +38,4 @@ export {
   type ImageField,
   type PublishAttempt,
   type PublishStep,
-} from './errors.js'
+} from './publish-errors.js'

@@ -10,21 +10,21 @@
  * A registry that refuses all three takes no index at all (Nexus, NEXUS-5): the image can only
  * be published as one of its platforms, which MultiPlatformImageError explains.
  */
-import type { IndexFormat } from '../oci/to-oci.js'
-import { NoWorkingTierError } from '../../compat/classify.js'
-import type { TierSpec } from '../../compat/strategies.js'
-import type { OpOptions, Target } from '../../content/storage.js'
-import { fetchAll } from '../../content/verify.js'
-import { formatPlatform } from '../../copy/platform.js'
-import { CopyError } from '../../copy/copy-error.js'
-import { AlreadyExistsError } from '../../errors.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { parseManifest } from '../../oci/manifest.js'
-import { baseMediaType, MediaTypes } from '../../oci/media-types.js'
+import type { IndexFormat } from '../cnab/oci/to-oci.js'
+import { NoWorkingTierError } from '../compat/classify.js'
+import type { TierSpec } from '../compat/strategies.js'
+import type { OpOptions, Target } from '../content/storage.js'
+import { fetchAll } from '../content/verify.js'
+import { formatPlatform } from '../copy/platform.js'
+import { CopyError } from '../copy/copy-error.js'
+import { AlreadyExistsError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { parseManifest } from '../oci/manifest.js'
+import { baseMediaType, MediaTypes } from '../oci/media-types.js'
 import { convertGraph, type Family } from './convert-family.js'
-import { MultiPlatformImageError } from './errors.js'
+import { MultiPlatformImageError } from './publish-errors.js'
 import type { ManifestStager } from './manifest-stager.js'
-import type { PublishSession } from './session.js'
+import type { PublishSession } from './publish-session.js'
 
 const FORMAT_OF: Readonly<Record<string, { format: IndexFormat; other: IndexFormat; otherFamily: Family }>> = {
   [MediaTypes.OciIndex]: { format: 'oci-index', other: 'docker-manifest-list', otherFamily: 'docker' },

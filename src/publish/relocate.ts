@@ -9,18 +9,18 @@
  * tags where the destination refuses untagged manifests. A bundle stored without index is copied
  * as its config manifest plus every image bundle.json pins, each image under its derived tag.
  */
-import type { ReadOnlyTarget, Target } from '../../content/storage.js'
-import { copy, copyGraph, type CopyProgress, type CopyStats } from '../../copy/index.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { isDigest } from '../../oci/digest.js'
-import { field } from '../json-shape.js'
-import { declaredDescriptors } from './bundle-images.js'
-import { actionableError } from './errors.js'
+import type { ReadOnlyTarget, Target } from '../content/storage.js'
+import { copy, copyGraph, type CopyProgress, type CopyStats } from '../copy/index.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { isDigest } from '../oci/digest.js'
+import { field } from '../cnab/json-shape.js'
+import { declaredDescriptors } from './image-fields.js'
+import { actionableError } from './publish-errors.js'
 import { derivedTagReader } from './manifest-refs.js'
-import { pullBundle } from './pull.js'
+import { pullBundle } from './pull-bundle.js'
 import { mountCandidates, repositoryOf, type RepositoryName } from './repository-name.js'
-import { PublishSession } from './session.js'
-import { checkTag, defaultBundleTag, guardTag } from './tags.js'
+import { PublishSession } from './publish-session.js'
+import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 
 export interface CopyBundleDestination {
   target: Target

@@ -17,12 +17,14 @@
  * changes its digest in the bundle), and a registry known to take no index at all is refused a
  * multi-platform image before anything is uploaded.
  */
-import type { OpOptions, Target } from '../../content/storage.js'
-import { copyGraph, Limiter, type CopyGraphOptions, type CopyProgress, type CopyStats } from '../../copy/index.js'
-import { plainDescriptor, type Descriptor, type Platform } from '../../oci/descriptor.js'
-import { isIndex, MediaTypes } from '../../oci/media-types.js'
-import type { BundleImage } from '../oci/bundle-images.js'
-import { imagesByReference, writeImageFields } from './bundle-images.js'
+import type { OpOptions, Target } from '../content/storage.js'
+import { copyGraph, Limiter, type CopyGraphOptions, type CopyProgress, type CopyStats } from '../copy/index.js'
+import { plainDescriptor, type Descriptor, type Platform } from '../oci/descriptor.js'
+import { isIndex, MediaTypes } from '../oci/media-types.js'
+import type { BundleImage } from '../cnab/oci/bundle-image-list.js'
+import { imagesByReference, writeImageFields, type FixupChange } from './image-fields.js'
+
+export type { FixupChange } from './image-fields.js'
 import {
   actionableError,
   FixupError,
@@ -31,11 +33,11 @@ import {
   type FieldMismatch,
   type ImageFailure,
   type ImageField,
-} from './errors.js'
+} from './publish-errors.js'
 import { commitImageIndex, platformsOf } from './image-index.js'
 import type { ImageLocation, ImageSource } from './image-source.js'
 import { ManifestStager } from './manifest-stager.js'
-import type { PublishSession } from './session.js'
+import type { PublishSession } from './publish-session.js'
 import { filterPlatforms, type FilteredImage } from './platform-filter.js'
 import { mountCandidates, relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
 
@@ -76,20 +78,6 @@ export interface FixupOptions {
   onImage?: (event: FixupEvent) => void
   /** The publish this fixup is part of (see the module comment); give publishBundle the same one. */
   session?: PublishSession
-}
-
-/** A value fixup wrote into the bundle. */
-export interface FixupChange {
-  /** The image reference as bundle.json writes it. */
-  image: string
-  /** JSON pointer of the image object: `/invocationImages/0`, `/images/web`. */
-  pointer: string
-  field: ImageField
-  /** The previous value; undefined when the field was missing. */
-  from: string | number | undefined
-  to: string | number
-  /** Why the value changed when it is not --auto-update: the image was converted for the registry. */
-  reason?: string
 }
 
 export interface FixupResult {

@@ -13,19 +13,19 @@
  * registry will not serve them that way, by their derived tag (DerivedTagReader, porter#695),
  * every one verified against its digest.
  */
-import type { OpOptions, ReadOnlyTarget, Target } from '../../content/storage.js'
-import { fetchAll } from '../../content/verify.js'
-import { copyGraph, Limiter, type CopyProgress } from '../../copy/index.js'
-import { InvalidContentError, messageOf } from '../../errors.js'
-import { plainDescriptor, type Descriptor } from '../../oci/descriptor.js'
-import { parseManifest } from '../../oci/manifest.js'
-import { isImageManifest, isIndex, MediaTypes } from '../../oci/media-types.js'
-import type { IndexChoice } from '../../compat/capabilities.js'
-import { parseStrictJson } from '../../util/strict-json.js'
-import { isCanonical } from '../canonical.js'
-import { isRecord } from '../json-shape.js'
-import { loadBundleBytes, MAX_BUNDLE_BYTES } from '../load.js'
-import { componentImages, invocationImages, type BundleImage } from '../oci/bundle-images.js'
+import type { OpOptions, ReadOnlyTarget, Target } from '../content/storage.js'
+import { fetchAll } from '../content/verify.js'
+import { copyGraph, Limiter, type CopyProgress } from '../copy/index.js'
+import { InvalidContentError, messageOf } from '../errors.js'
+import { plainDescriptor, type Descriptor } from '../oci/descriptor.js'
+import { parseManifest } from '../oci/manifest.js'
+import { isImageManifest, isIndex, MediaTypes } from '../oci/media-types.js'
+import type { IndexChoice } from '../compat/capabilities.js'
+import { parseStrictJson } from '../util/strict-json.js'
+import { isCanonical } from '../cnab/canonical.js'
+import { isRecord } from '../cnab/json-shape.js'
+import { loadBundleBytes, MAX_BUNDLE_BYTES } from '../cnab/load.js'
+import { componentImages, invocationImages, type BundleImage } from '../cnab/oci/bundle-image-list.js'
 import {
   ARTIFACT_TYPE_ANNOTATION,
   bundleConfigDescriptor,
@@ -38,9 +38,9 @@ import {
   relocationMapFromIndex,
   RUNTIME_VERSION_ANNOTATION,
   type ParsedBundleIndex,
-} from '../oci/index.js'
-import { declaredDescriptors } from './bundle-images.js'
-import { NotABundleError } from './errors.js'
+} from '../cnab/oci/index.js'
+import { declaredDescriptors } from './image-fields.js'
+import { NotABundleError } from './publish-errors.js'
 import { DEFAULT_IMAGE_CONCURRENCY } from './fixup.js'
 import { derivedTagReader } from './manifest-refs.js'
 import { ManifestStager } from './manifest-stager.js'

@@ -16,14 +16,14 @@
  * distribution's `MarshalIndent` with three spaces and its field order (mediaType, size,
  * digest); OCI documents compact in image-spec's field order (mediaType, digest, size).
  */
-import type { Fetcher, OpOptions } from '../../content/storage.js'
-import { fetchAll } from '../../content/verify.js'
-import { InputError } from '../../errors.js'
-import type { Descriptor, Platform } from '../../oci/descriptor.js'
-import { digestOf } from '../../oci/digest.js'
-import { parseManifest, type ImageIndex, type ImageManifest } from '../../oci/manifest.js'
-import { baseMediaType, isManifest, MediaTypes } from '../../oci/media-types.js'
-import { GoMap, goMarshal, type GoStruct, type GoValue } from '../oci/go-json.js'
+import type { Fetcher, OpOptions } from '../content/storage.js'
+import { fetchAll } from '../content/verify.js'
+import { InputError } from '../errors.js'
+import type { Descriptor, Platform } from '../oci/descriptor.js'
+import { digestOf } from '../oci/digest.js'
+import { parseManifest, type ImageIndex, type ImageManifest } from '../oci/manifest.js'
+import { baseMediaType, isManifest, MediaTypes } from '../oci/media-types.js'
+import { GoMap, goMarshal, type GoStruct, type GoValue } from '../cnab/oci/go-json.js'
 
 export type Family = 'oci' | 'docker'
 

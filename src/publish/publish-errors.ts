@@ -3,11 +3,11 @@
  * which image or tag, and what the user can do about it; the underlying error stays the `cause`
  * so a caller can still tell an authentication failure from a missing repository.
  */
-import { classifyPushError, NoWorkingTierError, type Classification } from '../../compat/classify.js'
-import type { TierAttempt } from '../../compat/strategies.js'
-import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../../errors.js'
-import { RegistryResponseError } from '../../registry/http/errors.js'
-import type { Issue } from '../issue.js'
+import { classifyPushError, NoWorkingTierError, type Classification } from '../compat/classify.js'
+import type { TierAttempt } from '../compat/strategies.js'
+import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../errors.js'
+import { RegistryResponseError } from '../registry/http/response-errors.js'
+import type { Issue } from '../cnab/issue.js'
 import type { RepositoryName } from './repository-name.js'
 
 /** One of the fields of a bundle image that describe its manifest. */

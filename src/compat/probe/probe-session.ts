@@ -5,13 +5,13 @@
  * probe a refusal is a result (registry-protocol.md §7 harness rules).
  */
 import { randomBytes } from 'node:crypto'
-import { readBounded } from '../../content/verify.js'
+import { readBounded } from '../../util/streams.js'
 import { messageOf } from '../../errors.js'
 import type { Descriptor } from '../../oci/descriptor.js'
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.js'
 import { isManifest } from '../../oci/media-types.js'
 import { headerValue, type HttpMethod, type RegistryClient, type RequestBody } from '../../registry/http/client.js'
-import { AuthenticationError, RegistryResponseError } from '../../registry/http/errors.js'
+import { AuthenticationError, RegistryResponseError } from '../../registry/http/response-errors.js'
 import { unknownCapabilities, type Capability, type CapabilityResult, type Evidence, type Support } from '../capabilities.js'
 import { classifyPushError, evidenceOf } from '../classify.js'
 

@@ -4,13 +4,13 @@
  * references name, or both, the layout first. A layout given with the images thus overrides the
  * network, which is how an air-gapped or reproducible publish works.
  */
-import type { OpOptions, ReadOnlyTarget } from '../../content/storage.js'
-import { NotFoundError } from '../../errors.js'
-import { Annotations } from '../../oci/annotations.js'
-import { parseReference, referenceSelector, repositoryName, type RegistryReference } from '../../oci/reference.js'
-import type { RegistryClient } from '../../registry/http/client.js'
-import { RegistryRepository } from '../../registry/repository.js'
-import type { OciLayoutStore } from '../../layout/layout-store.js'
+import type { OpOptions, ReadOnlyTarget } from '../content/storage.js'
+import { NotFoundError } from '../errors.js'
+import { Annotations } from '../oci/annotations.js'
+import { parseReference, referenceSelector, repositoryName, type RegistryReference } from '../oci/reference.js'
+import type { RegistryClient } from '../registry/http/client.js'
+import { RegistryRepository } from '../registry/repository.js'
+import type { OciLayoutStore } from '../layout/layout-store.js'
 import type { RepositoryName } from './repository-name.js'
 
 /** Where one image reference of a bundle can be read. */

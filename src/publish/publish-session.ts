@@ -23,8 +23,8 @@ import {
   type Evidence,
   type IndexChoice,
   type ManifestRefChoice,
-} from '../../compat/capabilities.js'
-import { classifyPushError, evidenceOf, RepresentationRefusedError } from '../../compat/classify.js'
+} from '../compat/capabilities.js'
+import { classifyPushError, evidenceOf, RepresentationRefusedError } from '../compat/classify.js'
 import {
   CONFIG_TIERS,
   firstWorkingTier,
@@ -38,12 +38,12 @@ import {
   type TierAttempt,
   type TierOutcome,
   type TierSpec,
-} from '../../compat/strategies.js'
-import type { Target } from '../../content/storage.js'
-import { messageOf } from '../../errors.js'
-import { RegistryResponseError } from '../../registry/http/errors.js'
-import { DEFAULT_SHAPE, type ConfigVariantId, type OciShape } from '../oci/to-oci.js'
-import type { PublishAttempt, PublishStep } from './errors.js'
+} from '../compat/strategies.js'
+import type { Target } from '../content/storage.js'
+import { messageOf } from '../errors.js'
+import { RegistryResponseError } from '../registry/http/response-errors.js'
+import { DEFAULT_SHAPE, type ConfigVariantId, type OciShape } from '../cnab/oci/to-oci.js'
+import type { PublishAttempt, PublishStep } from './publish-errors.js'
 import { ManifestRefTarget, type ManifestRefPolicy } from './manifest-refs.js'
 
 /** Choices the caller forces (command-line flags). */

@@ -3,14 +3,27 @@
  * relocation maps and of the index builder), with the manifest descriptor bundle.json declares
  * for each.
  */
-import { InputError } from '../../errors.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { MediaTypes } from '../../oci/media-types.js'
-import { pointerTokens } from '../issue.js'
-import { field, type JsonObject } from '../json-shape.js'
-import { componentImages, invocationImages, type BundleImage } from '../oci/bundle-images.js'
-import type { FieldMismatch } from './errors.js'
-import type { FixupChange } from './fixup.js'
+import { InputError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { MediaTypes } from '../oci/media-types.js'
+import { pointerTokens } from '../cnab/issue.js'
+import { field, type JsonObject } from '../cnab/json-shape.js'
+import { componentImages, invocationImages, type BundleImage } from '../cnab/oci/bundle-image-list.js'
+import type { FieldMismatch, ImageField } from './publish-errors.js'
+
+/** A value written into a bundle image by fixup (--auto-update) or by a conversion while publishing. */
+export interface FixupChange {
+  /** The image reference as bundle.json writes it. */
+  image: string
+  /** JSON pointer of the image object: `/invocationImages/0`, `/images/web`. */
+  pointer: string
+  field: ImageField
+  /** The previous value; undefined when the field was missing. */
+  from: string | number | undefined
+  to: string | number
+  /** Why the value changed when it is not --auto-update: the image was converted for the registry. */
+  reason?: string
+}
 
 /**
  * The images of the bundle grouped by reference string, invocation images first, then
@@ -27,7 +40,7 @@ export function imagesByReference(bundle: unknown): Map<string, BundleImage[]> {
   return uses
 }
 
-/** The image object at `image.pointer` in `bundle`, which bundle-images.ts read it from. */
+/** The image object at `image.pointer` in `bundle`, which cnab/oci/bundle-image-list.ts read it from. */
 export function imageObject(bundle: unknown, image: BundleImage): JsonObject {
   let node = bundle
   for (const token of pointerTokens(image.pointer)) node = (node as JsonObject)[token]

@@ -7,13 +7,13 @@
  * entries. The digest a bundle records is the one of that result, not of the original index:
  * cnab-to-oci records the unfiltered digest, which then names an index never copied.
  */
-import type { Fetcher, OpOptions } from '../../content/storage.js'
-import { fetchAll } from '../../content/verify.js'
-import { NotFoundError } from '../../errors.js'
-import { descriptorFromBytes, plainDescriptor, type Descriptor, type Platform } from '../../oci/descriptor.js'
-import { parseManifest } from '../../oci/manifest.js'
-import { isIndex } from '../../oci/media-types.js'
-import { formatPlatform, platformMatches } from '../../copy/platform.js'
+import type { Fetcher, OpOptions } from '../content/storage.js'
+import { fetchAll } from '../content/verify.js'
+import { NotFoundError } from '../errors.js'
+import { descriptorFromBytes, plainDescriptor, type Descriptor, type Platform } from '../oci/descriptor.js'
+import { parseManifest } from '../oci/manifest.js'
+import { isIndex } from '../oci/media-types.js'
+import { formatPlatform, platformMatches } from '../copy/platform.js'
 
 export interface FilteredImage {
   /** The manifest or index the bundle records for the image. */

@@ -3,11 +3,11 @@
  * moved by accident. Bundles are always tagged: an untagged bundle is invisible in registry UIs
  * and garbage collectors delete untagged manifests (goharbor/harbor#11277, cnab-oci.md §1.5).
  */
-import type { OpOptions, Resolver } from '../../content/storage.js'
-import { InputError, InvalidReferenceError, NotFoundError } from '../../errors.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { isValidTag } from '../../oci/reference.js'
-import { TagExistsError } from './errors.js'
+import type { OpOptions, Resolver } from '../content/storage.js'
+import { InputError, InvalidReferenceError, NotFoundError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { isValidTag } from '../oci/reference.js'
+import { TagExistsError } from './publish-errors.js'
 
 const TAG_RULE = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
 

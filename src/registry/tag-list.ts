@@ -4,7 +4,7 @@
  * Artifactory's links carry their own opaque parameters: registry-quirks.md QUAY-5, ART-4).
  * Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#listing-tags
  */
-import { readBounded } from '../content/verify.js'
+import { readBounded } from '../util/streams.js'
 import { InvalidContentError } from '../errors.js'
 import type { RepositoryContext } from './context.js'
 import type { RegistryResponse } from './http/client.js'

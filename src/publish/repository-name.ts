@@ -3,9 +3,9 @@
  * registry and repository of a target, which the storage interface does not expose: a layout
  * has neither.
  */
-import type { Descriptor } from '../../oci/descriptor.js'
-import type { RegistryReference } from '../../oci/reference.js'
-import { RegistryRepository } from '../../registry/repository.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import type { RegistryReference } from '../oci/reference.js'
+import { RegistryRepository } from '../registry/repository.js'
 import { unwrapTarget } from './manifest-refs.js'
 
 /** A registry repository: `127.0.0.1:5000` and `shop/bundle`. */

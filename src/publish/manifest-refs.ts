@@ -26,16 +26,16 @@ import {
   type ReadOnlyTarget,
   type ReferencePusher,
   type Target,
-} from '../../content/storage.js'
-import { readManifestBody } from '../../content/manifest-body.js'
-import { fetchAll } from '../../content/verify.js'
-import type { ManifestRefChoice } from '../../compat/capabilities.js'
-import { RepresentationRefusedError } from '../../compat/classify.js'
-import { deterministicTag } from '../../compat/strategies.js'
-import { AlreadyExistsError, DigestMismatchError, NotFoundError, SizeMismatchError } from '../../errors.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { isDigest } from '../../oci/digest.js'
-import { isManifest } from '../../oci/media-types.js'
+} from '../content/storage.js'
+import { readManifestBody } from '../content/manifest-body.js'
+import { fetchAll } from '../content/verify.js'
+import type { ManifestRefChoice } from '../compat/capabilities.js'
+import { RepresentationRefusedError } from '../compat/classify.js'
+import { deterministicTag } from '../compat/strategies.js'
+import { AlreadyExistsError, DigestMismatchError, NotFoundError, SizeMismatchError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { isDigest } from '../oci/digest.js'
+import { isManifest } from '../oci/media-types.js'
 
 /** Reads manifests by digest, falling back to their derived tag; see the module comment. */
 export class DerivedTagReader<T extends ReadOnlyTarget = ReadOnlyTarget> implements ReadOnlyTarget {

@@ -12,26 +12,33 @@
  * Deterministic: the same bundle gives the same bytes and digests on every run and machine;
  * nothing time-dependent is written.
  */
-import type { CapabilityReport, IndexChoice, ManifestRefChoice } from '../../compat/capabilities.js'
-import { NoWorkingTierError } from '../../compat/classify.js'
-import type { PublishPlan } from '../../compat/strategies.js'
-import type { OpOptions, Target } from '../../content/storage.js'
-import { NotFoundError } from '../../errors.js'
-import type { Descriptor } from '../../oci/descriptor.js'
-import { digestOf } from '../../oci/digest.js'
-import type { Issue } from '../issue.js'
-import { field } from '../json-shape.js'
-import { bundleIndex, configBlob, configManifestVariants, type ConfigVariantId, type IndexFormat, type OciShape } from '../oci/index.js'
-import { validateBundle } from '../validate.js'
-import { declaredDescriptors, updateImageDescriptors } from './bundle-images.js'
+import type { CapabilityReport, IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
+import { NoWorkingTierError } from '../compat/classify.js'
+import type { PublishPlan } from '../compat/strategies.js'
+import type { OpOptions, Target } from '../content/storage.js'
+import { NotFoundError } from '../errors.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { digestOf } from '../oci/digest.js'
+import type { Issue } from '../cnab/issue.js'
+import { field } from '../cnab/json-shape.js'
+import {
+  bundleIndex,
+  configBlob,
+  configManifestVariants,
+  type ConfigVariantId,
+  type IndexFormat,
+  type OciShape,
+} from '../cnab/oci/index.js'
+import { validateBundle } from '../cnab/validate.js'
+import { declaredDescriptors, updateImageDescriptors } from './image-fields.js'
 import { BundleWriter, type WrittenBundle } from './bundle-writer.js'
 import { ConversionError, convertGraph, familyOf } from './convert-family.js'
-import { actionableError, BundleValidationError, PublishError, TagExistsError, type PublishAttempt } from './errors.js'
+import { actionableError, BundleValidationError, PublishError, TagExistsError, type PublishAttempt } from './publish-errors.js'
 import type { FixupChange } from './fixup.js'
 import type { ManifestRefTarget } from './manifest-refs.js'
 import { relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
-import { PublishSession, type PlanSource } from './session.js'
-import { checkTag, defaultBundleTag, guardTag } from './tags.js'
+import { PublishSession, type PlanSource } from './publish-session.js'
+import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 
 export interface PublishDestination {
   target: Target
