@@ -104,4 +104,3 @@ export const canPushBlob = (t: unknown): t is BlobPusher => hasMethod(t, 'pushBl
 export const canResolveBlob = (t: unknown): t is BlobResolver => hasMethod(t, 'resolveBlob')
 export const canDelete = (t: unknown): t is Deleter => hasMethod(t, 'delete')
 export const canUntag = (t: unknown): t is Untagger => hasMethod(t, 'untag')
-export const canFindPredecessors = (t: unknown): t is PredecessorFinder => hasMethod(t, 'predecessors')

@@ -5,5 +5,5 @@
 export { copy, type CopyOptions, type CopyResult } from './copy.js'
 export { copyGraph, DEFAULT_COPY_CONCURRENCY, type CopyGraphOptions, type CopyProgress, type CopyStats } from './copy-graph.js'
 export { CopyError, type CopyErrorDetails, type CopyOp, type CopyOrigin } from './copy-error.js'
-export { formatPlatform, platformMatches, selectPlatform } from './platform.js'
+export { platformsOf, selectPlatform } from './platform.js'
 export { Limiter } from './limiter.js'

@@ -8,28 +8,10 @@ import type { Fetcher, OpOptions } from '../content/storage.js'
 import { fetchAll } from '../content/verify.js'
 import { NotFoundError } from '../errors.js'
 import type { Descriptor, Platform } from '../oci/descriptor.js'
+import { formatPlatform, platformMatches, platformOfConfig } from '../oci/platform.js'
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js'
 import { isImageConfig, isManifest } from '../oci/media-types.js'
 import { CopyError } from './copy-error.js'
-
-/**
- * Whether `candidate` satisfies `wanted`: same os and architecture, and the same variant and
- * os.version when `wanted` names them (a missing field in `wanted` matches anything).
- */
-export function platformMatches(candidate: Partial<Platform> | undefined, wanted: Platform): boolean {
-  if (candidate === undefined) return false
-  return (
-    candidate.os === wanted.os &&
-    candidate.architecture === wanted.architecture &&
-    (wanted.variant === undefined || candidate.variant === wanted.variant) &&
-    (wanted['os.version'] === undefined || candidate['os.version'] === wanted['os.version'])
-  )
-}
-
-/** `os/architecture[/variant]`, the form `--platform` flags take. */
-export function formatPlatform(p: Partial<Platform>): string {
-  return [p.os ?? '?', p.architecture ?? '?', ...(p.variant ? [p.variant] : [])].join('/')
-}
 
 /**
  * The descriptor to copy for `wanted`: for an index, its first child whose platform matches
@@ -50,7 +32,7 @@ export async function selectPlatform(src: Fetcher, root: Descriptor, wanted: Pla
   }
   const config = parsed.manifest.config
   if (!isImageConfig(config.mediaType)) return root
-  const platform = parseConfigPlatform(await read(src, config, o))
+  const platform = platformOfConfig(await read(src, config, o))
   if (platformMatches(platform, wanted)) return root
   throw noMatch(root, wanted, [formatPlatform(platform)])
 }
@@ -72,16 +54,6 @@ async function read(src: Fetcher, desc: Descriptor, o: OpOptions): Promise<Buffe
   }
 }
 
-function parseConfigPlatform(raw: Buffer): Partial<Platform> {
-  try {
-    const doc = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
-    const pick = (k: string): string | undefined => (typeof doc[k] === 'string' ? (doc[k] as string) : undefined)
-    return { os: pick('os'), architecture: pick('architecture'), variant: pick('variant'), 'os.version': pick('os.version') }
-  } catch {
-    return {}
-  }
-}
-
 function noMatch(root: Descriptor, wanted: Platform, available: string[]): NotFoundError {
   return new NotFoundError(
     `no manifest for platform ${formatPlatform(wanted)} in ${root.digest}; it has: ${available.join(', ') || 'none'}`,
@@ -89,4 +61,19 @@ function noMatch(root: Descriptor, wanted: Platform, available: string[]): NotFo
       suggestions: ['choose one of the listed platforms, or copy without a platform filter to copy every platform'],
     },
   )
+}
+
+/**
+ * The platforms of an image, `os/arch[/variant]`, for messages and descriptions: the entries of
+ * an index (`unknown` for an entry without one), or what the config of an image manifest states
+ * (none when it states no os and architecture, or is not an image config). Throws what fetchAll
+ * and parseManifest throw.
+ */
+export async function platformsOf(src: Fetcher, image: Descriptor, o: OpOptions = {}): Promise<string[]> {
+  if (!isManifest(image.mediaType)) return []
+  const parsed = parseManifest(await fetchAll(src, image, o), image.mediaType)
+  if (parsed.kind === 'index') return parsed.index.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : 'unknown'))
+  if (!isImageConfig(parsed.manifest.config.mediaType)) return []
+  const platform = platformOfConfig(await fetchAll(src, parsed.manifest.config, o))
+  return platform.os !== undefined && platform.architecture !== undefined ? [formatPlatform(platform)] : []
 }

@@ -2,7 +2,6 @@
  * OCI content descriptors: the identity of every node in a content graph.
  * Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/descriptor.md
  */
-import { InvalidContentError } from '../errors.js'
 import { digestOf, isDigest, parseDigest, verifyBytes, type Digest } from './digest.js'
 import { isValidMediaType } from './media-types.js'
 
@@ -31,11 +30,6 @@ export interface Descriptor {
 export function descriptorFromBytes(mediaType: string, data: Uint8Array | string, extra: Partial<Descriptor> = {}): Descriptor {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data
   return { mediaType, digest: digestOf(bytes), size: bytes.length, ...extra }
-}
-
-/** Two descriptors name the same content (digest and size); media type and annotations may differ. */
-export function sameContent(a: Pick<Descriptor, 'digest' | 'size'>, b: Pick<Descriptor, 'digest' | 'size'>): boolean {
-  return a.digest === b.digest && a.size === b.size
 }
 
 /** A map key for a descriptor's content, used by caches and graph indexes. */
@@ -94,13 +88,6 @@ export function descriptorProblems(value: unknown, pointer: string): string[] {
     }
   }
   return problems
-}
-
-/** Validates a descriptor from untrusted JSON; throws InvalidContentError listing every problem. */
-export function parseDescriptor(value: unknown, pointer = ''): Descriptor {
-  const problems = descriptorProblems(value, pointer)
-  if (problems.length > 0) throw new InvalidContentError(`invalid descriptor: ${problems.join('; ')}`)
-  return value as Descriptor
 }
 
 export function isStringMap(value: unknown): value is Record<string, string> {

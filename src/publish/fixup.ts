@@ -18,7 +18,7 @@
  * multi-platform image before anything is uploaded.
  */
 import type { OpOptions, Target } from '../content/storage.js'
-import { copyGraph, Limiter, type CopyGraphOptions, type CopyProgress, type CopyStats } from '../copy/index.js'
+import { copyGraph, Limiter, platformsOf, type CopyGraphOptions, type CopyProgress, type CopyStats } from '../copy/index.js'
 import { plainDescriptor, type Descriptor, type Platform } from '../oci/descriptor.js'
 import { isIndex, MediaTypes } from '../oci/media-types.js'
 import type { BundleImage } from '../cnab/oci/bundle-image-list.js'
@@ -34,7 +34,7 @@ import {
   type ImageFailure,
   type ImageField,
 } from './publish-errors.js'
-import { commitImageIndex, platformsOf } from './image-index.js'
+import { commitImageIndex } from './image-index.js'
 import type { ImageLocation, ImageSource } from './image-source.js'
 import { ManifestStager } from './manifest-stager.js'
 import type { PublishSession } from './publish-session.js'

@@ -15,7 +15,7 @@ import { NoWorkingTierError } from '../compat/classify.js'
 import type { TierSpec } from '../compat/strategies.js'
 import type { OpOptions, Target } from '../content/storage.js'
 import { fetchAll } from '../content/verify.js'
-import { formatPlatform } from '../copy/platform.js'
+import { platformsOf } from '../copy/platform.js'
 import { CopyError } from '../copy/copy-error.js'
 import { AlreadyExistsError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
@@ -91,12 +91,6 @@ export async function commitImageIndex(
     if (!(err instanceof NoWorkingTierError)) throw err
     throw new MultiPlatformImageError(image, await platformsOf(stager, root, o), err.attempts, err.cause)
   }
-}
-
-/** The platforms of an image index, `os/arch[/variant]`, for messages. */
-export async function platformsOf(store: Pick<Target, 'fetch'>, root: Descriptor, o: OpOptions = {}): Promise<string[]> {
-  const parsed = parseManifest(await fetchAll(store, root, o), root.mediaType)
-  return parsed.kind === 'index' ? parsed.index.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : 'unknown')) : []
 }
 
 async function childrenOf(stager: ManifestStager, root: Descriptor, o: OpOptions): Promise<Descriptor[]> {

@@ -13,7 +13,7 @@ import { NotFoundError } from '../errors.js'
 import { descriptorFromBytes, plainDescriptor, type Descriptor, type Platform } from '../oci/descriptor.js'
 import { parseManifest } from '../oci/manifest.js'
 import { isIndex } from '../oci/media-types.js'
-import { formatPlatform, platformMatches } from '../copy/platform.js'
+import { formatPlatform, platformMatches } from '../oci/platform.js'
 
 export interface FilteredImage {
   /** The manifest or index the bundle records for the image. */

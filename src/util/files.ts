@@ -51,12 +51,20 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` to a new temporary file in `dir` and flushes it; the caller renames or links it. */
-async function writeTemp(dir: string, label: string, data: Uint8Array): Promise<string> {
+/** What an atomic write takes: bytes in memory, or a stream of them (read to the end). */
+export type FileContent = Uint8Array | AsyncIterable<Uint8Array>
+
+/**
+ * Writes `data` to a new temporary file in `dir` and flushes it; the caller renames or links it.
+ * A stream is written as it arrives (each chunk whole, in order); if it fails, the temporary
+ * file is removed and its error thrown.
+ */
+async function writeTemp(dir: string, label: string, data: FileContent): Promise<string> {
   const tmp = await tempPath(dir, label)
   const fh = await open(tmp, 'wx', 0o644)
   try {
-    await writeFully(fh, data)
+    if (data instanceof Uint8Array) await writeFully(fh, data)
+    else for await (const chunk of data) await writeFully(fh, chunk)
     await fh.sync()
   } catch (err) {
     await fh.close()
@@ -68,11 +76,12 @@ async function writeTemp(dir: string, label: string, data: Uint8Array): Promise<
 }
 
 /**
- * Replaces `path` with `data` atomically: a concurrent reader sees the old or the new content,
- * never a mix, and a crash at any point leaves one of the two. The temporary file goes to
+ * Replaces `path` with `data` (bytes, or a stream read to its end) atomically and durably: a
+ * concurrent reader sees the old or the new content, never a mix; a crash at any point leaves
+ * one of the two; a stream that fails leaves the old file untouched. The temporary file goes to
  * `tempDir`, which must be on the same file system (default: the file's own directory).
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, tempDir = dirname(path)): Promise<void> {
+export async function writeFileAtomic(path: string, data: FileContent, tempDir = dirname(path)): Promise<void> {
   const tmp = await writeTemp(tempDir, basename(path), data)
   try {
     await rename(tmp, path)

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { formatPlatform, platformMatches } from '../../src/copy/platform.js'
+import { formatPlatform, platformMatches } from '../../src/oci/platform.js'
 import type { Platform } from '../../src/oci/descriptor.js'
 
 describe('platformMatches', () => {
