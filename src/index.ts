@@ -1,9 +1,41 @@
 /**
- * ocibundle as a library: everything the CLI does is available here, without oclif.
+ * ocibundle as a library: everything the CLI does is one call away, without oclif. The library
+ * never prints; progress, warnings and fallbacks reach the caller through callbacks and the
+ * returned results.
  *
- *   import { validateBundle, OciLayoutStore, parseReference } from 'ocibundle'
+ * ```ts
+ * import { build, publish, pull, openTarget } from 'ocibundle'
+ *
+ * await build('bundle.json', 'ocidir://./out', { images: 'ocidir://./images', autoUpdate: true })
+ * const published = await publish('ocidir://./out:v1.0.0', 'registry.example.com/acme/shop')
+ * await pull(published.reference, './shop', { images: true })
+ * ```
+ *
+ * @packageDocumentation
  */
 export * from './errors.js'
+
+// The workflows: one call per command (publish, build, pull, inspect, copy, registry check, …)
+export * from './publish/index.js'
+
+// CNAB bundles: validation, canonical JSON, the OCI representation
+export * from './cnab/index.js'
+export { formatBundleFiles, type FormattedFile } from './cnab/format.js'
+
+// Registry compatibility: capabilities, the classifier, fallback tiers, saved reports
+export * from './compat/index.js'
+
+// Graph copy between any two targets
+export * from './copy/index.js'
+
+// Registries: repositories, options, credentials, the HTTP client
+export * from './registry/index.js'
+
+// Storage: one interface, several back ends
+export * from './content/storage.js'
+export { fetchAll, fetchVerified, verifying } from './content/verify.js'
+export { MemoryStore } from './content/memory-store.js'
+export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
 
 // OCI data model
 export * from './oci/digest.js'
@@ -12,18 +44,7 @@ export * from './oci/media-types.js'
 export * from './oci/annotations.js'
 export * from './oci/manifest.js'
 export * from './oci/reference.js'
-
-// Storage: one interface, several back ends
-export * from './content/storage.js'
-export { fetchAll, fetchVerified, verifying } from './content/verify.js'
-export { readBounded } from './util/streams.js'
-export { MemoryStore } from './content/memory-store.js'
-export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
-
-// Graph copy between any two targets
-export * from './copy/index.js'
-
-// CNAB bundles
-export * from './cnab/index.js'
+export * from './oci/platform.js'
 
 export { parseStrictJson, JsonSyntaxError } from './util/strict-json.js'
+export { readBounded } from './util/streams.js'

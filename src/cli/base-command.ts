@@ -10,6 +10,7 @@
 import { Command } from '@oclif/core/command'
 import { OcibundleError } from '../errors.js'
 import { ExitCode, exitCodeFor, isSystemError, type ExitCodeValue } from './exit-codes.js'
+import { createProgress, type ProgressSink } from './progress.js'
 import { style } from './render.js'
 
 export interface JsonSuccess<T> {
@@ -30,6 +31,8 @@ export abstract class BaseCommand<T> extends Command {
   protected readonly warnings: string[] = []
   /** Exit code for a run that returned a result but did not fully succeed (e.g. invalid input found). */
   private resultExitCode: ExitCodeValue = ExitCode.Ok
+  /** Progress bars of this run: cleared before any other output, and at the end whatever happened. */
+  private readonly bars: ProgressSink[] = []
 
   abstract override run(): Promise<T>
 
@@ -42,12 +45,32 @@ export abstract class BaseCommand<T> extends Command {
   /** A warning for the user: stderr in human mode, the envelope's `warnings` with --json. */
   protected warning(message: string): void {
     this.warnings.push(message)
-    if (!this.jsonEnabled()) process.stderr.write(`${style.yellow('warning')}: ${message}\n`)
+    if (this.jsonEnabled()) return
+    this.clearProgress()
+    process.stderr.write(`${style.yellow('warning')}: ${message}\n`)
   }
 
   /** Prints a line of human output; silent with --json (the result is printed instead). */
   protected out(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    if (this.jsonEnabled()) return
+    this.clearProgress()
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  }
+
+  /** Progress bars on stderr when it is a terminal, `show` is true and the output is not JSON; silent otherwise. */
+  protected progressBars(show = true): ProgressSink {
+    const bars = createProgress(show && !this.jsonEnabled())
+    this.bars.push(bars)
+    return bars
+  }
+
+  private clearProgress(): void {
+    for (const bars of this.bars) bars.finish()
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    this.clearProgress()
+    return super.finally(err)
   }
 
   protected override toSuccessJson(result: T): JsonSuccess<T> {
@@ -60,6 +83,7 @@ export abstract class BaseCommand<T> extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    this.clearProgress()
     const status = exitCodeFor(err)
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(err))

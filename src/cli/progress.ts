@@ -2,6 +2,8 @@
  * Progress bars for long transfers, drawn on stderr only when it is a terminal (and never with
  * --json). One line per blob in flight plus a total line, redrawn at most ten times a second.
  */
+import { formatSize } from './render.js'
+
 export interface ProgressSink {
   /** Bytes of `digest` transferred so far out of `total`. */
   update(digest: string, bytes: number, total: number): void
@@ -89,9 +91,17 @@ function short(digest: string): string {
   return digest.slice(0, 19)
 }
 
-function formatSize(n: number): string {
-  if (n < 1024) return `${Math.round(n)} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
-  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`
+/** The callbacks of a copy that keep `sink` up to date. */
+export function copyProgress(sink: ProgressSink): {
+  onProgress: (p: { descriptor: { digest: string }; bytes: number; total: number }) => void
+  onCopied: (d: { digest: string; size: number }) => void
+  onCopySkipped: (d: { digest: string; size: number }) => void
+  onMounted: (d: { digest: string; size: number }) => void
+} {
+  return {
+    onProgress: (p) => sink.update(p.descriptor.digest, p.bytes, p.total),
+    onCopied: (d) => sink.done(d.digest, d.size, 'copied'),
+    onCopySkipped: (d) => sink.done(d.digest, d.size, 'skipped'),
+    onMounted: (d) => sink.done(d.digest, d.size, 'mounted'),
+  }
 }

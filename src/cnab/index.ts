@@ -35,6 +35,6 @@ export {
 } from './rules/images.js'
 export { nameGraphicChars } from './rules/name.js'
 export { bundleVersionSemver, cnabVersionSemver } from './rules/versions.js'
-export type { ValidateOptions, ValidationResult } from './validate.js'
-export { validateBundle, validateBundleFile } from './validate.js'
+export type { ValidatedFile, ValidateFilesOptions, ValidateFilesResult, ValidateOptions, ValidationResult } from './validate.js'
+export { validateBundle, validateBundleFile, validateBundleFiles } from './validate.js'
 export * from './oci/index.js'

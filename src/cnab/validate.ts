@@ -50,6 +50,59 @@ export async function validateBundleFile(path: string, options: ValidateOptions 
   return validateLoaded(await readBundleFile(path), options)
 }
 
+export interface ValidatedFile {
+  file: string
+  /** No errors (and, with `strict`, no warnings). */
+  valid: boolean
+  canonical: boolean
+  schemaValid: boolean
+  errors: number
+  warnings: number
+  issues: Issue[]
+}
+
+export interface ValidateFilesOptions {
+  /** Default 'lint'. */
+  mode?: ValidationMode
+  /** Warnings make a file invalid too. Default false. */
+  strict?: boolean
+  /** Hears about each file as soon as it is checked, in order. */
+  onFile?: (file: ValidatedFile) => void
+}
+
+export interface ValidateFilesResult {
+  mode: ValidationMode
+  /** Every file is valid. */
+  valid: boolean
+  files: ValidatedFile[]
+}
+
+/**
+ * Validates bundle files one after the other (what `ocibundle validate` does), counting errors
+ * and warnings per file. Throws like validateBundleFile for a file that cannot be read.
+ */
+export async function validateBundleFiles(paths: readonly string[], options: ValidateFilesOptions = {}): Promise<ValidateFilesResult> {
+  const mode = options.mode ?? 'lint'
+  const files: ValidatedFile[] = []
+  for (const file of paths) {
+    const result = await validateBundleFile(file, { mode, source: file })
+    const errors = result.issues.filter((i) => i.severity === 'error').length
+    const warnings = result.issues.length - errors
+    const checked: ValidatedFile = {
+      file,
+      valid: errors === 0 && (!options.strict || warnings === 0),
+      canonical: result.canonical,
+      schemaValid: result.schemaValid,
+      errors,
+      warnings,
+      issues: result.issues,
+    }
+    files.push(checked)
+    options.onFile?.(checked)
+  }
+  return { mode, valid: files.every((f) => f.valid), files }
+}
+
 function validateLoaded(loaded: LoadedBundle, options: ValidateOptions): ValidationResult {
   if (loaded.value === undefined) return finish(loaded.issues, false, false)
   return validateParsed(loaded.value, loaded.raw, loaded.issues, options)

@@ -1,11 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/base-command.js'
-import { publishFlags, publishFromFile, renderPublish, type PublishSummary } from '../cli/bundle-publishing.js'
-import { createProgress } from '../cli/progress.js'
-import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
+import { publishFlags, publishOptions } from '../cli/publish-flags.js'
+import { registryFlags } from '../cli/registry-flags.js'
+import { renderPublish } from '../cli/render-publish.js'
+import { build, type BundleBuilt } from '../publish/publish.js'
 
-export default class Build extends BaseCommand<PublishSummary> {
+export default class Build extends BaseCommand<BundleBuilt> {
   static override summary = 'build the OCI representation of a bundle: an OCI layout by default, or a registry'
   static override description = `Resolves every invocation and component image (from --images, then from registries),
 copies them into the destination, and writes the bundle: its canonical bundle.json as a config
@@ -39,19 +40,15 @@ contentDigest, size and mediaType written in bundle.json.`
     ...registryFlags,
   }
 
-  async run(): Promise<PublishSummary> {
+  async run(): Promise<BundleBuilt> {
     const { args, flags } = await this.parse(Build)
-    const dst = TargetFactory.parse(flags.output, { defaultTag: false })
-    const targets = new TargetFactory(flags, registriesOf(dst))
-    const progress = createProgress(!this.jsonEnabled())
-    try {
-      const result = await publishFromFile(args.bundle, dst, flags, targets, progress, (m) => this.warning(m))
-      for (const w of result.warnings) this.warning(w)
-      this.out(renderPublish(result, 'Built'))
-      return result
-    } finally {
-      progress.finish()
-      await targets.close()
-    }
+    const bars = this.progressBars()
+    const result = await build(args.bundle, flags.output, {
+      ...publishOptions(flags),
+      onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
+      onWarning: (m) => this.warning(m),
+    })
+    this.out(renderPublish(result, 'Built'))
+    return result
   }
 }

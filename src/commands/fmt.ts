@@ -1,11 +1,10 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { canonicalBytes, isCanonical, readBundleFile } from '../cnab/index.js'
+import { formatBundleFiles } from '../cnab/format.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import { style } from '../cli/render.js'
-import { InputError } from '../errors.js'
-import { writeFileAtomic } from '../util/files.js'
+import { UsageError } from '../errors.js'
 
 export interface FmtResult {
   files: Array<{ file: string; canonical: boolean; changed: boolean; size: number }>
@@ -44,35 +43,15 @@ With --check nothing is written: the command exits 3 if any file is not canonica
     const { argv, flags } = await this.parse(Fmt)
     const paths = argv as string[]
     if (flags.stdout && paths.length !== 1)
-      throw new InputError('--stdout takes exactly one file', { suggestions: ['run the command once per file'] })
-    const files: FmtResult['files'] = []
-    for (const file of paths) {
-      const loaded = await readBundleFile(file)
-      const fatal = loaded.issues.filter((i) => i.severity === 'error')
-      if (loaded.value === undefined || fatal.length > 0) {
-        throw new InputError(`${file}: cannot format: ${fatal.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`, {
-          suggestions: ['fix the JSON first; "ocibundle validate" lists every problem with its location'],
-        })
-      }
-      const canonical = isCanonical(loaded.raw)
-      const bytes = canonicalBytes(loaded.value)
-      if (flags.stdout) {
-        process.stdout.write(bytes)
-      } else if (!flags.check && !canonical) {
-        await writeFileAtomic(file, bytes)
-      }
-      files.push({ file, canonical, changed: !canonical && !flags.check && !flags.stdout, size: bytes.length })
-      if (!flags.stdout) {
-        this.out(
-          canonical
-            ? `${style.green('✔')} ${file}: already canonical`
-            : flags.check
-              ? `${style.red('✖')} ${file}: not canonical (run: ocibundle fmt ${file})`
-              : `${style.green('✔')} ${file}: rewritten as canonical JSON (${bytes.length} bytes)`,
-        )
-      }
+      throw new UsageError('--stdout takes exactly one file', { suggestions: ['run the command once per file'] })
+    const formatted = await formatBundleFiles(paths, { write: !flags.check && !flags.stdout })
+    for (const f of formatted) {
+      if (flags.stdout) process.stdout.write(f.bytes)
+      else if (f.canonical) this.out(`${style.green('✔')} ${f.file}: already canonical`)
+      else if (flags.check) this.out(`${style.red('✖')} ${f.file}: not canonical (run: ocibundle fmt ${f.file})`)
+      else this.out(`${style.green('✔')} ${f.file}: rewritten as canonical JSON (${f.bytes.length} bytes)`)
     }
-    if (flags.check && files.some((f) => !f.canonical)) this.setExitCode(ExitCode.Invalid)
-    return { files }
+    if (flags.check && formatted.some((f) => !f.canonical)) this.setExitCode(ExitCode.Invalid)
+    return { files: formatted.map((f) => ({ file: f.file, canonical: f.canonical, changed: f.changed, size: f.bytes.length })) }
   }
 }

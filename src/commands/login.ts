@@ -1,19 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/base-command.js'
+import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { promptSecret, readSecretFromStdin } from '../cli/secret-input.js'
-import { registryFlags } from '../cli/targets.js'
-import { UsageError } from '../errors.js'
-import { resolveHostConfigs } from '../registry/config/resolve-host-configs.js'
-import { saveCredentials, type CredentialLocation } from '../registry/credentials/save-credentials.js'
-import { canonicalRegistryHost } from '../registry/credentials/server-address.js'
-import { verifyCredentials } from '../registry/credentials/verify-credentials.js'
-
-export interface LoginResult {
-  registry: string
-  username: string
-  storedIn: CredentialLocation
-}
+import { login, parseRegistryHost, type LoginResult } from '../registry/credentials/login.js'
 
 export default class Login extends BaseCommand<LoginResult> {
   static override summary = 'log in to a registry and store the credentials the way docker login does'
@@ -41,33 +31,13 @@ ocibundle then share the login. The password is never printed or logged.`
 
   async run(): Promise<LoginResult> {
     const { args, flags } = await this.parse(Login)
-    const registry = canonicalRegistry(args.registry)
+    const registry = parseRegistryHost(args.registry)
     const password = flags['password-stdin']
       ? await readSecretFromStdin()
       : await promptSecret(`Password for ${flags.username}@${registry}: `)
-    const credential = { username: flags.username, password }
-    const hosts = await resolveHostConfigs({
-      flags: {
-        ...(flags['plain-http'] !== undefined && { plainHttp: flags['plain-http'] }),
-        ...(flags.insecure !== undefined && { insecure: flags.insecure }),
-        ...(flags['ca-file'] !== undefined && { caFile: flags['ca-file'] }),
-        registries: [registry],
-      },
-    })
-    await verifyCredentials({ hosts }, registry, credential)
-    const storedIn = await saveCredentials(registry, credential)
-    this.out(
-      `Login succeeded for ${flags.username} at ${registry}; credentials stored in ${storedIn.kind === 'helper' ? `docker-credential-${storedIn.helper}` : storedIn.path}`,
-    )
-    return { registry, username: flags.username, storedIn }
+    const result = await login(registry, { username: flags.username, password }, registryOptions(flags))
+    const where = result.storedIn.kind === 'helper' ? `docker-credential-${result.storedIn.helper}` : result.storedIn.path
+    this.out(`Login succeeded for ${flags.username} at ${result.registry}; credentials stored in ${where}`)
+    return result
   }
-}
-
-/** A registry argument: host[:port], no scheme, path, tag or digest. */
-export function canonicalRegistry(input: string): string {
-  const host = input.replace(/^https?:\/\//i, '').replace(/\/+$/, '')
-  if (host.length === 0 || /[/@\s]/.test(host) || (host.includes(':') && !/^(\[[^\]]+\]|[^:]+):\d+$/.test(host))) {
-    throw new UsageError(`"${input}" is not a registry host; give host[:port], e.g. registry.example.com or localhost:5000`)
-  }
-  return canonicalRegistryHost(host)
 }

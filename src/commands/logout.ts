@@ -1,12 +1,6 @@
 import * as Args from '@oclif/core/args'
 import { BaseCommand } from '../cli/base-command.js'
-import { removeCredentials } from '../registry/credentials/save-credentials.js'
-import { canonicalRegistry } from './login.js'
-
-export interface LogoutResult {
-  registry: string
-  removed: boolean
-}
+import { logout, type LogoutResult } from '../registry/credentials/login.js'
 
 export default class Logout extends BaseCommand<LogoutResult> {
   static override summary = 'remove the stored credentials of a registry'
@@ -19,9 +13,8 @@ $DOCKER_CONFIG/config.json, as docker logout does. Succeeds (with a note) when n
 
   async run(): Promise<LogoutResult> {
     const { args } = await this.parse(Logout)
-    const registry = canonicalRegistry(args.registry)
-    const removed = await removeCredentials(registry)
-    this.out(removed ? `Removed the credentials of ${registry}` : `No credentials were stored for ${registry}`)
-    return { registry, removed }
+    const result = await logout(args.registry)
+    this.out(result.removed ? `Removed the credentials of ${result.registry}` : `No credentials were stored for ${result.registry}`)
+    return result
   }
 }

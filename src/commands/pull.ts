@@ -1,28 +1,10 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { join } from 'node:path'
-import { mkdir } from 'node:fs/promises'
 import { BaseCommand } from '../cli/base-command.js'
-import { createProgress } from '../cli/progress.js'
-import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
-import { pullBundle } from '../publish/pull-bundle.js'
-import { OciLayoutStore } from '../layout/layout-store.js'
-import type { Descriptor } from '../oci/descriptor.js'
-import { formatReference } from '../oci/reference.js'
-import { writeFileAtomic } from '../util/files.js'
+import { registryFlags, registryOptions } from '../cli/registry-flags.js'
+import { pull, type PullOutcome } from '../publish/pull.js'
 
-export interface PullCommandResult {
-  source: string
-  digest: string
-  bundle: string
-  relocationMapping?: string
-  relocationMap?: Record<string, string>
-  images?: { layout: string; manifests: Record<string, Descriptor> }
-  representation: { index: string; configManifest: string; config: string }
-  warnings: string[]
-}
-
-export default class Pull extends BaseCommand<PullCommandResult> {
+export default class Pull extends BaseCommand<PullOutcome> {
   static override summary = 'pull a bundle for an installer: bundle.json, relocation map and, with --images, every image'
   static override description = `Reads a bundle from a registry or an OCI layout — an OCI index or a Docker manifest list, in
 the current or legacy cnab-to-oci forms, whatever the config media type, or ocibundle's form
@@ -63,50 +45,27 @@ the thick-bundle layout installers and air-gapped sites read.`
     ...registryFlags,
   }
 
-  async run(): Promise<PullCommandResult> {
+  async run(): Promise<PullOutcome> {
     const { args, flags } = await this.parse(Pull)
-    const { ref, selector } = TargetFactory.parseSelected(args.reference)
-    const targets = new TargetFactory(flags, registriesOf(ref))
-    const progress = createProgress(!this.jsonEnabled() && flags.images)
-    try {
-      await mkdir(flags.output, { recursive: true })
-      const layoutDir = join(flags.output, 'artifacts', 'layout')
-      const images = flags.images ? await OciLayoutStore.open(layoutDir, { create: true }) : undefined
-      const pulled = await pullBundle(await targets.open(ref), selector, {
-        ...(images && { images }),
-        allowMissingContentDigest: flags['allow-missing-digest'],
-        onProgress: (_image, p) => progress.update(p.descriptor.digest, p.bytes, p.total),
-      })
-      progress.finish()
-      const bundleFile = join(flags.output, 'bundle.json')
-      await writeFileAtomic(bundleFile, pulled.bundleBytes)
-      let relocationFile: string | undefined
-      if (pulled.relocationMap) {
-        relocationFile = join(flags.output, 'relocation-mapping.json')
-        await writeFileAtomic(relocationFile, Buffer.from(`${JSON.stringify(pulled.relocationMap, null, 2)}\n`))
-      }
-      for (const w of pulled.warnings) this.warning(w)
-      this.out(
-        [
-          `Pulled ${formatReference(ref)} (${pulled.digest}), every digest verified`,
-          `  stored as ${pulled.representation.index}, config ${pulled.representation.config}`,
-          `  ${bundleFile} (${pulled.bundleBytes.length} bytes, as published)`,
-          ...(relocationFile ? [`  ${relocationFile}`] : []),
-          ...(pulled.images ? [`  ${layoutDir} (${pulled.images.size} images, tagged by their bundle references)`] : []),
-        ].join('\n'),
-      )
-      return {
-        source: formatReference(ref),
-        digest: pulled.digest,
-        bundle: bundleFile,
-        ...(relocationFile && { relocationMapping: relocationFile, relocationMap: pulled.relocationMap }),
-        ...(pulled.images && { images: { layout: layoutDir, manifests: Object.fromEntries(pulled.images) } }),
-        representation: pulled.representation,
-        warnings: pulled.warnings,
-      }
-    } finally {
-      progress.finish()
-      await targets.close()
-    }
+    const bars = this.progressBars(flags.images)
+    const pulled = await pull(args.reference, flags.output, {
+      ...registryOptions(flags),
+      images: flags.images,
+      allowMissingDigest: flags['allow-missing-digest'],
+      onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
+      onWarning: (m) => this.warning(m),
+    })
+    this.out(
+      [
+        `Pulled ${pulled.source} (${pulled.digest}), every digest verified`,
+        `  stored as ${pulled.representation.index}, config ${pulled.representation.config}`,
+        `  ${pulled.bundle} (${pulled.bundleSize} bytes, as published)`,
+        ...(pulled.relocationMapping ? [`  ${pulled.relocationMapping}`] : []),
+        ...(pulled.images
+          ? [`  ${pulled.images.layout} (${Object.keys(pulled.images.manifests).length} images, tagged by their bundle references)`]
+          : []),
+      ].join('\n'),
+    )
+    return pulled
   }
 }

@@ -1,23 +1,12 @@
-import { existsSync } from 'node:fs'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/base-command.js'
-import {
-  publishFlags,
-  publishFromFile,
-  publishSession,
-  renderBundleCopy,
-  renderPublish,
-  type BundleCopySummary,
-  type PublishSummary,
-} from '../cli/bundle-publishing.js'
-import { createProgress } from '../cli/progress.js'
-import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
-import { copyBundle } from '../publish/relocate.js'
-import { UsageError } from '../errors.js'
-import { formatReference, referenceSelector } from '../oci/reference.js'
+import { publishFlags, publishOptions } from '../cli/publish-flags.js'
+import { registryFlags } from '../cli/registry-flags.js'
+import { renderPublish } from '../cli/render-publish.js'
+import { publish, type PublishOutcome } from '../publish/publish.js'
 
-export default class Push extends BaseCommand<PublishSummary | BundleCopySummary> {
+export default class Push extends BaseCommand<PublishOutcome> {
   static override summary = 'publish a bundle to a registry, from bundle.json, a built layout or another registry'
   static override description = `From a bundle.json file: every image is resolved (from --images, then registries) and
 copied into the destination repository (mounted when it is in the same registry), then the
@@ -58,50 +47,15 @@ refuses the representation itself (docs/registries.md). --index-format, --config
     ...registryFlags,
   }
 
-  async run(): Promise<PublishSummary | BundleCopySummary> {
+  async run(): Promise<PublishOutcome> {
     const { args, flags } = await this.parse(Push)
-    const dst = TargetFactory.parse(args.destination, { defaultTag: false, allowLayout: false })
-    if (dst.kind !== 'registry') throw new UsageError('push publishes to a registry; to write a layout use build')
-    const fromFile = !args.source.startsWith('ocidir://') && existsSync(args.source)
-    const src = fromFile ? undefined : TargetFactory.parse(args.source)
-    const targets = new TargetFactory(flags, registriesOf(dst, ...(src ? [src] : [])))
-    const progress = createProgress(!this.jsonEnabled())
-    try {
-      if (src !== undefined) {
-        const selector = referenceSelector(src)
-        if (selector === undefined) throw new UsageError(`${args.source} names no tag or digest`)
-        // The bytes are copied as they are; of the representation flags only --manifest-refs and --no-fallback apply.
-        const session = await publishSession(dst, flags, (m) => this.warning(m))
-        const copied = await copyBundle(
-          await targets.open(src),
-          selector,
-          { target: await targets.open(dst, { create: true }), repository: dst },
-          dst.tag,
-          {
-            session,
-            force: flags.force,
-            concurrency: flags.concurrency,
-            ...(src.kind === 'registry' && { sourceRepository: src }),
-            onProgress: (p) => progress.update(p.descriptor.digest, p.bytes, p.total),
-          },
-        )
-        progress.finish()
-        const summary: BundleCopySummary = {
-          source: formatReference(src),
-          destination: formatReference({ ...dst, tag: copied.tag }),
-          ...copied,
-        }
-        for (const w of summary.warnings) this.warning(w)
-        this.out(renderBundleCopy(summary))
-        return summary
-      }
-      const result = await publishFromFile(args.source, dst, flags, targets, progress, (m) => this.warning(m))
-      for (const w of result.warnings) this.warning(w)
-      this.out(renderPublish(result, 'Pushed'))
-      return result
-    } finally {
-      progress.finish()
-      await targets.close()
-    }
+    const bars = this.progressBars()
+    const result = await publish(args.source, args.destination, {
+      ...publishOptions(flags),
+      onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
+      onWarning: (m) => this.warning(m),
+    })
+    this.out(renderPublish(result, 'Pushed'))
+    return result
   }
 }

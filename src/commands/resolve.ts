@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 import { BaseCommand } from '../cli/base-command.js'
-import { registriesOf, registryFlags, TargetFactory } from '../cli/targets.js'
+import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import type { Descriptor } from '../oci/descriptor.js'
+import { resolveReference } from '../publish/read-content.js'
 
 export default class Resolve extends BaseCommand<Descriptor> {
   static override summary = 'print the digest a tag points at'
@@ -16,14 +17,8 @@ digest. With --json the whole descriptor (media type, digest, size) is printed.`
 
   async run(): Promise<Descriptor> {
     const { args, flags } = await this.parse(Resolve)
-    const { ref, selector } = TargetFactory.parseSelected(args.reference)
-    const targets = new TargetFactory(flags, registriesOf(ref))
-    try {
-      const desc = await (await targets.open(ref)).resolve(selector)
-      this.out(desc.digest)
-      return desc
-    } finally {
-      await targets.close()
-    }
+    const descriptor = await resolveReference(args.reference, registryOptions(flags))
+    this.out(descriptor.digest)
+    return descriptor
   }
 }

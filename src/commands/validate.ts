@@ -1,27 +1,11 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { validateBundleFile, type Issue, type ValidationMode } from '../cnab/index.js'
+import { validateBundleFiles, type ValidatedFile, type ValidateFilesResult } from '../cnab/validate.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { ExitCode } from '../cli/exit-codes.js'
 import { plural, style, table } from '../cli/render.js'
 
-export interface ValidatedFile {
-  file: string
-  valid: boolean
-  canonical: boolean
-  schemaValid: boolean
-  errors: number
-  warnings: number
-  issues: Issue[]
-}
-
-export interface ValidateResult {
-  mode: ValidationMode
-  valid: boolean
-  files: ValidatedFile[]
-}
-
-export default class Validate extends BaseCommand<ValidateResult> {
+export default class Validate extends BaseCommand<ValidateFilesResult> {
   static override summary = 'check CNAB bundle.json files against the schema and the CNAB rules'
   static override description = `Checks each file in three stages: strict JSON (duplicate keys are an error), the official CNAB
 bundle JSON Schema, and the CNAB rules the schema cannot express (versions, image digests,
@@ -55,20 +39,15 @@ Exits 0 when every file is valid (warnings allowed), 3 when any file has errors 
     quiet: Flags.boolean({ char: 'q', default: false, summary: 'print only files with problems' }),
   }
 
-  async run(): Promise<ValidateResult> {
+  async run(): Promise<ValidateFilesResult> {
     const { argv, flags } = await this.parse(Validate)
-    const files: ValidatedFile[] = []
-    for (const file of argv as string[]) {
-      const result = await validateBundleFile(file, { mode: flags.mode, source: file })
-      const errors = result.issues.filter((i) => i.severity === 'error').length
-      const warnings = result.issues.length - errors
-      const valid = errors === 0 && (!flags.strict || warnings === 0)
-      files.push({ file, valid, canonical: result.canonical, schemaValid: result.schemaValid, errors, warnings, issues: result.issues })
-      if (!flags.quiet || result.issues.length > 0) this.out(renderFile(files.at(-1)!))
-    }
-    const valid = files.every((f) => f.valid)
-    if (!valid) this.setExitCode(ExitCode.Invalid)
-    return { mode: flags.mode, valid, files }
+    const result = await validateBundleFiles(argv as string[], {
+      mode: flags.mode,
+      strict: flags.strict,
+      onFile: (f) => (!flags.quiet || f.issues.length > 0) && this.out(renderFile(f)),
+    })
+    if (!result.valid) this.setExitCode(ExitCode.Invalid)
+    return result
   }
 }
 

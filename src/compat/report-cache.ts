@@ -30,7 +30,7 @@ export interface ReportCacheOptions {
   ttlMs?: number
   /** Default Date.now. */
   now?: () => number
-  /** Where warnings about ignored files go; default process.emitWarning. */
+  /** Hears about report files that are ignored (malformed, another host's, from the future). Undefined → not told. */
   warn?: (message: string) => void
 }
 
@@ -60,7 +60,7 @@ export async function saveReport(report: CapabilityReport, options: ReportCacheO
  */
 export async function loadReport(host: string, options: ReportCacheOptions = {}): Promise<CapabilityReport | undefined> {
   const path = reportCachePath(host, options)
-  const warn = options.warn ?? ((message: string) => process.emitWarning(message))
+  const warn = options.warn ?? (() => {})
   let bytes: Buffer
   try {
     bytes = await readFileBounded(path, MAX_REPORT_BYTES, `registry report ${path}`)

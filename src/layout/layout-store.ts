@@ -86,6 +86,9 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     return store
   }
 
+  /** Nothing to release: a layout holds no open file or lock between calls. Here so that every target can be closed alike. */
+  async close(): Promise<void> {}
+
   /**
    * Streams the blob, verified against `desc`: the stream fails with DigestMismatchError if the
    * file was altered. Throws NotFoundError when absent and SizeMismatchError when the file's

@@ -8,7 +8,7 @@
  *  - https://github.com/distribution/reference/blob/main/normalize.go (docker.io rules)
  *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-manifests
  */
-import { InvalidReferenceError } from '../errors.js'
+import { InvalidReferenceError, UsageError } from '../errors.js'
 import { parseDigest, type Digest } from './digest.js'
 
 export const DOCKER_HUB = 'docker.io'
@@ -210,6 +210,19 @@ function validateRepositoryPath(input: string, path: string): void {
 /** The digest if present, else the tag: what a registry or layout is asked for. */
 export function referenceSelector(ref: Reference): string | undefined {
   return ref.digest ?? ref.tag
+}
+
+/**
+ * Parses a reference that must name content, and returns it with the tag or digest to resolve.
+ * A registry reference without either means `:latest`, as in docker; a layout reference must
+ * name a tag or digest. Throws InvalidReferenceError for a malformed reference and UsageError
+ * for a layout reference that names no content.
+ */
+export function parseContentReference(input: string): { ref: Reference; selector: string } {
+  const ref = parseReference(input)
+  const selector = referenceSelector(ref)
+  if (selector === undefined) throw new UsageError(`${input} names no tag or digest`, { suggestions: [`add one, e.g. ${input}:latest`] })
+  return { ref, selector }
 }
 
 /** Full, normalised form: `docker.io/library/nginx:latest`, `ocidir://out:v1`. */

@@ -1,9 +1,42 @@
 /**
- * Publishing bundles to OCI registries and layouts, and reading them back: fixup (images into
- * the bundle's repository), publish (config blob, config manifest, index, with classified
- * fallbacks or a representation planned from a saved registry report: PublishSession), pull
- * (verified, for installers) and copy between places (bytes kept). No CLI code lives here.
+ * The library's workflows, one call per CLI command: openTarget, publish, build, pull, inspect,
+ * checkRegistry, copyReference and the single reads (resolveReference, fetchManifest,
+ * fetchBlob, listTags); and the steps they are made of: fixup (images into the bundle's
+ * repository), publishBundle (config blob, config manifest, index, with classified fallbacks or
+ * a representation planned from a saved registry report: PublishSession), pullBundle (verified,
+ * for installers) and copyBundle (bytes kept). No CLI code lives here.
  */
+export {
+  openTarget,
+  OperationTargets,
+  withTargets,
+  type OpenedTarget,
+  type OpenTargetOptions,
+  type OperationOptions,
+} from './open-target.js'
+export {
+  build,
+  isBundleFile,
+  publish,
+  type BundleBuilt,
+  type BundleCopied,
+  type PublishCallOptions,
+  type PublishOutcome,
+  type RepresentationOptions,
+} from './publish.js'
+export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
+export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
+export { checkRegistry, type CheckRegistryOptions, type RegistryCheckResult } from './check-registry.js'
+export { copyReference, type CopyReferenceOptions, type CopyReferenceResult } from './copy-reference.js'
+export {
+  fetchBlob,
+  fetchManifest,
+  listTags,
+  resolveReference,
+  type FetchBlobOptions,
+  type FetchedManifest,
+  type ListTagsOptions,
+} from './read-content.js'
 export { chainImageSources, layoutImageSource, registryImageSource, type ImageLocation, type ImageSource } from './image-source.js'
 export {
   DEFAULT_IMAGE_CONCURRENCY,
@@ -15,7 +48,7 @@ export {
   type FixupResult,
 } from './fixup.js'
 export { filterPlatforms, type FilteredImage } from './platform-filter.js'
-export { publishBundle, type PublishDestination, type PublishOptions, type PublishResult } from './publish.js'
+export { publishBundle, type PublishDestination, type PublishOptions, type PublishResult } from './publish-bundle.js'
 export { PublishSession, type ForcedChoices, type PlanSource, type PublishSessionOptions } from './publish-session.js'
 export { DerivedTagReader, derivedTagReader, ManifestRefTarget, type ManifestRefPolicy } from './manifest-refs.js'
 export { ConversionError, convertGraph, familyOf, type Conversion, type Family } from './convert-family.js'

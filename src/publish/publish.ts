@@ -1,191 +1,219 @@
 /**
- * Publishing a fixed-up bundle (cnab-oci.md §3.4, §7.2): the config blob (the canonical
- * bundle.json), a config manifest pointing at it, and the top level under a tag: the bundle
- * index, or on a registry without indexes the config manifest itself (docs/bundle-format.md).
+ * Publishing a bundle as one library call, as `ocibundle push` and `ocibundle build` do:
+ *  - from a bundle.json file: every image is resolved (from the `images` layout, then the
+ *    registries its reference names), checked or updated, and copied into the destination
+ *    (fixupBundle), then the bundle is written (publishBundle), both sharing one PublishSession;
+ *  - from a bundle already published (an `ocidir://` layout, as `build` writes it, or a registry
+ *    reference): the bundle and its images are copied with their bytes unchanged (copyBundle),
+ *    so the bundle digest and any signature over it stay valid.
  *
- * The representation is chosen by a PublishSession: up front from a plan (a saved `registry
- * check` report of the host), forced by the caller, or by trying the tiers of
- * src/compat/strategies.ts in order. A refusal moves to the next tier only when it is about the
- * representation (src/compat/classify.ts decides): a wrong password or a missing repository is
- * reported as it is, instead of burning through every fallback as cnab-to-oci does.
- *
- * Deterministic: the same bundle gives the same bytes and digests on every run and machine;
- * nothing time-dependent is written.
+ * The representation is planned from the saved `registry check` report of the destination's
+ * registry when there is one (src/compat/report-cache.ts), so that a publish makes no failed
+ * request; otherwise the fallback tiers find it. Forced choices and `allowFallback: false` come
+ * from the options. Everything that happened is in the result; warnings, fallbacks and progress
+ * also reach the callbacks as they happen.
  */
-import type { CapabilityReport, IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
-import { NoWorkingTierError } from '../compat/classify.js'
-import type { PublishPlan } from '../compat/strategies.js'
-import type { OpOptions, Target } from '../content/storage.js'
-import { NotFoundError } from '../errors.js'
-import type { Descriptor } from '../oci/descriptor.js'
-import { digestOf } from '../oci/digest.js'
-import type { Issue } from '../cnab/issue.js'
-import { field } from '../cnab/json-shape.js'
-import {
-  bundleIndex,
-  configBlob,
-  configManifestVariants,
-  type ConfigVariantId,
-  type IndexFormat,
-  type OciShape,
-} from '../cnab/oci/index.js'
-import { validateBundle } from '../cnab/validate.js'
-import { declaredDescriptors, updateImageDescriptors } from './image-fields.js'
-import { BundleWriter, type WrittenBundle } from './bundle-writer.js'
-import { ConversionError, convertGraph, familyOf } from './convert-family.js'
-import { actionableError, BundleValidationError, PublishError, TagExistsError, type PublishAttempt } from './publish-errors.js'
-import type { FixupChange } from './fixup.js'
-import type { ManifestRefTarget } from './manifest-refs.js'
-import { relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
-import { PublishSession, type PlanSource } from './publish-session.js'
-import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
+import { existsSync } from 'node:fs'
+import { readBundleFile } from '../cnab/load.js'
+import type { ConfigVariantId, OciShape } from '../cnab/oci/to-oci.js'
+import type { IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
+import { loadReport, type ReportCacheOptions } from '../compat/report-cache.js'
+import type { CopyProgress } from '../copy/index.js'
+import { InputError, UsageError } from '../errors.js'
+import type { Platform } from '../oci/descriptor.js'
+import { parsePlatform } from '../oci/platform.js'
+import { formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
+import { defaultBundleTag } from './bundle-tags.js'
+import { fixupBundle, type FixupChange } from './fixup.js'
+import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from './image-source.js'
+import { OperationTargets, withTargets, type OperationOptions } from './open-target.js'
+import { publishBundle, type PublishResult } from './publish-bundle.js'
+import type { PublishAttempt } from './publish-errors.js'
+import { PublishSession } from './publish-session.js'
+import { copyBundle, type CopyBundleResult } from './relocate.js'
+import { OciLayoutStore } from '../layout/layout-store.js'
 
-export interface PublishDestination {
-  target: Target
-  /** The tag; undefined → defaultBundleTag of the bundle's version. Digests are refused: bundles are always tagged. */
-  reference?: string
-  /** The registry repository of `target`, for the relocation map. Undefined → taken from a RegistryRepository target. */
-  repository?: RepositoryName
-}
-
-export interface PublishOptions {
-  /**
-   * The session that fixed the bundle up into the destination (shared decisions, cache and
-   * attempts). When given, the options that make a session (shape, allowFallback, the forced
-   * choices, report, plan) are its own and these are ignored.
-   */
-  session?: PublishSession
-  /** Preferred layer shape; `portable` (the default) stays the fallback. See docs/bundle-format.md. */
+/** How the bundle is represented at the destination: preferences, forced choices and fallbacks. */
+export interface RepresentationOptions {
+  /** The config manifest's layer shape to prefer: `portable` (the default, and the fallback) or `cnab-to-oci` (its exact bytes). */
   shape?: OciShape
-  /** Move the tag even when it names other content. */
-  force?: boolean
-  /** Try the next representation when the registry refuses one (classified). Default true. */
+  /** Try the next representation when the registry refuses one (classified refusals only). Default true. */
   allowFallback?: boolean
-  /** Push only this index format (or none: `no-index`). */
+  /** Push only this index format (`no-index`: the tag names the config manifest). */
   indexFormat?: IndexChoice
   /** Push only this config manifest variant. */
   configVariant?: ConfigVariantId
-  /** Push pointed-at manifests only this way. */
+  /** Push the manifests the bundle points at only this way: by digest, or also under `ocibundle-<alg>-<hex>` tags. */
   manifestRefs?: ManifestRefChoice
-  /** A saved `registry check` report of the destination's registry: the representation is planned from it. */
-  report?: CapabilityReport
-  /** A plan to follow (instead of one from `report`). */
-  plan?: PublishPlan
-  signal?: AbortSignal
+  /**
+   * Where saved `registry check` reports are read from, to plan the representation up front.
+   * Undefined → `${XDG_CACHE_HOME:-~/.cache}/ocibundle/registries`; false → plan without a report.
+   */
+  reportCache?: Omit<ReportCacheOptions, 'warn'> | false
 }
 
-export interface PublishResult {
-  /** The digest of what the tag names (the bundle index, or the config manifest without index): "the bundle digest". */
-  digest: string
-  /** What the tag names. */
-  index: Descriptor
-  /** The config manifest. */
-  config: Descriptor
-  /** The config blob: bundle.json in canonical form. */
-  configBlob: Descriptor
-  /** What the destination accepted. */
-  representation: { index: IndexChoice; config: ConfigVariantId; shape: OciShape }
-  /** How the manifests the bundle points at were pushed: by digest, or also under `ocibundle-<alg>-<hex>` tags. */
-  manifestRefs: ManifestRefChoice
-  /** Where the representation came from: a saved report (`report`), a given plan, or the tiers in order (`tiers`); with the reasons. */
-  plan: { source: PlanSource; reasons: string[]; probedAt?: string }
-  /** Every try of a representation, refused, skipped or accepted, in order (fixup's included when the session was shared); empty when nothing had to be pushed. */
-  attempts: PublishAttempt[]
-  tag: string
-  /** The tag already named this very bundle; nothing was pushed. */
-  unchanged: boolean
-  /** Relocation map for the destination repository; undefined for a layout. */
-  relocationMap?: Record<string, string>
-  /** Images converted to another manifest family while publishing, as changes to bundle.json. */
+export interface PublishCallOptions extends OperationOptions, RepresentationOptions {
+  /** An OCI layout (`ocidir://dir`) holding the images under the references bundle.json uses; looked up before any registry. */
+  images?: string
+  /** Write each image's resolved contentDigest, size and mediaType into the published bundle (the file is not changed). Default false. */
+  autoUpdate?: boolean
+  /** Keep only these platforms of multi-platform images (`os/arch[/variant]` or parsed). Undefined → every platform. */
+  platforms?: ReadonlyArray<Platform | string>
+  /** Move the tag even when it names another bundle. Default false. */
+  force?: boolean
+  /** Blobs transferred at once when a published bundle is copied. Undefined → 4. */
+  concurrency?: number
+  /** Bytes of each blob as it is handed to the destination. */
+  onProgress?: (progress: CopyProgress) => void
+  /** Something was tolerated or ignored (a legacy form, an unreadable saved report, a validation warning). */
+  onWarning?: (message: string) => void
+  /** Every representation tried, refused or skipped, as it ends. */
+  onAttempt?: (attempt: PublishAttempt) => void
+}
+
+/** A bundle.json published: what the destination accepted and why, and every change made to the bundle. */
+export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
+  kind: 'built'
+  /** The bundle.json file. */
+  source: string
+  /** Where the bundle is now, with its tag (`registry.example/acme/shop:v1.0.0`, `ocidir://out:v1.0.0`). */
+  reference: string
+  /** Values written into bundle.json: --auto-update, and images converted to the family the registry takes. */
   changes: FixupChange[]
-  /** Validation warnings (validateBundle in publish mode); errors would have stopped the publish. */
-  warnings: Issue[]
+  /** Validation warnings of the published bundle, as `pointer: message`. */
+  warnings: string[]
+}
+
+/** A published bundle copied as it is: same bytes, same digest, a new relocation map. */
+export interface BundleCopied extends CopyBundleResult {
+  kind: 'copied'
+  /** The bundle that was copied, normalised. */
+  source: string
+  /** Where the bundle is now, with its tag. */
+  reference: string
+}
+
+export type PublishOutcome = BundleBuilt | BundleCopied
+
+/**
+ * Publishes `source` to `destination` (a registry repository, optionally with `:tag`, or an
+ * `ocidir://` layout). `source` is a bundle.json file, an `ocidir://dir[:tag|@digest]` layout or
+ * a registry reference of a published bundle: a path that exists, starts with `./`, `../` or `/`,
+ * or ends in `.json` is a file and is never sent to a registry. The tag defaults to the
+ * source's tag, else `v<version>` of the bundle.
+ * Throws NotFoundError for a missing file, InputError and BundleValidationError for an unusable
+ * bundle, UsageError for a destination with a digest, and what fixupBundle, publishBundle and
+ * copyBundle throw (FixupError, PublishError, TagExistsError, RepositoryMissingError, …).
+ */
+export async function publish(source: string, destination: string, options: PublishCallOptions = {}): Promise<PublishOutcome> {
+  const dst = parseReference(destination, { defaultTag: false })
+  if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
+  if (isBundleFile(source)) return build(source, destination, options)
+  const src = parseReference(source)
+  const selector = referenceSelector(src)
+  if (selector === undefined) throw new UsageError(`${source} names no tag or digest`, { suggestions: [`add one, e.g. ${source}:v1.0.0`] })
+  return withTargets(options, [src, dst], async (targets) => {
+    // The bytes are copied as they are; of the representation options only manifestRefs and allowFallback apply.
+    const session = await publishSession(dst, options)
+    const copied = await copyBundle(await targets.open(src), selector, { target: await targets.open(dst, { write: true }) }, dst.tag, {
+      session,
+      force: options.force ?? false,
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      ...(options.signal && { signal: options.signal }),
+      ...(src.kind === 'registry' && { sourceRepository: src }),
+      ...(options.onProgress && { onProgress: options.onProgress }),
+    })
+    for (const w of copied.warnings) options.onWarning?.(w)
+    return { kind: 'copied', source: formatReference(src), reference: formatReference({ ...dst, tag: copied.tag }), ...copied }
+  })
 }
 
 /**
- * Publishes `bundle` (a parsed bundle.json, or its bytes: canonical bytes are stored exactly as
- * given, others canonicalised) to `destination`. Every image the bundle pins must already be in
- * the destination (fixupBundle puts it there).
- *
- * Steps: canonicalise and validate in publish mode; check the tag (an existing tag naming this
- * bundle in any representation → nothing to do; naming other content → TagExistsError unless
- * `force`); check the images are present; then the config blob, config manifest and top level,
- * through the session's tiers (module comment).
- *
- * Throws BundleValidationError, InputError (bundle.json contradicting itself, no usable tag),
- * InvalidReferenceError (a malformed tag), TagExistsError, NotFoundError (an image missing from
- * the destination), RepositoryMissingError, ImmutableTagError, PublishError (a refused
- * representation, with every attempt), ConversionError (images that cannot be converted to the
- * family a registry needs).
+ * Builds the bundle.json file `bundle` into `output`: an OCI layout (`ocidir://dir[:tag]`) or a
+ * registry repository. Every image is resolved (from `images`, then registries) and copied into
+ * the output, then the config blob, config manifest and index are written; the same input gives
+ * the same bytes and digests on every run and machine. The tag defaults to `v<version>`.
+ * Throws like publish.
  */
-export async function publishBundle(
-  bundle: unknown,
-  destination: PublishDestination,
-  options: PublishOptions = {},
-): Promise<PublishResult> {
-  const o: OpOptions = { signal: options.signal }
-  const repository = destination.repository ?? repositoryOf(destination.target)
-  const session = options.session ?? sessionFor(repository, options)
-  const target = session.wrap(destination.target)
-  const blob = configBlob(bundle)
-  // The canonical bytes are what is stored, so they are what is validated and indexed.
-  const value: unknown = bundle instanceof Uint8Array ? JSON.parse(blob.toString('utf8')) : bundle
-  const validation = validateBundle(value, { mode: 'publish' })
-  if (!validation.valid) throw new BundleValidationError(validation.issues)
-  const warnings = validation.issues.filter((i) => i.severity === 'warning')
-  const tag = destination.reference !== undefined ? checkTag(destination.reference) : defaultBundleTag(String(field(value, 'version')))
-  const images = declaredDescriptors(value)
-  session.planForImages([...images.values()].map((d) => d.mediaType))
-  const result = (written: Omit<WrittenBundle, 'blob'>, unchanged: boolean): PublishResult => ({
-    digest: written.top.digest,
-    index: written.top,
-    config: written.variant.descriptor,
-    configBlob: written.variant.config,
-    representation: { index: written.index, config: written.variant.id, shape: written.shape },
-    manifestRefs: target.manifestRefs ?? session.order('manifestRefs')[0]!,
-    plan: { source: session.source, reasons: session.reasons, ...(session.report && { probedAt: session.report.probedAt }) },
-    attempts: session.attempts,
-    tag,
-    unchanged,
-    ...(repository !== undefined && { relocationMap: relocationMapFor(written.images, repository) }),
-    changes: written.changes,
-    warnings,
-  })
-
-  try {
-    const known = representationsOf(value, images, session.order('shape'))
-    // Any representation of this bundle counts as "the same": it was published before, maybe after a fallback.
-    let current: Omit<WrittenBundle, 'blob'> | undefined
-    try {
-      const found = await guardTag(target, tag, [...known.keys()], { ...o, force: options.force, wanted: known.keys().next().value! })
-      current = found && known.get(found.digest)
-    } catch (err) {
-      if (!(err instanceof TagExistsError)) throw err
-      current = (await convertedRepresentations(target, value, images, session.order('shape'), o)).get(err.existing)
-      if (current === undefined) throw err
-    }
-    if (current !== undefined) return result(current, true)
-    await requireImages(target, images, o)
-    try {
-      return result(await new BundleWriter(session, target, tag, o).write(value, images), false)
-    } catch (err) {
-      if (options.signal?.aborted) throw options.signal.reason
-      throw publishError(err, session.attempts)
-    }
-  } catch (err) {
-    throw actionableError(err, { repository, tag })
+export async function build(bundle: string, output: string, options: PublishCallOptions = {}): Promise<BundleBuilt> {
+  const dst = parseReference(output, { defaultTag: false })
+  if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
+  const loaded = await readBundleFile(bundle)
+  const fatal = loaded.issues.filter((i) => i.severity === 'error')
+  if (loaded.value === undefined || fatal.length > 0) {
+    throw new InputError(`${bundle} is not usable JSON: ${fatal.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`, {
+      suggestions: [`see every problem with: ocibundle validate ${bundle}`],
+    })
   }
+  const platforms = (options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p) : p))
+  return withTargets(options, [dst], async (targets) => {
+    const session = await publishSession(dst, options)
+    const target = session.wrap(await targets.open(dst, { write: true }))
+    const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
+    const fixed = await fixupBundle(
+      loaded.value,
+      { target, ...(repository && { repository }) },
+      {
+        source: await imageSource(options.images, targets),
+        autoUpdate: options.autoUpdate ?? false,
+        session,
+        ...(platforms.length > 0 && { platforms }),
+        ...(options.signal && { signal: options.signal }),
+        ...(options.onProgress && { onProgress: (_image: string, p: CopyProgress) => options.onProgress!(p) }),
+      },
+    )
+    const version = (fixed.bundle as { version?: unknown }).version
+    const tag = dst.tag ?? (typeof version === 'string' ? defaultBundleTag(version) : undefined)
+    if (tag === undefined) throw new UsageError(`${formatReference(dst)} names no tag and the bundle has no version to derive one from`)
+    const result = await publishBundle(
+      fixed.bundle,
+      { target, reference: tag, ...(repository && { repository }) },
+      { session, force: options.force ?? false, ...(options.signal && { signal: options.signal }) },
+    )
+    const { warnings, ...rest } = result
+    const messages = warnings.map((w) => `${w.pointer || '/'}: ${w.message}`)
+    for (const m of messages) options.onWarning?.(m)
+    const relocationMap = result.relocationMap ?? fixed.relocationMap
+    return {
+      ...rest,
+      kind: 'built',
+      // The publish's map: images converted while publishing have new digests.
+      ...(relocationMap && { relocationMap }),
+      source: bundle,
+      reference: formatReference({ ...dst, tag }),
+      changes: [...fixed.changes, ...result.changes],
+      warnings: messages,
+    }
+  })
 }
 
-/** The session of a publish that was not given one: from the options, keyed by the destination's registry. */
-function sessionFor(repository: RepositoryName | undefined, options: PublishOptions): PublishSession {
+/** Whether a publish source names a bundle.json file rather than a published bundle (see publish). */
+export function isBundleFile(source: string): boolean {
+  if (source.startsWith(LAYOUT_SCHEME)) return false
+  return existsSync(source) || /^\.{0,2}\//.test(source) || source.endsWith('.json')
+}
+
+/**
+ * The session of a publish to `dst`: planned from the saved `registry check` report of its
+ * registry when there is one, with the options' forced choices.
+ */
+async function publishSession(dst: Reference, options: PublishCallOptions): Promise<PublishSession> {
+  const host = dst.kind === 'registry' ? dst.registry : undefined
+  const report =
+    host !== undefined && options.reportCache !== false
+      ? await loadReport(host, {
+          ...(options.reportCache ?? {}),
+          env: options.reportCache?.env ?? options.env ?? process.env,
+          ...(options.onWarning && { warn: options.onWarning }),
+        })
+      : undefined
   return new PublishSession({
-    ...(repository !== undefined && { host: repository.registry }),
-    ...(options.report !== undefined && { report: options.report }),
-    ...(options.plan !== undefined && { plan: options.plan }),
+    ...(host !== undefined && { host }),
+    ...(report !== undefined && { report }),
     ...(options.shape !== undefined && { shape: options.shape }),
-    ...(options.allowFallback !== undefined && { allowFallback: options.allowFallback }),
-    ...(options.signal !== undefined && { signal: options.signal }),
+    allowFallback: options.allowFallback ?? true,
+    ...(options.signal && { signal: options.signal }),
+    ...(options.onAttempt && { onAttempt: options.onAttempt }),
     force: {
       ...(options.indexFormat !== undefined && { index: options.indexFormat }),
       ...(options.configVariant !== undefined && { config: options.configVariant }),
@@ -194,97 +222,15 @@ function sessionFor(repository: RepositoryName | undefined, options: PublishOpti
   })
 }
 
-/**
- * Every way this bundle, unconverted, can have been published, by the digest the tag would
- * name: each config variant in each shape, under each index format and without index. The
- * first is the session's first choice.
- */
-function representationsOf(
-  value: unknown,
-  images: Map<string, Descriptor>,
-  shapes: readonly OciShape[],
-): Map<string, Omit<WrittenBundle, 'blob'>> {
-  const blob = configBlob(value)
-  const known = new Map<string, Omit<WrittenBundle, 'blob'>>()
-  const formats: IndexFormat[] = ['oci-index', 'docker-manifest-list']
-  for (const shape of new Set<OciShape>([...shapes, 'portable', 'cnab-to-oci'])) {
-    for (const variant of configManifestVariants({ digest: digestOf(blob), size: blob.length }, { shape })) {
-      for (const format of formats) {
-        const top = bundleIndex(value, { config: variant.descriptor, images, format, shape }).descriptor
-        if (!known.has(top.digest)) known.set(top.digest, { bundle: value, images, variant, shape, index: format, top, changes: [] })
-      }
-      if (!known.has(variant.descriptor.digest))
-        known.set(variant.descriptor.digest, {
-          bundle: value,
-          images,
-          variant,
-          shape,
-          index: 'no-index',
-          top: variant.descriptor,
-          changes: [],
-        })
-    }
+/** Where images come from: the `images` layout first (when given), then the registries their references name. */
+async function imageSource(images: string | undefined, targets: OperationTargets): Promise<ImageSource> {
+  const registries = registryImageSource(await targets.registryClient())
+  if (images === undefined) return registries
+  const ref = images.startsWith(LAYOUT_SCHEME) ? parseReference(images, { defaultTag: false }) : undefined
+  if (ref?.kind !== 'layout') {
+    throw new UsageError(`the images layout (--images) must be an OCI layout directory written as ocidir://<dir>, not "${images}"`, {
+      suggestions: [`if ${images} is a layout directory: --images ocidir://${images}`],
+    })
   }
-  return known
-}
-
-/**
- * The representations of this bundle with its images converted to one family, as a publish to
- * a registry refusing mixed indexes made them (bundle-writer.ts), by the digest the tag would
- * name. Computed from the images in the destination, nothing pushed; asked only when the tag
- * names none of the unconverted ones, so that publishing such a bundle again changes nothing.
- */
-async function convertedRepresentations(
-  target: ManifestRefTarget,
-  value: unknown,
-  images: Map<string, Descriptor>,
-  shapes: readonly OciShape[],
-  o: OpOptions,
-): Promise<Map<string, Omit<WrittenBundle, 'blob'>>> {
-  const known = new Map<string, Omit<WrittenBundle, 'blob'>>()
-  for (const family of ['oci', 'docker'] as const) {
-    if ([...images.values()].every((d) => familyOf(d.mediaType) === family)) continue
-    const converted = new Map<string, Descriptor>()
-    for (const [ref, desc] of images)
-      converted.set(ref, (await convertGraph(target, desc, family, o).catch(keptIfUnconvertible))?.root ?? desc)
-    const updated = updateImageDescriptors(
-      value,
-      converted,
-      `converted to ${family === 'oci' ? 'OCI' : 'Docker schema 2'} when it was published`,
-    )
-    for (const [digest, r] of representationsOf(updated.bundle, converted, shapes))
-      if (r.index !== 'no-index') known.set(digest, { ...r, changes: updated.changes })
-  }
-  return known
-}
-
-/** An image that cannot be converted cannot have been published converted: kept as it is, it matches nothing. */
-function keptIfUnconvertible(err: unknown): undefined {
-  if (err instanceof ConversionError) return undefined
-  throw err
-}
-
-/**
- * Checks that the destination has the manifest of every image. A registry would refuse an index
- * naming absent manifests with a 400 that reads like an unsupported format (and would set off
- * the fallbacks); a layout would accept it and hold a broken bundle.
- */
-async function requireImages(target: ManifestRefTarget, images: ReadonlyMap<string, Descriptor>, o: OpOptions): Promise<void> {
-  const present = await Promise.all([...images.values()].map((d) => target.exists(d, o)))
-  const missing = [...images].filter((_, i) => !present[i]).map(([ref, d]) => `"${ref}" (${d.digest})`)
-  if (missing.length > 0) {
-    throw new NotFoundError(
-      `the destination lacks ${missing.length === 1 ? 'the image' : 'the images'} ${missing.join(', ')} that the bundle pins`,
-      {
-        suggestions: ['fix up the bundle into this destination first, so its images are copied there'],
-      },
-    )
-  }
-}
-
-/** A failure of the tiers as a PublishError naming the step that failed last, with every attempt. */
-function publishError(err: unknown, attempts: readonly PublishAttempt[]): unknown {
-  const last = attempts.findLast((a) => a.error !== undefined)
-  if (last === undefined) return err
-  return new PublishError(last.step, attempts, err, err instanceof NoWorkingTierError)
+  return chainImageSources(layoutImageSource(await OciLayoutStore.open(ref.path)), registries)
 }

@@ -1,6 +1,7 @@
 /**
  * Registry access: `RegistryRepository` (one repository as a GraphTarget with every optional
- * capability) and the HTTP client pieces it is built on.
+ * capability), the options every call that reaches registries takes, Docker-compatible
+ * credentials and logins, and the HTTP client pieces they are built on.
  */
 export { RegistryRepository, type RegistryRepositoryOptions } from './repository.js'
 export { BodyNotReplayableError, MAX_CHUNK_BYTES, type UploadMode, type UploadOptions } from './upload.js'
@@ -29,3 +30,17 @@ export {
   type RetryOutcome,
   type RetryPolicy,
 } from './http/retry.js'
+export { createRegistryClient, credentialLookup, resolveRegistryHosts } from './config/create-registry-client.js'
+export type { RegistryOptions } from './config/registry-options.js'
+export type {
+  Credential,
+  CredentialLookup,
+  IdentityTokenCredential,
+  PasswordCredential,
+  RegistryTokenCredential,
+} from './auth/credential.js'
+export { dockerCredentials, resolveCredential, type DockerCredentialOptions } from './credentials/resolve-credential.js'
+export { removeCredentials, saveCredentials, type CredentialLocation } from './credentials/save-credentials.js'
+export { verifyCredentials } from './credentials/verify-credentials.js'
+export { login, logout, parseRegistryHost, type LoginResult, type LogoutResult } from './credentials/login.js'
+export { CredentialHelperError } from './credentials/credential-helper.js'

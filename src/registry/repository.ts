@@ -46,6 +46,8 @@ export interface RegistryRepositoryOptions extends UploadOptions {
   access?: 'pull' | 'push'
   /** Known referrers API support (from an earlier probe), so it is not probed again. Undefined → 'unknown'. */
   referrersSupport?: ReferrersSupport
+  /** close() closes the client too (it was made for this repository alone). Default false: the client is shared. */
+  ownsClient?: boolean
 }
 
 /** The 2-byte `{}` blob: the config of the throwaway manifest untag pushes (image-spec "empty descriptor"). */
@@ -72,8 +74,10 @@ export class RegistryRepository
   private readonly referrers: Referrers
   private readonly tagPageSize: number | undefined
   private readonly ctx: RepositoryContext
+  private readonly client: RegistryClient | undefined
 
   constructor(ref: Pick<RegistryReference, 'registry' | 'repository'>, client: RegistryClient, options: RegistryRepositoryOptions = {}) {
+    this.client = options.ownsClient === true ? client : undefined
     this.registry = ref.registry
     this.repository = ref.repository
     this.ctx = new RepositoryContext(client, ref.registry, ref.repository, options.access)
@@ -83,6 +87,11 @@ export class RegistryRepository
     this.uploader = new BlobUploader(this.ctx, options)
     this.referrers = new Referrers(this.ctx, this.manifests, options.referrersSupport)
     this.tagPageSize = options.tagPageSize
+  }
+
+  /** Releases the connections of a client this repository owns (`ownsClient`); a shared client stays open. */
+  async close(): Promise<void> {
+    await this.client?.close()
   }
 
   /** Whether this repository's registry has the referrers API, as far as probed ('unknown' before the first need). */

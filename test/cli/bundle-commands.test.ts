@@ -70,7 +70,7 @@ describe('build writes the same bundle on every run, offline', () => {
   test('--images given as a plain path is a usage error that shows the ocidir:// form', async () => {
     const r = await runCli(['build', SHOP, '--images', images, '--output', `ocidir://${join(dir.path, 'unused')}`])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /--images takes an OCI layout directory written as ocidir:\/\/<dir>/)
+    assert.match(r.stderr, /the images layout \(--images\) must be an OCI layout directory written as ocidir:\/\/<dir>/)
     assert.ok(r.stderr.includes(`--images ocidir://${images}`))
   })
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import type { RegistryCheckResult } from '../../src/commands/registry/check.js'
+import type { RegistryCheckResult } from '../../src/publish/check-registry.js'
 import { json, runCli } from '../helpers/cli.js'
 import { startQuirkProxy, type QuirkProxy } from '../helpers/registry/quirk-proxy.js'
 import { startRegistry, type RunningRegistry } from '../helpers/registry/server.js'
@@ -46,7 +46,7 @@ describe('ocibundle registry check', () => {
     assert.equal(report.capabilities['referrers-api'].evidence.status, 404)
     assert.equal(report.verdict, 'bundles publish here as: oci-index + cnab-config (portable)')
     assert.deepEqual(report.leftovers, [])
-    const cached = JSON.parse(await readFile(report.cachedAt, 'utf8'))
+    const cached = JSON.parse(await readFile(report.cachedAt!, 'utf8'))
     assert.equal(cached.host, reg.host)
     assert.equal(report.cachedAt, join(dir.path, 'cache', 'ocibundle', 'registries', `${encodeURIComponent(reg.host)}.json`))
   })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { json, runCli } from '../helpers/cli.js'
-import type { ValidateResult } from '../../src/commands/validate.js'
+import type { ValidateFilesResult as ValidateResult } from '../../src/cnab/validate.js'
 
 const EX = 'test/fixtures/bundles/upstream/'
 const brief = (r: ValidateResult) => r.files.flatMap((f) => f.issues.map((i) => `${i.severity} ${i.rule} ${i.pointer}`))

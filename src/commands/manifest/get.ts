@@ -1,10 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../../cli/base-command.js'
-import { registriesOf, registryFlags, TargetFactory } from '../../cli/targets.js'
-import { fetchAll } from '../../content/verify.js'
+import { registryFlags, registryOptions } from '../../cli/registry-flags.js'
 import type { Descriptor } from '../../oci/descriptor.js'
-import { parseManifest } from '../../oci/manifest.js'
+import { fetchManifest } from '../../publish/read-content.js'
 
 export interface ManifestGetResult {
   descriptor: Descriptor
@@ -28,17 +27,9 @@ prints the descriptor instead; --json prints both, the manifest parsed.`
 
   async run(): Promise<ManifestGetResult> {
     const { args, flags } = await this.parse(ManifestGet)
-    const { ref, selector } = TargetFactory.parseSelected(args.reference)
-    const targets = new TargetFactory(flags, registriesOf(ref))
-    try {
-      const target = await targets.open(ref)
-      const descriptor = await target.resolve(selector)
-      const raw = await fetchAll(target, descriptor)
-      const parsed = parseManifest(raw, descriptor.mediaType)
-      if (!this.jsonEnabled()) process.stdout.write(flags.descriptor ? `${JSON.stringify(descriptor, null, 2)}\n` : raw)
-      return { descriptor, manifest: JSON.parse(Buffer.from(parsed.raw).toString('utf8')) }
-    } finally {
-      await targets.close()
-    }
+    const { descriptor, bytes, manifest } = await fetchManifest(args.reference, registryOptions(flags))
+    // The exact bytes, not a re-serialisation: what is printed hashes to the digest.
+    if (!this.jsonEnabled()) process.stdout.write(flags.descriptor ? `${JSON.stringify(descriptor, null, 2)}\n` : bytes)
+    return { descriptor, manifest }
   }
 }

@@ -1,18 +1,9 @@
 import * as Args from '@oclif/core/args'
 import { BaseCommand } from '../../cli/base-command.js'
 import { ExitCode } from '../../cli/exit-codes.js'
-import { registryFlags, TargetFactory } from '../../cli/targets.js'
-import type { CapabilityReport } from '../../compat/capabilities.js'
-import { probeRegistry } from '../../compat/probes.js'
-import { renderReport } from '../../compat/report.js'
-import { saveReport } from '../../compat/report-cache.js'
-import { UsageError } from '../../errors.js'
-import { parseRegistryReference } from '../../oci/reference.js'
-
-export interface RegistryCheckResult extends CapabilityReport {
-  /** Where the report was cached; push reads it to choose the representation up front. */
-  cachedAt: string
-}
+import { registryFlags, registryOptions } from '../../cli/registry-flags.js'
+import { renderReport } from '../../cli/render-report.js'
+import { checkRegistry, type RegistryCheckResult } from '../../publish/check-registry.js'
 
 export default class RegistryCheck extends BaseCommand<RegistryCheckResult> {
   static override summary = 'find out what a registry supports and how bundles will be published there'
@@ -41,29 +32,10 @@ published on the registry at all.`
 
   async run(): Promise<RegistryCheckResult> {
     const { args, flags } = await this.parse(RegistryCheck)
-    const { registry, repository } = parseTarget(args.registry)
-    const targets = new TargetFactory(flags, [registry])
-    try {
-      const report = await probeRegistry(await targets.registryClient(), { registry, ...(repository !== undefined && { repository }) })
-      const cachedAt = await saveReport(report)
-      if (!report.representation) this.setExitCode(ExitCode.Incompatible)
-      for (const left of report.leftovers) this.warning(`the registry kept ${left} (it refused the delete); remove it by hand if you want`)
-      this.out(`${renderReport(report)}\n\nreport cached in ${cachedAt}`)
-      return { ...report, cachedAt }
-    } finally {
-      await targets.close()
-    }
+    const report = await checkRegistry(args.registry, registryOptions(flags))
+    if (!report.representation) this.setExitCode(ExitCode.Incompatible)
+    for (const left of report.leftovers) this.warning(`the registry kept ${left} (it refused the delete); remove it by hand if you want`)
+    this.out(`${renderReport(report)}\n\nreport cached in ${report.cachedAt}`)
+    return report
   }
-}
-
-/** `host[:port]` or `host[:port]/repository`, without tag or digest. */
-function parseTarget(input: string): { registry: string; repository?: string } {
-  if (!input.includes('/')) {
-    // A bare name would otherwise be read as a Docker Hub repository.
-    return { registry: parseRegistryReference(`${input}/probe`, false).registry }
-  }
-  const ref = parseRegistryReference(input, false)
-  if (ref.tag !== undefined || ref.digest !== undefined)
-    throw new UsageError(`give a registry or repository without tag or digest: ${input}`)
-  return { registry: ref.registry, repository: ref.repository }
 }

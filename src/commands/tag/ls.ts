@@ -1,10 +1,9 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../../cli/base-command.js'
-import { registriesOf, registryFlags, TargetFactory } from '../../cli/targets.js'
-import { canListTags } from '../../content/storage.js'
-import { UnsupportedError, UsageError } from '../../errors.js'
-import { formatReference } from '../../oci/reference.js'
+import { registryFlags, registryOptions } from '../../cli/registry-flags.js'
+import { formatReference, parseReference } from '../../oci/reference.js'
+import { listTags } from '../../publish/read-content.js'
 
 export interface TagListResult {
   repository: string
@@ -26,22 +25,8 @@ export default class TagLs extends BaseCommand<TagListResult> {
 
   async run(): Promise<TagListResult> {
     const { args, flags } = await this.parse(TagLs)
-    const ref = TargetFactory.parse(args.repository, { defaultTag: false })
-    if (ref.tag !== undefined || ref.digest !== undefined)
-      throw new UsageError(`give a repository without tag or digest: ${args.repository}`)
-    const targets = new TargetFactory(flags, registriesOf(ref))
-    try {
-      const target = await targets.open(ref)
-      if (!canListTags(target)) throw new UnsupportedError(`${formatReference(ref)} cannot list tags`)
-      const tags: string[] = []
-      for await (const tag of target.listTags()) {
-        tags.push(tag)
-        this.out(tag)
-        if (flags.limit !== undefined && tags.length >= flags.limit) break
-      }
-      return { repository: formatReference(ref), tags }
-    } finally {
-      await targets.close()
-    }
+    const tags = await listTags(args.repository, { ...registryOptions(flags), ...(flags.limit !== undefined && { limit: flags.limit }) })
+    for (const tag of tags) this.out(tag)
+    return { repository: formatReference(parseReference(args.repository, { defaultTag: false })), tags }
   }
 }

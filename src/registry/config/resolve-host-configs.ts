@@ -2,10 +2,12 @@
  * The per-registry transport settings RegistryClient takes (`hosts`), merged from every place a
  * user can give them. Precedence, highest first:
  *  1. flags (`--plain-http`, `--insecure`, `--ca-file`), for the registries of the command line;
- *  2. environment, for CI: `OCIBUNDLE_PLAIN_HTTP=host1,host2`, `OCIBUNDLE_INSECURE=host,…`
+ *     for a library call, its `plainHttp`, `insecure` and `caFile` options;
+ *  2. per-host settings given in code (the `hosts` option of a library call);
+ *  3. environment, for CI: `OCIBUNDLE_PLAIN_HTTP=host1,host2`, `OCIBUNDLE_INSECURE=host,…`
  *     (`*` for every host), `OCIBUNDLE_CA_FILE=path` (every host);
- *  3. the host configuration file (see host-config-file.ts);
- *  4. automatic: HTTPS with system CAs, plain HTTP for loopback registries (registryOrigin).
+ *  4. the host configuration file (see host-config-file.ts);
+ *  5. automatic: HTTPS with system CAs, plain HTTP for loopback registries (registryOrigin).
  * Each setting is resolved on its own, so `OCIBUNDLE_CA_FILE` and a file's `plainHttp` for one
  * host combine. Within a source, a host's own entry beats its `*` entry.
  * TLS settings given for a host by name (`caFile`, `insecure: true`) mean it speaks HTTPS, so they
@@ -36,6 +38,8 @@ export interface ResolveHostConfigsOptions {
   /** Default process.env. */
   env?: NodeJS.ProcessEnv
   flags?: HostConfigFlags
+  /** Per-host settings from code, keyed like the file's `hosts` (`*` for every host); relative CA paths are relative to the working directory. */
+  hosts?: Readonly<Record<string, HostConfig>>
 }
 
 type Layer = { source: string; hosts: Record<string, HostConfig> }
@@ -43,7 +47,7 @@ type Layer = { source: string; hosts: Record<string, HostConfig> }
 const FIELDS = ['plainHttp', 'insecure', 'caFile'] as const
 
 /**
- * Merges flags, environment and the host configuration file into the `hosts` record of
+ * Merges flags, settings given in code, environment and the host configuration file into the `hosts` record of
  * RegistryClientOptions: one entry per registry named anywhere (with the `*` settings folded in,
  * since RegistryClient does not merge them itself), plus `*`. Throws InputError for a malformed
  * file or variable and for a CA file that cannot be read (naming where it was set).
@@ -53,6 +57,7 @@ export async function resolveHostConfigs(options: ResolveHostConfigsOptions = {}
   const file = options.file !== undefined ? { path: options.file, explicit: true } : hostConfigFilePath(env)
   const layers: Layer[] = [
     { source: 'flags', hosts: flagLayer(options.flags ?? {}) },
+    { source: 'hosts option', hosts: codeLayer(options.hosts ?? {}) },
     { source: 'environment', hosts: envLayer(env) },
     { source: file.path, hosts: await loadHostConfigFile(file.path, { required: file.explicit }) },
   ]
@@ -89,6 +94,15 @@ function flagLayer(flags: HostConfigFlags): Record<string, HostConfig> {
   return Object.fromEntries(hosts.map((h) => [normalizeHostKey(h, 'registry'), settings]))
 }
 
+function codeLayer(hosts: Readonly<Record<string, HostConfig>>): Record<string, HostConfig> {
+  return Object.fromEntries(
+    Object.entries(hosts).map(([host, settings]) => [
+      normalizeHostKey(host, 'hosts option'),
+      { ...settings, ...(settings.caFile !== undefined && { caFile: resolve(settings.caFile) }) },
+    ]),
+  )
+}
+
 function envLayer(env: NodeJS.ProcessEnv): Record<string, HostConfig> {
   const hosts: Record<string, HostConfig> = {}
   const set = (host: string, settings: HostConfig): void => {
@@ -113,7 +127,14 @@ async function checkReadable(path: string, source: string): Promise<void> {
   try {
     await access(path, constants.R_OK)
   } catch (err) {
-    const origin = source === 'flags' ? '--ca-file' : source === 'environment' ? 'OCIBUNDLE_CA_FILE' : `caFile in ${source}`
+    const origin =
+      source === 'flags'
+        ? '--ca-file'
+        : source === 'environment'
+          ? 'OCIBUNDLE_CA_FILE'
+          : source === 'hosts option'
+            ? 'the hosts option'
+            : `caFile in ${source}`
     throw new InputError(`the CA file ${path} (from ${origin}) cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
   }
 }

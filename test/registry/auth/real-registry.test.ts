@@ -267,8 +267,8 @@ describe('createRegistryClient', () => {
   })
   after(() => ce.cleanup())
 
-  async function create(flags: Parameters<typeof createRegistryClient>[0] = {}): Promise<RegistryClient> {
-    const client = await createRegistryClient({ env: ce.env, retry: noRetry, ...flags })
+  async function create(options: Parameters<typeof createRegistryClient>[0] = {}, registries?: string[]): Promise<RegistryClient> {
+    const client = await createRegistryClient({ env: ce.env, retry: noRetry, ...options }, registries)
     clients.push(client)
     return client
   }
@@ -291,7 +291,7 @@ describe('createRegistryClient', () => {
   })
 
   test('--ca-file for the TLS registry (HTTPS even though it is on loopback)', async () => {
-    const client = await create({ flags: { caFile: tls.caFile!, registries: [tls.host] } })
+    const client = await create({ caFile: tls.caFile! }, [tls.host])
     assert.equal(await send(client, { method: 'GET', registry: tls.host, path: '/v2/' }), 200)
   })
 

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { CAPABILITIES } from '../../src/compat/capabilities.js'
-import { renderReport } from '../../src/compat/report.js'
-import { syntheticReport } from './helpers.js'
+import { renderReport } from '../../src/cli/render-report.js'
+import { syntheticReport } from '../compat/helpers.js'
 
 describe('renderReport', () => {
   const report = syntheticReport({ unsupported: ['oci-index'], unknown: ['cross-repo-mount'] })

@@ -3,7 +3,7 @@
  * item that measured it), the verdict, and what the probe could not delete. Pure: the command
  * prints the string; `--json` prints the report itself (docs/registries.md).
  */
-import { CAPABILITIES, CAPABILITY_CHECKS, formatEvidence, type CapabilityReport, type Support } from './capabilities.js'
+import { CAPABILITIES, CAPABILITY_CHECKS, formatEvidence, type CapabilityReport, type Support } from '../compat/capabilities.js'
 
 const RESULT_WORDS: Record<Support, string> = { supported: 'yes', unsupported: 'NO', unknown: '?' }
 

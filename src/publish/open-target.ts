@@ -1,0 +1,111 @@
+/**
+ * Opening what a reference names as a storage target: a registry repository (`host/repo`, the
+ * docker-style forms) or an OCI image layout directory (`ocidir://path`). Every library call
+ * that takes references opens its targets here, so the CLI and programs reach the same places
+ * with the same settings.
+ */
+import type { GraphTarget } from '../content/storage.js'
+import { OciLayoutStore } from '../layout/layout-store.js'
+import { parseReference, type Reference } from '../oci/reference.js'
+import { createRegistryClient } from '../registry/config/create-registry-client.js'
+import type { RegistryOptions } from '../registry/config/registry-options.js'
+import type { RegistryClient } from '../registry/http/client.js'
+import { RegistryRepository } from '../registry/repository.js'
+
+/** What every library call that takes references accepts: how to reach registries, a shared client, cancellation. */
+export interface OperationOptions extends RegistryOptions {
+  /** A registry client to use (it is left open). Undefined → one made from the options for the call, closed when it ends. */
+  client?: RegistryClient
+  /** Cancels the call: nothing new starts, transfers in flight are aborted, the call rejects with the signal's reason. */
+  signal?: AbortSignal
+}
+
+export interface OpenTargetOptions extends Omit<OperationOptions, 'signal'> {
+  /**
+   * The target will be written: a missing layout directory is created, and a registry
+   * repository asks for push access up front (one token for reading and writing). Default
+   * false: a missing layout is a NotFoundError.
+   */
+  write?: boolean
+}
+
+/**
+ * A target opened by openTarget: the storage interface (fetch, exists, push, resolve, tag,
+ * predecessors), the optional capabilities its back end has (found with the `can…` guards of
+ * the package: canListTags, canListReferrers, canMount, canDelete, …), and close().
+ */
+export interface OpenedTarget extends GraphTarget {
+  /** Releases what the target holds (a registry client's connections). Call once when done. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens `reference` (a string as the CLI takes it, or a parsed Reference). A tag or digest in
+ * the reference is not looked at: pass it to the target's `resolve`. The transport options
+ * (`plainHttp`, `insecure`, `caFile`) apply to this reference's registry.
+ * Throws InvalidReferenceError for a malformed reference, NotFoundError for a missing layout
+ * directory (without `write`), InvalidContentError for a malformed layout, and InputError for
+ * a malformed host configuration or an unreadable CA file.
+ */
+export async function openTarget(reference: string | Reference, options: OpenTargetOptions = {}): Promise<OpenedTarget> {
+  const ref = typeof reference === 'string' ? parseReference(reference, { defaultTag: false }) : reference
+  if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
+  const client = options.client ?? (await createRegistryClient(options, [ref.registry]))
+  return new RegistryRepository(ref, client, { access: options.write ? 'push' : 'pull', ownsClient: options.client === undefined })
+}
+
+/**
+ * The targets of one operation: registry repositories share one client, made on first use with
+ * the transport options applied to `references`' registries; close() closes the client (unless
+ * the options brought their own).
+ */
+export class OperationTargets {
+  private client: Promise<RegistryClient> | undefined
+
+  constructor(
+    private readonly options: OperationOptions,
+    private readonly references: readonly Reference[],
+  ) {}
+
+  /** The registry client of this operation, created on first use. */
+  registryClient(): Promise<RegistryClient> {
+    if (this.options.client !== undefined) return Promise.resolve(this.options.client)
+    this.client ??= createRegistryClient(this.options, registriesOf(this.references))
+    return this.client
+  }
+
+  /** Opens `ref` (see openTarget); its close() leaves the shared client open. */
+  async open(ref: Reference, options: { write?: boolean } = {}): Promise<OpenedTarget> {
+    if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
+    return new RegistryRepository(ref, await this.registryClient(), { access: options.write ? 'push' : 'pull' })
+  }
+
+  async close(): Promise<void> {
+    const client = this.client
+    this.client = undefined
+    // A client that could not be made has nothing to close; its error reached the caller already.
+    if (client !== undefined) await (await client.catch(() => undefined))?.close()
+  }
+}
+
+/**
+ * Runs `fn` with the targets of an operation on `references`, and closes them when it is done,
+ * whether it succeeded or not.
+ */
+export async function withTargets<T>(
+  options: OperationOptions,
+  references: readonly Reference[],
+  fn: (targets: OperationTargets) => Promise<T>,
+): Promise<T> {
+  const targets = new OperationTargets(options, references)
+  try {
+    return await fn(targets)
+  } finally {
+    await targets.close()
+  }
+}
+
+/** The registries among some references: the transport options apply to these. */
+function registriesOf(references: readonly Reference[]): string[] {
+  return references.flatMap((r) => (r.kind === 'registry' ? [r.registry] : []))
+}

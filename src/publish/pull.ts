@@ -1,0 +1,89 @@
+/**
+ * Pulling a bundle for an installer as one library call, as `ocibundle pull` does: bundle.json
+ * exactly as published, the relocation map, and optionally every image in a thick-bundle layout,
+ * written into a directory.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { CopyProgress } from '../copy/index.js'
+import { OciLayoutStore } from '../layout/layout-store.js'
+import type { Descriptor } from '../oci/descriptor.js'
+import { formatReference, parseContentReference } from '../oci/reference.js'
+import { writeFileAtomic } from '../util/files.js'
+import { withTargets, type OperationOptions } from './open-target.js'
+import { pullBundle, type PullResult } from './pull-bundle.js'
+
+export interface PullCallOptions extends OperationOptions {
+  /** Also write every image into `<outputDir>/artifacts/layout`, tagged with the references bundle.json uses. Default false. */
+  images?: boolean
+  /** Accept an invocation image without contentDigest (a warning instead of an error). Default false. */
+  allowMissingDigest?: boolean
+  /** Bytes of each image blob as it is written. */
+  onProgress?: (progress: CopyProgress) => void
+  /** Something was tolerated (a legacy form, a missing contentDigest, non-canonical bytes). */
+  onWarning?: (message: string) => void
+}
+
+export interface PullOutcome {
+  /** The bundle pulled, normalised. */
+  source: string
+  /** The bundle digest (of its index, or of its config manifest when stored without index). */
+  digest: string
+  /** The path of bundle.json: the published config blob, byte for byte. */
+  bundle: string
+  /** The size of bundle.json in bytes. */
+  bundleSize: number
+  /** The path of relocation-mapping.json; absent for a bundle read from a layout (it has no repository). */
+  relocationMapping?: string
+  /** CNAB relocation map (spec 103): original image reference → where it is now. */
+  relocationMap?: Record<string, string>
+  /** With `images`: the layout written and the manifest of every image reference. */
+  images?: { layout: string; manifests: Record<string, Descriptor> }
+  /** What was found: the index format, the config manifest's and the config's media types. */
+  representation: PullResult['representation']
+  warnings: string[]
+}
+
+/**
+ * Pulls the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`) into
+ * `outputDir` (created when missing): `bundle.json`, byte-identical to the published config
+ * blob, `relocation-mapping.json` (not for a layout source), and with `images` every image in
+ * `<outputDir>/artifacts/layout`. Every digest and size is verified, and the invocation image
+ * must be the one bundle.json pins. Files are written atomically.
+ * Throws what pullBundle throws (NotABundleError, InvalidContentError,
+ * InvocationImageMismatchError, DigestMismatchError, NotFoundError, CopyError) and file system
+ * errors.
+ */
+export async function pull(source: string, outputDir: string, options: PullCallOptions = {}): Promise<PullOutcome> {
+  const { ref, selector } = parseContentReference(source)
+  return withTargets(options, [ref], async (targets) => {
+    const from = await targets.open(ref)
+    await mkdir(outputDir, { recursive: true })
+    const layoutDir = join(outputDir, 'artifacts', 'layout')
+    const images = options.images ? await OciLayoutStore.open(layoutDir, { create: true }) : undefined
+    const pulled = await pullBundle(from, selector, {
+      ...(images && { images }),
+      allowMissingContentDigest: options.allowMissingDigest ?? false,
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onProgress && { onProgress: (_image: string, p: CopyProgress) => options.onProgress!(p) }),
+    })
+    const bundleFile = join(outputDir, 'bundle.json')
+    await writeFileAtomic(bundleFile, pulled.bundleBytes)
+    let relocationFile: string | undefined
+    if (pulled.relocationMap) {
+      relocationFile = join(outputDir, 'relocation-mapping.json')
+      await writeFileAtomic(relocationFile, Buffer.from(`${JSON.stringify(pulled.relocationMap, null, 2)}\n`))
+    }
+    for (const w of pulled.warnings) options.onWarning?.(w)
+    return {
+      source: formatReference(ref),
+      digest: pulled.digest,
+      bundle: bundleFile,
+      bundleSize: pulled.bundleBytes.length,
+      ...(relocationFile && { relocationMapping: relocationFile, relocationMap: pulled.relocationMap }),
+      ...(pulled.images && { images: { layout: layoutDir, manifests: Object.fromEntries(pulled.images) } }),
+      representation: pulled.representation,
+      warnings: pulled.warnings,
+    }
+  })
+}
