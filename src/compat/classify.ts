@@ -100,6 +100,42 @@ export function isFallbackable(err: unknown): boolean {
 }
 
 /**
+ * Quay's allow-list of config media types (QUAY-1), as its refusal states it:
+ * `'<type>' is not one of [<allowed>]`. Undefined for any other error.
+ */
+export function refusedConfigType(err: unknown): { type: string; allowed: string } | undefined {
+  if (!(err instanceof RegistryResponseError)) return undefined
+  const text = [err.message, ...err.errors.map((e) => JSON.stringify(e.detail ?? ''))].join(' ')
+  const match = /'([^']+)' is not one of \[([^\]]*)\]/.exec(text)
+  return match !== null ? { type: match[1]!, allowed: match[2]! } : undefined
+}
+
+/**
+ * The registry refuses manifests pushed without a tag: 405 to a manifest PUT by digest (ECR in
+ * 2019; the reports record only the status, docker/app#563).
+ */
+export function refusesUntaggedPush(err: unknown): boolean {
+  return err instanceof RegistryResponseError && err.status === 405 && err.method === 'PUT' && /\/manifests\/sha(256|512):/.test(err.url)
+}
+
+/**
+ * A refusal of pushing manifests by digest, not of the manifest itself: the untagged PUT was
+ * refused (405), or the registry took it but does not serve it back by digest (GitHub Packages,
+ * porter#695: RepresentationRefusedError). Such a refusal moves on to pushing under tags.
+ */
+export function refusesDigestReferences(err: unknown): boolean {
+  return err instanceof RepresentationRefusedError || (err instanceof RegistryResponseError && err.status === 405)
+}
+
+/**
+ * The repository does not exist and the registry does not create repositories on push: a
+ * NAME_UNKNOWN answer from a URL of `repository` (ECR-1).
+ */
+export function isMissingRepository(err: unknown, repository: string): boolean {
+  return err instanceof RegistryResponseError && err.hasCode('NAME_UNKNOWN') && err.url.includes(`/v2/${repository}/`)
+}
+
+/**
  * The evidence an error gives about a capability: the request (path only: hosts and upload
  * state tokens stay out of reports), the status and the registry's error codes; the message for
  * anything that is not a registry answer.

@@ -3,7 +3,14 @@
  * which image or tag, and what the user can do about it; the underlying error stays the `cause`
  * so a caller can still tell an authentication failure from a missing repository.
  */
-import { classifyPushError, NoWorkingTierError, type Classification } from '../compat/classify.js'
+import {
+  classifyPushError,
+  isMissingRepository,
+  NoWorkingTierError,
+  refusedConfigType,
+  refusesUntaggedPush,
+  type Classification,
+} from '../compat/classify.js'
 import type { TierAttempt } from '../compat/strategies.js'
 import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../errors.js'
 import { RegistryResponseError } from '../registry/http/response-errors.js'
@@ -185,16 +192,14 @@ export class PublishError extends OcibundleError {
  * untagged manifests are refused (ECR in 2019).
  */
 export function adviceFor(err: unknown): string[] {
-  if (!(err instanceof RegistryResponseError)) return []
-  const text = [err.message, ...err.errors.map((e) => JSON.stringify(e.detail ?? ''))].join(' ')
-  const allowList = /'([^']+)' is not one of \[([^\]]*)\]/.exec(text)
-  if (allowList !== null) {
+  const allowList = refusedConfigType(err)
+  if (allowList !== undefined) {
     return [
-      `the registry allows only the config media types ${allowList[2]}: add ${allowList[1]} to its allow-list (Quay: ALLOWED_OCI_ARTIFACT_TYPES, with FEATURE_GENERAL_OCI_SUPPORT)`,
+      `the registry allows only the config media types ${allowList.allowed}: add ${allowList.type} to its allow-list (Quay: ALLOWED_OCI_ARTIFACT_TYPES, with FEATURE_GENERAL_OCI_SUPPORT)`,
       'or publish with --config-variant oci-image-config, whose config type such allow-lists take',
     ]
   }
-  if (err.status === 405 && err.method === 'PUT' && /\/manifests\/sha(256|512):/.test(err.url)) {
+  if (refusesUntaggedPush(err)) {
     return [
       'the registry refuses manifests pushed without a tag: publish with --manifest-refs deterministic-tag (or let the fallbacks choose it)',
     ]
@@ -282,7 +287,7 @@ export function actionableError(err: unknown, context: { repository?: Repository
   if (err instanceof RepositoryMissingError || err instanceof ImmutableTagError) return err
   const refusals = causesOf(err).filter((c): c is RegistryResponseError => c instanceof RegistryResponseError)
   const { repository, tag } = context
-  if (repository !== undefined && refusals.some((r) => r.hasCode('NAME_UNKNOWN') && r.url.includes(`/v2/${repository.repository}/`))) {
+  if (repository !== undefined && refusals.some((r) => isMissingRepository(r, repository.repository))) {
     return new RepositoryMissingError(repository.registry, repository.repository, err)
   }
   const immutable = refusals.find(

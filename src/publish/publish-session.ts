@@ -24,7 +24,7 @@ import {
   type IndexChoice,
   type ManifestRefChoice,
 } from '../compat/capabilities.js'
-import { classifyPushError, evidenceOf, RepresentationRefusedError } from '../compat/classify.js'
+import { classifyPushError, evidenceOf, refusesDigestReferences, RepresentationRefusedError } from '../compat/classify.js'
 import {
   CONFIG_TIERS,
   firstWorkingTier,
@@ -41,7 +41,6 @@ import {
 } from '../compat/strategies.js'
 import type { Target } from '../content/storage.js'
 import { messageOf } from '../errors.js'
-import { RegistryResponseError } from '../registry/http/response-errors.js'
 import { DEFAULT_SHAPE, type ConfigVariantId, type OciShape } from '../cnab/oci/to-oci.js'
 import type { PublishAttempt, PublishStep } from './publish-errors.js'
 import { ManifestRefTarget, type ManifestRefPolicy } from './manifest-refs.js'
@@ -256,7 +255,7 @@ export class PublishSession {
           try {
             await push(spec.id)
           } catch (err) {
-            if (spec.id !== 'digest' || !refusesDigestRefs(err)) throw err
+            if (spec.id !== 'digest' || !refusesDigestReferences(err)) throw err
             this.learn(err instanceof RepresentationRefusedError ? 'fetch-by-digest' : 'untagged-manifest-push', evidenceOf(err))
             this.record({ step: 'manifest-refs', id: spec.id, error: messageOf(err), classification: classifyPushError(err) })
             if (!this.allowFallback) throw err
@@ -306,9 +305,4 @@ export class PublishSession {
     }
     this.record(attempt)
   }
-}
-
-/** A refusal of pushing manifests by digest (see manifestRefPolicy), not of the manifest. */
-function refusesDigestRefs(err: unknown): boolean {
-  return err instanceof RepresentationRefusedError || (err instanceof RegistryResponseError && err.status === 405)
 }

@@ -8,3 +8,8 @@ test('README command reference, exit-code table and docs/validation-rules.md mat
   const run = promisify(execFile)
   await assert.doesNotReject(run(process.execPath, ['scripts/gen-docs.js', '--check'], { cwd: ROOT }))
 })
+
+test('docs/api, the API reference generated from the TSDoc of every export, matches the code (npm run docs)', async () => {
+  const run = promisify(execFile)
+  await assert.doesNotReject(run(process.execPath, ['scripts/gen-api-docs.js', '--check'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }))
+})

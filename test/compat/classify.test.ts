@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { classifyPushError, isFallbackable } from '../../src/compat/classify.js'
+import {
+  classifyPushError,
+  isFallbackable,
+  isMissingRepository,
+  refusedConfigType,
+  refusesDigestReferences,
+  refusesUntaggedPush,
+  RepresentationRefusedError,
+} from '../../src/compat/classify.js'
 import { OcibundleError } from '../../src/errors.js'
 import { AuthenticationError, RegistryResponseError } from '../../src/registry/http/response-errors.js'
 
@@ -45,4 +53,50 @@ describe('classifyPushError: only representation refusals fall back', () => {
       assert.equal(c.fallback === false && c.reason, reason)
     })
   }
+})
+
+describe('the refusals that lead somewhere other than the next tier', () => {
+  const at = (method: 'PUT' | 'GET', url: string, status: number, errors: Array<{ code: string; message?: string; detail?: unknown }>) =>
+    new RegistryResponseError(method, url, status, errors)
+
+  test("Quay's config type allow-list (QUAY-1): the refused type and the allowed ones, from the detail", () => {
+    const quay = at('PUT', 'https://quay.example/v2/acme/shop/manifests/sha256:aa', 400, [
+      {
+        code: 'MANIFEST_INVALID',
+        message: 'manifest invalid',
+        detail: {
+          message:
+            "failed to parse manifest: 'application/vnd.cnab.config.v1+json' is not one of ['application/vnd.oci.image.config.v1+json']",
+        },
+      },
+    ])
+    assert.deepEqual(refusedConfigType(quay), {
+      type: 'application/vnd.cnab.config.v1+json',
+      allowed: "'application/vnd.oci.image.config.v1+json'",
+    })
+    assert.equal(refusedConfigType(refused(400, 'MANIFEST_INVALID')), undefined)
+    assert.equal(refusedConfigType(new Error("'x' is not one of [y]")), undefined, 'only a registry answer')
+  })
+
+  test('untagged pushes refused: 405 to a PUT by digest, not by tag', () => {
+    assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/sha256:aa', 405, [])), true)
+    assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/v1', 405, [])), false)
+    assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/sha256:aa', 400, [])), false)
+  })
+
+  test('pushing by digest refused: 405, or a manifest the registry does not serve back by digest', () => {
+    assert.equal(refusesDigestReferences(refused(405)), true)
+    assert.equal(refusesDigestReferences(new RepresentationRefusedError('HEAD by digest found nothing')), true)
+    assert.equal(refusesDigestReferences(refused(400, 'MANIFEST_INVALID')), false)
+  })
+
+  test('a missing repository (ECR-1): NAME_UNKNOWN from that repository only', () => {
+    const missing = at('GET', 'https://ecr.example/v2/acme/shop/manifests/v1', 404, [{ code: 'NAME_UNKNOWN' }])
+    assert.equal(isMissingRepository(missing, 'acme/shop'), true)
+    assert.equal(isMissingRepository(missing, 'acme/other'), false)
+    assert.equal(
+      isMissingRepository(at('GET', 'https://ecr.example/v2/acme/shop/manifests/v1', 404, [{ code: 'MANIFEST_UNKNOWN' }]), 'acme/shop'),
+      false,
+    )
+  })
 })

@@ -2,7 +2,9 @@
  * The parts of undici we use, loaded from their own modules rather than the package index. The
  * index also loads fetch, WebSocket, caches, mocks and interceptors: 110 modules and ~45 ms of
  * every CLI start, against 25 modules here. undici has no `exports` map, so these paths are
- * reachable; package.json keeps undici on one major, and every registry test goes through them.
+ * reachable, but they are internals: package.json pins undici to one exact version, and
+ * test/registry/http/undici.test.ts fails when the pin, the installed version or these entry
+ * points drift apart (every registry test goes through them too).
  */
 import { createRequire } from 'node:module'
 import type { Agent as UndiciAgent, Dispatcher } from 'undici'

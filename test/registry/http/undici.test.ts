@@ -63,3 +63,30 @@ describe('undici entry points', () => {
     assert.equal(stdout.trim(), '0')
   })
 })
+
+describe('the undici internals are pinned', () => {
+  test('package.json names one exact undici version, and it is the one installed', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { dependencies: Record<string, string> }
+    const pinned = pkg.dependencies.undici!
+    assert.match(pinned, /^\d+\.\d+\.\d+$/, `undici must be pinned exactly (the CLI loads its internal modules), not "${pinned}"`)
+    const installed = JSON.parse(await readFile('node_modules/undici/package.json', 'utf8')) as { version: string }
+    assert.equal(installed.version, pinned)
+  })
+
+  test('the internal entry points are what the package exports under its public names', async () => {
+    const { createRequire } = await import('node:module')
+    const require = createRequire(import.meta.url)
+    const undici = require('undici') as typeof import('undici')
+    assert.equal(Agent, undici.Agent, 'lib/dispatcher/agent.js is the public Agent')
+    const global = require('undici/lib/global.js') as { getGlobalDispatcher: unknown }
+    assert.equal(global.getGlobalDispatcher, undici.getGlobalDispatcher)
+    const apiRequest = require('undici/lib/api/api-request.js') as unknown
+    assert.equal(typeof apiRequest, 'function')
+    assert.equal(
+      (undici.Dispatcher.prototype as unknown as { request: unknown }).request,
+      apiRequest,
+      'lib/api/api-request.js is Dispatcher#request',
+    )
+  })
+})
