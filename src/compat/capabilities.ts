@@ -3,16 +3,17 @@
  * fallback tiers (strategies.ts) learn it: capability ids, the three-valued answer, the evidence
  * behind it, the report a probe produces, and a per-host in-memory cache.
  *
- * Registries are never judged by host name: the cells of registry-quirks.md changed within two
- * years for Docker Hub, ECR, Quay and Harbor (its part C), so every answer here comes from a
- * request and carries the status and error codes that decided it.
+ * Registries are never judged by host name: the evidence of docs/evidence.md changed within two
+ * years for Docker Hub, ECR, Quay and Harbor (HUB-3, ECR-8, QUAY-4, HAR-4), so every answer here
+ * comes from a request and carries the status and error codes that decided it.
  */
 import type { ConfigVariantId, IndexFormat, OciShape } from '../cnab/oci/to-oci.js'
 import { InputError } from '../errors.js'
 
 /**
- * Every capability the probe measures, in checklist order (registry-protocol.md §7). The
- * checklist item of each is in CAPABILITY_CHECKS; docs/registries.md says what each one means.
+ * Every capability the probe measures, in checklist order (the Checklist column of
+ * docs/registries.md, "Capabilities"). The checklist item of each is in CAPABILITY_CHECKS;
+ * docs/registries.md says what each one means.
  */
 export const CAPABILITIES = [
   'repository-auto-create',
@@ -46,8 +47,8 @@ export const CAPABILITIES = [
 export type Capability = (typeof CAPABILITIES)[number]
 
 /**
- * The registry-protocol.md §7 checklist item that measures each capability (P9 is the CNAB
- * round trip), shown next to the capability in the report.
+ * The checklist item (docs/registries.md, "Capabilities") that measures each capability (P9 is
+ * the CNAB round trip), shown next to the capability in the report.
  */
 export const CAPABILITY_CHECKS: Readonly<Record<Capability, string>> = {
   'repository-auto-create': 'P0.5',

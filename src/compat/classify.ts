@@ -1,8 +1,9 @@
 /**
  * The one place that decides whether a registry's refusal means "this representation is not
  * supported here, try the next one" (a fallback), or a problem no other representation fixes.
- * cnab-to-oci falls back on every error, so a wrong password or a missing repository burns
- * through every variant and the user sees the last, unrelated error (cnab-oci.md §3.4, §7.2).
+ * cnab-to-oci falls back on every error, so a wrong password or a missing repository burns through
+ * every variant and the user sees the last, unrelated error
+ * (https://github.com/cnabio/cnab-to-oci/blob/v0.6.1/remotes/push.go).
  */
 import { OcibundleError } from '../errors.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/response-errors.js'
@@ -23,7 +24,7 @@ const REFUSED_SHAPE_CODES = ['MANIFEST_INVALID', 'UNSUPPORTED', 'MANIFEST_UNKNOW
 /**
  * Classifies an error from pushing a manifest (or index) variant. Falls back on 400 with a
  * manifest-shape code or with no parseable code, 405, and 415; a 404 only when the registry did
- * not say NAME_UNKNOWN (Gitea answers an index PUT with 404, registry-quirks.md OTH-1). Never
+ * not say NAME_UNKNOWN (Gitea answers an index PUT with 404, OTH-1). Never
  * falls back on 401/403 (credentials), NAME_UNKNOWN (ECR: create the repository first, ECR-1),
  * 409 and tag-immutability errors, 429, 5xx, or network errors: those belong to the retry layer
  * or to the user.

@@ -1,6 +1,6 @@
 /**
- * The registry compatibility probe (`registry check`): runs the checklist of
- * registry-protocol.md §7 against a scratch repository and returns a CapabilityReport.
+ * The registry compatibility probe (`registry check`): runs the checklist of docs/registries.md
+ * ("Capabilities") against a scratch repository and returns a CapabilityReport.
  *
  * Order: P0 connection, credentials and where to write → P1 upload modes → P2 mount → P3 manifest
  * acceptance → P4 reads → P5 tag list → P6 referrers → P9 CNAB round trip (using what P0–P6

@@ -7,7 +7,7 @@
  * and no host can escape the directory). Files are replaced atomically; reading is bounded and
  * strict (duplicate keys refused). A file that is unreadable, malformed or for another host is
  * ignored with a warning: it is a cache, and probing again repairs it. Reports older than the
- * TTL (default 7 days) are ignored, because registries change (registry-quirks.md part C).
+ * TTL (default 7 days) are ignored, because registries change (see the dates in docs/evidence.md).
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'

@@ -2,12 +2,13 @@
  * The ways to write a bundle into a registry, as ordered fallback tiers, one list per decision:
  * index format, config manifest variant, layer shape, and how pointed-at manifests are stored.
  * Each tier names the capabilities it needs and the registry behaviour that made it necessary
- * (ids from registry-quirks.md; cnab-oci.md §4 for the CNAB reports).
+ * (ids from docs/evidence.md; for the CNAB reports, the getporter/porter issues cited and
+ * https://github.com/getporter/porter/blob/main/docs/content/docs/references/compatible-registries.md).
  *
  * Two ways to use them:
  * - `firstWorkingTier` runs tiers in order and falls back only when classifyPushError says the
  *   refusal is about the representation (cnab-to-oci falls back on every error and hides the real
- *   cause, cnab-oci.md §3.4);
+ *   cause: https://github.com/cnabio/cnab-to-oci/blob/v0.6.1/remotes/push.go);
  * - `planFromReport` picks the representation up front from a probe report, so a publish to a
  *   registry probed before makes no failed request at all.
  */

@@ -1,7 +1,7 @@
 /**
  * The tag a bundle is published under, and the rule that a tag naming other content is never
  * moved by accident. Bundles are always tagged: an untagged bundle is invisible in registry UIs
- * and garbage collectors delete untagged manifests (goharbor/harbor#11277, cnab-oci.md §1.5).
+ * and garbage collectors delete untagged manifests (HUB-11; goharbor/harbor#11277).
  */
 import type { OpOptions, Resolver } from '../content/storage.js'
 import { InputError, InvalidReferenceError, NotFoundError } from '../errors.js'

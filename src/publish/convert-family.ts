@@ -1,7 +1,7 @@
 /**
  * Converting image manifests and indexes between the OCI and the Docker schema 2 family, for
  * registries that refuse an index whose children are of the other family (GCR answered 400,
- * cnab-to-oci#69, registry-quirks.md GCR-1..3) or refuse one index format altogether (Docker Hub
+ * cnab-to-oci#69, GCR-1..3 in docs/evidence.md) or refuse one index format altogether (Docker Hub
  * refused OCI image indexes in 2019, HUB-1).
  *
  * Only lossless mappings are made: the blobs (config, layers) stay exactly as they are and only

@@ -1,8 +1,9 @@
 /**
- * Fixup (cnab-to-oci's `FixupBundle`, cnab-oci.md §3.5): before a bundle is published, every
- * image it references is resolved, optionally narrowed to some platforms, and copied with its
- * whole graph into the place the bundle goes, and bundle.json's description of each image
- * (contentDigest, size, mediaType) is checked against what was resolved, or updated to it.
+ * Fixup (cnab-to-oci's `FixupBundle`, https://github.com/cnabio/cnab-to-oci/blob/v0.6.1/remotes/fixup.go):
+ * before a bundle is published, every image it references is resolved, optionally narrowed to
+ * some platforms, and copied with its whole graph into the place the bundle goes, and
+ * bundle.json's description of each image (contentDigest, size, mediaType) is checked against
+ * what was resolved, or updated to it.
  *
  * Three phases, so a wrong bundle costs no upload and a failed copy leaves no manifest behind:
  *  1. resolve every image (in parallel) and compare; any failure stops here, all reported;

@@ -1,6 +1,7 @@
 /**
  * Narrowing a multi-platform image to the platforms a bundle is published for (cnab-to-oci's
- * `--invocation-platforms`/`--component-platforms`, cnab-oci.md §3.5 step 7). The result is the
+ * `--invocation-platforms`/`--component-platforms`, applied in its fixup,
+ * https://github.com/cnabio/cnab-to-oci/blob/v0.6.1/remotes/fixup.go). The result is the
  * smallest thing that holds exactly the matching platforms: the one matching manifest itself
  * (as `oras cp --platform` and `crane copy --platform` copy it), the original index when every
  * entry matches (so its digest stays), or otherwise a reduced index listing only the matching

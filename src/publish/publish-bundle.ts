@@ -1,7 +1,10 @@
 /**
- * Publishing a fixed-up bundle (cnab-oci.md §3.4, §7.2): the config blob (the canonical
- * bundle.json), a config manifest pointing at it, and the top level under a tag: the bundle
- * index, or on a registry without indexes the config manifest itself (docs/bundle-format.md).
+ * Publishing a fixed-up bundle, as cnab-to-oci's `remotes.Push` does
+ * (https://github.com/cnabio/cnab-to-oci/blob/v0.6.1/remotes/push.go) and the CNAB registries
+ * spec lays it out (https://github.com/cnabio/cnab-spec/blob/main/201-representing-CNAB-in-OCI.md):
+ * the config blob (the canonical bundle.json), a config manifest pointing at it, and the top
+ * level under a tag: the bundle index, or on a registry without indexes the config manifest
+ * itself (docs/bundle-format.md).
  *
  * The representation is chosen by a PublishSession: up front from a plan (a saved `registry
  * check` report of the host), forced by the caller, or by trying the tiers of

@@ -11,7 +11,7 @@
  *     planned representation is tried first, so a publish to a registry probed before makes no
  *     failed request; the rest of the plan's order stays as fallback should the registry have
  *     changed since;
- *  3. every tier, in the order of strategies.ts.
+ *  3. every tier, in the order of src/compat/strategies.ts.
  * `allowFallback: false` (`--no-fallback`) stops at the first refusal instead of trying the next
  * tier; choices made up front from a plan are not fallbacks.
  */

@@ -1,10 +1,12 @@
 /**
- * Pulling a bundle for an installer (cnab-oci.md §3.6, §7.5): resolve the reference, read the
- * bundle index and its config manifest, and hand over bundle.json exactly as stored (signatures
- * over those bytes stay checkable), the parsed bundle, and the relocation map. Unlike
- * cnab-to-oci, every object is verified against its digest and size, and the invocation image
- * the index points at must be the one bundle.json pins. Optionally every image is copied into
- * a local store, tagged with its reference the way thick bundles do, for air-gapped sites.
+ * Pulling a bundle for an installer (cnab-to-oci's `remotes.Pull`,
+ * https://github.com/cnabio/cnab-to-oci/blob/v0.6.1/remotes/pull.go; the relocation map is the one
+ * of https://github.com/cnabio/cnab-spec/blob/main/103-bundle-runtime.md): resolve the reference,
+ * read the bundle index and its config manifest, and hand over bundle.json exactly as stored
+ * (signatures over those bytes stay checkable), the parsed bundle, and the relocation map. Unlike
+ * cnab-to-oci, every object is verified against its digest and size, and the invocation image the
+ * index points at must be the one bundle.json pins. Optionally every image is copied into a local
+ * store, tagged with its reference the way thick bundles do, for air-gapped sites.
  *
  * Read: OCI indexes and Docker manifest lists, current and 2018–2019 cnab-to-oci annotations,
  * index schemaVersion 1, any config media type (src/cnab/oci/from-oci.ts); a bundle stored

@@ -17,7 +17,10 @@ import { releaseBody, type RegistryResponse } from './http/client.js'
 import { contentLength, discard, hasStatus, header } from './responses.js'
 import { manifestPath } from './urls.js'
 
-/** Every manifest type we read, sent on every manifest request (registry-protocol.md §8.5). */
+/**
+ * Every manifest type we read, sent on every manifest request
+ * (https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pulling-manifests; D2-5, GHCR-5).
+ */
 const ACCEPT = MANIFEST_ACCEPT.join(', ')
 
 /** A manifest read from the registry and verified. */
@@ -42,7 +45,7 @@ export class ManifestStore {
   /**
    * Describes the manifest `reference` (a tag or digest) names: by HEAD, or by GET and hashing
    * when HEAD is refused (405) or its answer lacks `Docker-Content-Digest`, `Content-Type` or
-   * `Content-Length` (registry.redhat.io, registry-quirks.md OTH-4; ECR, ECR-9).
+   * `Content-Length` (registry.redhat.io, OTH-4; ECR, ECR-9).
    * Throws NotFoundError (404), SizeLimitError above 4 MiB, DigestMismatchError.
    */
   async resolve(reference: string, signal?: AbortSignal): Promise<Descriptor> {
@@ -123,7 +126,8 @@ export class ManifestStore {
   /**
    * PUTs exactly `bytes` (already verified against `desc`) under `reference`, a tag or `desc`'s
    * digest, with Content-Type = `desc`'s media type without parameters (distribution refuses a
-   * manifest PUT without the right Content-Type: distribution-2.8.md §4). A
+   * manifest PUT without the right Content-Type: it parses the body as that type,
+   * https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/manifests.go). A
    * `Docker-Content-Digest` answer other than `desc.digest` throws DigestMismatchError.
    * `ifMatch` makes the PUT conditional (HTTP 412 when the manifest changed meanwhile).
    */
@@ -176,7 +180,7 @@ export class ManifestStore {
       return await this.ctx.send({
         method,
         path: manifestPath(this.ctx.repository, reference),
-        // Distribution answers 404 to an OCI manifest or index not named in Accept (distribution-2.8.md §4, D2-5).
+        // Distribution answers 404 to an OCI manifest or index not named in Accept (D2-5).
         headers: { accept: ACCEPT },
         scopes: this.ctx.pullScopes,
         expect: [200],

@@ -1,7 +1,7 @@
 /**
  * Referrers of a subject: the manifests whose `subject` names it. Registries with the referrers
  * API list them at GET `/v2/<name>/referrers/<digest>`; for the others (distribution 2.8 and 3,
- * GHCR, GCR: registry-quirks.md D2-1, D3-1, GHCR-1, GCR-6) clients keep an image index of them
+ * GHCR, GCR: D2-1, D3-1, GHCR-1, GCR-6) clients keep an image index of them
  * under the tag `<alg>-<encoded>` (the "referrers tag schema") and update it on every push of a
  * manifest with a subject. Whether the API exists is probed once per repository and remembered
  * (oras-go and regclient do the same).
@@ -85,7 +85,7 @@ export class Referrers {
    * tag-schema index, which counts as empty when absent or not an index (as the spec says).
    * The first call probes the API: 200 with an index → supported; 405, a 200 that is not an
    * index (GAR redirects to an HTML sign-in page, GAR-2) or a 404 other than NAME_UNKNOWN
-   * (distribution's router answers `404 page not found` in text, distribution-2.8.md probe (f))
+   * (distribution's router has no such route and answers `404 page not found` in text, D2-1)
    * → unsupported. A 404 NAME_UNKNOWN means the repository does not exist: no referrers, and
    * nothing learned (oras-go does the same).
    */
@@ -107,7 +107,7 @@ export class Referrers {
   /**
    * Records a pushed manifest that has a subject in the subject's tag-schema index, unless the
    * registry indexed it itself. That is what `OCI-Subject` on the PUT answer says, but it is
-   * not trusted once a probe found no API: ECR sent it without one (registry-quirks.md ECR-8,
+   * not trusted once a probe found no API: ECR sent it without one (ECR-8,
    * sigstore-js #1183). Steps as the spec lists them: read the index (404 → empty), fail if it
    * is not an index, skip if already listed, append, PUT back (conditional when the registry
    * gave an ETag).

@@ -4,7 +4,8 @@
  * media type (as oras-go's Repository does), through the one RegistryClient.
  * References:
  *  - https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md
- *  - /work/shared/reference/distribution-2.8.md (how the reference registry answers each case)
+ *  - https://github.com/distribution/distribution/tree/v2.8.2/registry/handlers (how the reference
+ *    registry, distribution 2.8, answers each case)
  */
 import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
@@ -243,7 +244,7 @@ export class RegistryRepository
    * subject's referrers tag when the registry has no referrers API (the spec asks clients to);
    * that needs the manifest read first. Distribution removes every tag of a deleted manifest.
    * Throws NotFoundError when absent, RegistryResponseError when refused (405 when deletion is
-   * disabled: registry-quirks.md D2-4, GHCR-2).
+   * disabled: D2-4, GHCR-2).
    */
   async delete(desc: Descriptor, o: OpOptions = {}): Promise<void> {
     if (!isManifest(desc.mediaType)) return this.blobs.delete(desc, o.signal)
@@ -258,8 +259,10 @@ export class RegistryRepository
 
   /**
    * Removes a tag; the manifest stays. DELETE `/manifests/<tag>` first; when the registry
-   * refuses deletion by tag (distribution 2.8 answers 400 DIGEST_INVALID, others 400 or 405
-   * UNSUPPORTED: distribution-2.8.md probe (l), registry-protocol.md §1.8) it is done the way
+   * refuses deletion by tag (distribution 2.8 answers 400 DIGEST_INVALID, its DeleteManifest
+   * taking digests only: https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/manifests.go;
+   * others 400 or 405 UNSUPPORTED, as the spec allows:
+   * https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#deleting-tags) it is done the way
    * regctl does: the tag is moved onto a throwaway manifest (an OCI artifact with the empty
    * config and a random annotation, so its digest is new) and that manifest is deleted by
    * digest, which takes the tag with it. Should that delete be refused, the tag is put back
@@ -276,7 +279,8 @@ export class RegistryRepository
     }
     const original = await this.manifests.resolve(reference, o.signal)
     const emptyConfig = descriptorFromBytes(MediaTypes.OciEmpty, EMPTY_CONFIG)
-    // Distribution refuses a manifest whose config blob is not in the repository, `data` or not (probe (d)).
+    // Distribution refuses a manifest whose config blob is not in the repository, `data` or not (it checks every
+    // blob: https://github.com/distribution/distribution/blob/v2.8.2/registry/storage/ocimanifesthandler.go).
     await this.pushBlobContent(emptyConfig, { bytes: EMPTY_CONFIG }, o.signal)
     const throwaway = Buffer.from(
       JSON.stringify({

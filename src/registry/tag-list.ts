@@ -1,7 +1,7 @@
 /**
  * Tag listing: GET `/v2/<name>/tags/list`, page after page by following `Link: <…>; rel="next"`
  * (the spec asks clients to prefer it over building `last` themselves, and Quay's and
- * Artifactory's links carry their own opaque parameters: registry-quirks.md QUAY-5, ART-4).
+ * Artifactory's links carry their own opaque parameters: QUAY-5, ART-4).
  * Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#listing-tags
  */
 import { readBounded } from '../util/streams.js'
@@ -25,9 +25,10 @@ export interface TagListOptions {
 /**
  * Yields the repository's tags page by page, each page in code-unit order and only tags after
  * `last`. Both are also enforced here because registries do not always: distribution 2.8
- * ignores `n` and `last` and answers unsorted (distribution-2.8.md probe (m), D2-2).
+ * ignores `n` and `last` and answers unsorted (D2-2; its tags handler:
+ * https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/tags.go).
  * A repository that does not exist, or holds only untagged manifests, answers 404 NAME_UNKNOWN
- * on distribution (probe (g)): that lists nothing. Throws RegistryResponseError otherwise, and
+ * on distribution (the same handler): that lists nothing. Throws RegistryResponseError otherwise, and
  * InvalidContentError for a page that is not a tag list.
  */
 export async function* listTags(ctx: RepositoryContext, o: TagListOptions = {}): AsyncGenerator<string> {

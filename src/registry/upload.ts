@@ -3,7 +3,8 @@
  * cross-repository mount. The content is verified while it is sent, so a wrong stream fails
  * the upload before the registry could store it, and every session we give up is cancelled.
  *
- * Fallback order (registry-protocol.md §8.1, after regclient BlobPut and oras-go):
+ * Fallback order (after regclient's BlobPut, https://github.com/regclient/regclient/blob/main/scheme/reg/blob.go,
+ * and oras-go, https://github.com/oras-project/oras-go/blob/main/registry/remote/repository.go):
  *  1. `uploadMode: 'auto'` (default): POST, then one PUT `<location>?digest=` carrying the whole
  *     body. When that PUT is refused in a way that says "not like this" (see
  *     isMonolithicRefusal) the session is cancelled and a new one is uploaded in chunks, which
@@ -28,7 +29,7 @@ import { uploadsPath } from './urls.js'
 
 export type UploadMode = 'auto' | 'monolithic' | 'chunked'
 
-/** GHCR refuses PATCH bodies above 4 MiB (registry-quirks.md GHCR-3); no registry asks for more per request. */
+/** GHCR refuses PATCH bodies above 4 MiB (GHCR-3); no registry asks for more per request. */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024
 
 export interface UploadOptions {
@@ -117,7 +118,7 @@ export class BlobUploader {
   /**
    * Mounts blob `desc` from repository `from` of the same registry: 201 means done. A 202 means
    * the registry opened an ordinary upload instead (it cannot or will not mount: blob not in
-   * `from`, no access, mounting disabled; registry-quirks.md D3-4, ECR-13); the content from
+   * `from`, no access, mounting disabled; D3-4, ECR-13); the content from
    * `getContent` is uploaded into that session, or without it the session is cancelled and
    * UnsupportedError thrown.
    */
@@ -126,7 +127,8 @@ export class BlobUploader {
       method: 'POST',
       path: uploadsPath(this.ctx.repository),
       query: { mount: desc.digest, from },
-      // Mounting reads `from`: the token must carry pull on it too (registry-protocol.md §8.4).
+      // Mounting reads `from`: the token must carry pull on it too (as oras-go's blob Mount asks:
+      // https://github.com/oras-project/oras-go/blob/main/registry/remote/repository.go).
       scopes: [...this.ctx.pushScopes, `repository:${from}:pull`],
       expect: [201, 202],
       ...(signal && { signal }),
@@ -220,7 +222,8 @@ export class BlobUploader {
   /**
    * PATCHes the content in chunks of the chunk size (at least the session's minimum), following
    * the fresh Location after each (distribution's `_state` token changes every time and the old
-   * one is refused: distribution-2.8.md probe (i)), then closes with a PUT without a body.
+   * one is refused: https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/blobupload.go),
+   * then closes with a PUT without a body.
    */
   private async chunked(session: UploadSession, desc: Descriptor, content: UploadContent, signal: AbortSignal | undefined): Promise<void> {
     const verified = verifying('bytes' in content ? Readable.from([content.bytes]) : await content.open(), desc)
@@ -232,7 +235,7 @@ export class BlobUploader {
         method: 'PATCH',
         path: session.location,
         // `<start>-<end>` inclusive, without the RFC 9110 `bytes ` prefix: the spec's form, and ACR
-        // refuses the other one (registry-quirks.md ACR-3).
+        // refuses the other one (ACR-3).
         headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
         body: chunk,
         scopes: this.ctx.pushScopes,
@@ -251,7 +254,7 @@ export class BlobUploader {
   /**
    * The offset is what we sent. A `Range` answer above it means the registry holds bytes we did
    * not send: fail. One below it is stale, not a request to resend: ECR's `Range` stops
-   * advancing after the first PATCH although the data is stored (registry-quirks.md ECR-4), and
+   * advancing after the first PATCH although the data is stored (ECR-4), and
    * zot's lags (ZOT-3); the closing PUT's digest check catches a real loss.
    */
   private checkRange(res: RegistryResponse, sent: number, desc: Descriptor): void {
@@ -292,7 +295,7 @@ export class BlobUploader {
 /**
  * A refused monolithic PUT that a chunked upload may get past: 405 (PUT with a body not offered),
  * 413 (body too large for the registry or a proxy in front of it: nginx `client_max_body_size`,
- * registry-quirks.md OTH-5; Cloudflare, OTH-3), 416, and 400 unless its code says the content
+ * OTH-5; Cloudflare, OTH-3), 416, and 400 unless its code says the content
  * itself is wrong (DIGEST_INVALID, SIZE_INVALID), which no other protocol would fix.
  */
 export function isMonolithicRefusal(err: unknown): err is RegistryResponseError {

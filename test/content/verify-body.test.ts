@@ -1,6 +1,6 @@
 /**
- * Push-body helpers of verify.ts: releasing a body that will not be read, and cancelling a
- * verified read through an AbortSignal.
+ * Push-body helpers of src/content/verify.ts: releasing a body that will not be read, and
+ * cancelling a verified read through an AbortSignal.
  */
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'

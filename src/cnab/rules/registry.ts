@@ -19,7 +19,7 @@ export interface RuleInfo {
   id: string
   /** Where the check runs: reading the bytes, the JSON Schema pass, or the semantic rules. */
   stage: 'load' | 'schema' | 'semantic'
-  /** Number in the validation checklist (§2.8 of the CNAB-in-OCI technical brief), for semantic rules. */
+  /** Number in the validation checklist (the checklist column of docs/validation-rules.md), for semantic rules. */
   checklist?: number
   /** Severities the check can report in lint mode; empty when it stays silent there. */
   lint: readonly Severity[]

@@ -3,9 +3,10 @@ import { pointerOf, type Issue } from '../issue.js'
 import { field } from '../json-shape.js'
 
 /**
- * The spec writes `v1` or `v1.2.0`, Porter writes `1.2.0`, cnab-go accepts partial versions such
- * as `99.99`: this is the lenient form recommended for reading (brief §2.1), with the major and
- * minor numbers captured.
+ * The spec writes `v1` or `v1.2.0` (https://github.com/cnabio/cnab-spec/blob/main/101-bundle-json.md,
+ * "Schema Version"), Porter writes `1.2.0`, cnab-go accepts partial versions such as `99.99`
+ * (https://github.com/cnabio/cnab-go/blob/main/schema/version.go): this is the lenient form that
+ * reads all of them, with the major and minor numbers captured.
  */
 const SCHEMA_VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/
 

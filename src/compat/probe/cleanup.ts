@@ -1,9 +1,10 @@
 /**
- * P7 of the checklist (deletion) and the clean-up it makes possible. Deletion is often
- * unavailable: GHCR answers 405 UNSUPPORTED (GHCR-2), distribution 405 unless enabled (D2-4) and
- * 400 DIGEST_INVALID to a DELETE by tag (distribution-2.8.md probe (l)), Docker Hub has none
- * (HUB-4), ECR refuses to delete a manifest an index still lists (ECR-11: so parents go first).
- * What cannot be deleted is listed as left over.
+ * P7 of the checklist (deletion) and the clean-up it makes possible. Deletion is often unavailable:
+ * GHCR answers 405 UNSUPPORTED (GHCR-2), distribution 405 unless enabled (D2-4) and 400
+ * DIGEST_INVALID to a DELETE by tag (its DeleteManifest takes digests only:
+ * https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/manifests.go), Docker
+ * Hub has none (HUB-4), ECR refuses to delete a manifest an index still lists (ECR-11: so parents
+ * go first). What cannot be deleted is listed as left over.
  */
 import { isIndex } from '../../oci/media-types.js'
 import { blobPath, manifestPath } from '../../registry/urls.js'
@@ -84,7 +85,9 @@ async function probeDeleteBlob(s: ProbeSession, target: Pushed | undefined): Pro
     path: blobPath(target.repository, target.desc.digest),
     scopes: s.scopes('delete', target.repository),
   })
-  // Registries may delete blobs lazily (registry-protocol.md P7.3); a 202 counts even if HEAD still finds it.
+  // Registries may delete blobs lazily (the conformance suite tests immediate deletion apart, OCI_API_BLOBS_ATOMIC:
+  // https://github.com/opencontainers/distribution-spec/blob/main/conformance/README.md); a 202 counts even if HEAD
+  // still finds it.
   const ok = DELETED.includes(answer.status)
   if (ok) s.blobs.splice(s.blobs.indexOf(target), 1)
   const lingers = ok && !(await gone(s, target, target.desc.digest, true))

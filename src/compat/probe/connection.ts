@@ -1,5 +1,5 @@
 /**
- * P0 of the checklist (registry-protocol.md §7): can we talk to the registry, how does it ask for
+ * P0 of the checklist (docs/registries.md): can we talk to the registry, how does it ask for
  * credentials, do ours work, and where may the probe write. The only step that stops a probe:
  * without an answer or without push rights there is nothing to measure.
  */

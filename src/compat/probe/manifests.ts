@@ -18,7 +18,7 @@ export interface ManifestFindings {
   ociImage?: { image: TinyImage; tag: string }
 }
 
-/** The capability each config manifest variant stands for (strategies.ts CONFIG_TIERS). */
+/** The capability each config manifest variant stands for (src/compat/strategies.ts CONFIG_TIERS). */
 const VARIANT_CAPABILITY: Record<ConfigVariantId, Capability> = {
   'cnab-config': 'custom-config-media-type',
   'oci-image-config': 'oci-image-manifest',

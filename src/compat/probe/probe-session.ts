@@ -2,7 +2,7 @@
  * One probe run: the client, the repositories it writes to, the answers so far, and what it
  * pushed (for the clean-up). Requests go through the one RegistryClient (auth, TLS, retries of
  * 429/5xx); a registry refusal comes back as an Answer instead of an exception, because for a
- * probe a refusal is a result (registry-protocol.md §7 harness rules).
+ * probe a refusal is a result (docs/registries.md, "`registry check` and its report").
  */
 import { randomBytes } from 'node:crypto'
 import { readBounded } from '../../util/streams.js'

@@ -2,7 +2,7 @@
  * P4 (pull and content negotiation), P5 (tag listing) and P6 (referrers) of the checklist.
  * Manifests are asked for with a strict Accept (only the pushed type) and checked: Content-Type,
  * bytes, digest. GitHub Packages (docker.pkg.github.com) served manifests by tag only
- * (cnab-oci.md §4, porter#695); distribution 2.8 ignores `n` on tags/list (D2-2); GHCR and
+ * (getporter/porter#695); distribution 2.8 ignores `n` on tags/list (D2-2); GHCR and
  * distribution have no referrers API (GHCR-1, D2-1).
  */
 import { randomBytes } from 'node:crypto'

@@ -1,7 +1,7 @@
 /**
  * P1 (blob upload modes) and P2 (cross-repository mount) of the checklist. Chunked uploads are the
- * least portable path (registry-protocol.md §4.2), so their oddities are recorded separately from
- * whether the blob arrives: PATCH answered 201 (ECR-3) or 204 (OTH-2), a `Range` that stops
+ * least portable path (ACR-3, ZOT-3 and those below), so their oddities are recorded separately
+ * from whether the blob arrives: PATCH answered 201 (ECR-3) or 204 (OTH-2), a `Range` that stops
  * advancing (ECR-4), a 4 MiB cap per request (GHCR-3).
  */
 import { blobPath } from '../../registry/urls.js'

@@ -11,7 +11,7 @@
  * References:
  *  - https://github.com/distribution/distribution/blob/main/docs/content/spec/auth/token.md
  *  - https://github.com/distribution/distribution/blob/main/docs/content/spec/auth/oauth.md
- *  - oras-go registry/remote/auth/client.go; registry-protocol.md §5
+ *  - https://github.com/oras-project/oras-go/blob/main/registry/remote/auth/client.go
  */
 import type { AuthContext, Authenticator } from '../http/client.js'
 import { AuthenticationError } from '../http/response-errors.js'

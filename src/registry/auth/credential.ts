@@ -1,8 +1,9 @@
 /**
  * What a registry login is made of, in the three forms Docker's config knows
- * (registry-protocol.md §5.3): a user name and password; an identity token, which is an OAuth2
- * refresh token (`identitytoken`, written by `az acr login` and by helpers answering the
- * `<token>` user name); or a registry token, a ready-made bearer token (`registrytoken`).
+ * (https://github.com/docker/cli/blob/master/cli/config/types/authconfig.go): a user name and
+ * password; an identity token, which is an OAuth2 refresh token (`identitytoken`, written by
+ * `az acr login` and by helpers answering the `<token>` user name); or a registry token, a
+ * ready-made bearer token (`registrytoken`).
  */
 
 /** A user name and password (or a personal access token used as one). */
@@ -11,7 +12,7 @@ export interface PasswordCredential {
   password: string
 }
 
-/** An OAuth2 refresh token, exchanged for access tokens at the realm (oauth.md). */
+/** An OAuth2 refresh token, exchanged for access tokens at the realm (distribution's docs/content/spec/auth/oauth.md). */
 export interface IdentityTokenCredential {
   identityToken: string
   /** The account the token belongs to, when known (Docker keeps it next to the token). */

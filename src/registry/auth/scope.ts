@@ -14,7 +14,8 @@ const ACTION_ORDER: readonly string[] = ['pull', 'push', 'delete']
 /**
  * The scope for `actions` on one repository: `repository:acme/app:pull,push`. Pushing needs
  * `pull,push` on the target; a cross-repository mount also needs `pull` on the `from` repository,
- * passed as a second scope (registry-protocol.md §5.1).
+ * passed as a second scope (as oras-go's blob Mount does:
+ * https://github.com/oras-project/oras-go/blob/main/registry/remote/repository.go).
  */
 export function repositoryScope(repository: string, actions: readonly RepositoryAction[]): string {
   return `repository:${repository}:${sortActions(new Set(actions)).join(',')}`

@@ -7,7 +7,7 @@
  * Errors go to stdout with exit status 1; "credentials not found in native keychain" means none.
  * A `Username` of `<token>` means `Secret` is an identity token.
  * References: docker/docker-credential-helpers credentials/credentials.go and error.go;
- * oras-go registry/remote/credentials/native_store.go; registry-protocol.md §5.4.
+ * oras-go registry/remote/credentials/native_store.go.
  */
 import { spawn } from 'node:child_process'
 import { OcibundleError } from '../../errors.js'

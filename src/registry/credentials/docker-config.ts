@@ -2,7 +2,8 @@
  * Docker's `config.json`: where it is, how to read it without ever echoing its secrets, and which
  * part of it holds a registry's credentials. The same shape is used by the containers
  * `auth.json` files (which have `auths` and `credHelpers`, no `credsStore`).
- * References: docker/cli cli/config/configfile/file.go; registry-protocol.md §5.3 and §5.5.
+ * References: docker/cli cli/config/configfile/file.go;
+ * https://github.com/containers/image/blob/main/docs/containers-auth.json.5.md.
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'

@@ -10,7 +10,8 @@
  * may name a namespace (`registry/ns`); those are skipped because credentials are looked up per
  * registry here (see keysForRegistry).
  * References: docker/cli cli/config/configfile/file.go (GetCredentialsStore);
- * oras-go registry/remote/credentials/store.go; ggcr pkg/authn/keychain.go; registry-protocol.md §5.3–5.5.
+ * oras-go registry/remote/credentials/store.go; ggcr pkg/authn/keychain.go;
+ * https://github.com/containers/image/blob/main/docs/containers-auth.json.5.md (the containers auth files).
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'

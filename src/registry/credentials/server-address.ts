@@ -4,7 +4,7 @@
  * and other tools wrote `https://host`, `http://host/` or one of Hub's other host names, so keys
  * read from a file are normalised before matching.
  * References: docker/cli cli/config/credentials/file_store.go (ConvertToHostname);
- * oras-go registry/remote/credentials/internal/config (ToHostname); registry-protocol.md §5.2–5.3.
+ * oras-go registry/remote/credentials/internal/config (ToHostname); Docker Hub's key: HUB-7.
  */
 import { DOCKER_HUB } from '../../oci/reference.js'
 

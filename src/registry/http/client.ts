@@ -3,7 +3,8 @@
  * picks the scheme and TLS settings per host, adds credentials (through an Authenticator),
  * answers 401 challenges once, retries what is safe to retry, follows redirects without leaking
  * credentials across origins, and turns unexpected statuses into RegistryResponseError.
- * Layering after regclient's reghttp and oras-go's auth.Client (design-anchors §5.4).
+ * Layering after regclient's reghttp (https://github.com/regclient/regclient/blob/main/internal/reghttp/http.go)
+ * and oras-go's auth.Client (https://github.com/oras-project/oras-go/blob/main/registry/remote/auth/client.go).
  */
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'

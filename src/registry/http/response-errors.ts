@@ -94,7 +94,7 @@ function parseErrors(raw: string): RegistryErrorDetail[] {
         ...(e.detail !== undefined && { detail: e.detail }),
       }))
   }
-  // Docker Hub answers some 400s with {"details": "..."} (registry-quirks.md, Docker Hub).
+  // Docker Hub answers some 400s with {"details": "..."} (HUB-6).
   const details = (doc as { details?: unknown } | null)?.details
   return typeof details === 'string' ? [{ code: 'UNKNOWN', message: details }] : []
 }

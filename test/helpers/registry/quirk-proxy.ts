@@ -1,6 +1,6 @@
 /**
  * A proxy that makes the real test registry (distribution 2.8) behave like another registry:
- * one profile per registry behaviour recorded in /work/shared/reference/registry-quirks.md,
+ * one profile per registry behaviour recorded in docs/evidence.md,
  * answering with the statuses and error bodies that registry sends (ids in each profile's
  * comment). Built on the fault proxy's `intercept` hook: a profile answers the requests its
  * registry would refuse or answer differently, and lets everything else through to the real

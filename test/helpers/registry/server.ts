@@ -1,6 +1,8 @@
 /**
  * Runs the real CNCF distribution registry (Debian `docker-registry` 2.8.2) for integration tests,
- * in four variants (see /work/shared/reference/distribution-2.8.md for how it behaves):
+ * in four variants (for how it behaves, see its configuration reference and API description at
+ * https://github.com/distribution/distribution/blob/v2.8.2/docs/configuration.md and
+ * https://github.com/distribution/distribution/blob/v2.8.2/docs/spec/api.md):
  *
  * - `plain`: HTTP, no auth (`GET /v2/` → 200);
  * - `basic`: HTTP + htpasswd (bcrypt), user `testuser` with a random password per start

@@ -5,7 +5,9 @@
  * Hermetic: skopeo keeps state under $HOME, XDG dirs and, as root, /var/lib/containers (its
  * blob-info cache makes later pushes skip or cross-mount blobs it has "seen"). Every call here
  * points all of that into a per-test home, with `_CONTAINERS_ROOTLESS_UID` so containers/image
- * picks rootless paths even as root (distribution-2.8.md §5), and uses its own trust policy file.
+ * picks rootless paths even as root (its GetRootlessEUID reads that variable:
+ * https://github.com/containers/image/blob/main/internal/rootless/rootless.go), and uses its own
+ * trust policy file.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'

@@ -1,7 +1,9 @@
 /**
  * An in-process Docker token server (the `realm` of distribution's `auth.token`), on 127.0.0.1.
  *
- * It speaks both flows of the Docker token protocol (registry-protocol.md §5.1):
+ * It speaks both flows of the Docker token protocol
+ * (https://github.com/distribution/distribution/blob/main/docs/content/spec/auth/token.md and
+ * https://github.com/distribution/distribution/blob/main/docs/content/spec/auth/oauth.md):
  * - `GET <realm>?service=…&scope=…&scope=…` with optional Basic credentials, answering
  *   `{token, access_token, expires_in, issued_at}` (+ `refresh_token` when `offline_token=true`
  *   and the caller authenticated);

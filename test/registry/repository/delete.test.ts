@@ -1,7 +1,9 @@
 /**
  * Deleting on a real registry: manifests and blobs by digest, and tags. Distribution 2.8 refuses
- * DELETE by tag (400 DIGEST_INVALID, distribution-2.8.md probe (l)), so untag takes the regctl
- * route there for real: the tag moves to a throwaway manifest, which is deleted by digest.
+ * DELETE by tag (400 DIGEST_INVALID: its DeleteManifest takes digests only,
+ * https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/manifests.go), so
+ * untag takes the regctl route there for real: the tag moves to a throwaway manifest, which is
+ * deleted by digest.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'

@@ -1,7 +1,8 @@
 /**
- * Tag listing: distribution 2.8 answers every tag unsorted in one page and ignores `n` and
- * `last` (distribution-2.8.md probe (m)), so order and `last` are enforced by the client; a
- * registry that pages with `Link` is emulated on top of it through the proxy.
+ * Tag listing: distribution 2.8 answers every tag unsorted in one page and ignores `n` and `last`
+ * (D2-2; https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/tags.go), so
+ * order and `last` are enforced by the client; a registry that pages with `Link` is emulated on top
+ * of it through the proxy.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'

@@ -2,8 +2,8 @@
  * What the quirk profiles share: the profile shape, routing of `/v2/` paths, answering with a
  * registry's error, reading a manifest PUT, and forwarding with a rewritten answer.
  *
- * Error bodies are the ones registry-quirks.md quotes where it has them. Where the evidence only
- * records a status, the body is a distribution-style error whose message starts with
+ * Error bodies are the ones the sources of docs/evidence.md quote where they have them. Where the
+ * evidence only records a status, the body is a distribution-style error whose message starts with
  * "quirk proxy" and says so: nothing here pretends to be a quotation it is not.
  */
 import type { IncomingMessage } from 'node:http'
@@ -25,7 +25,7 @@ export interface QuirkState {
 
 export interface QuirkProfile {
   name: QuirkProfileName
-  /** What the profile emulates, with registry-quirks.md ids. */
+  /** What the profile emulates, with evidence ids (docs/evidence.md). */
   summary: string
   /** Capabilities (src/compat) the probe must find unsupported here, beyond distribution 2.8's own. */
   disables: readonly Capability[]

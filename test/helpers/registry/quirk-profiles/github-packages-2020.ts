@@ -1,8 +1,8 @@
 /**
  * GitHub Packages' Docker registry (docker.pkg.github.com, retired for ghcr.io) as Porter met it
- * (cnab-oci.md §4, getporter/porter#695): manifests could be fetched by tag only. GET or HEAD of
- * a manifest by digest → 404, which docker printed as `manifest unknown: Docker image reference
- * …:sha256:… not found under repo`.
+ * (getporter/porter#695): manifests could be fetched by tag only. GET or HEAD of a manifest by
+ * digest → 404, which docker printed as `manifest unknown: Docker image reference …:sha256:… not
+ * found under repo`.
  */
 import type { QuirkProfile } from './common.js'
 import { errorBody, reply, routeOf } from './common.js'

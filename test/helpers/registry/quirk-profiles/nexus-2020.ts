@@ -1,5 +1,5 @@
 /**
- * Sonatype Nexus as Porter met it (cnab-oci.md §4: "doesn't handle indexes", porter#809) and as
+ * Sonatype Nexus as Porter met it ("doesn't handle indexes", getporter/porter#809) and as
  * NEXUS-5 records it: an OCI index or Docker manifest list PUT → 400 Bad Request. The report
  * records only the status; the body is distribution-style.
  */
