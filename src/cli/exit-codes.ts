@@ -1,6 +1,6 @@
 /**
  * The documented exit codes, and the one place that maps an error to one of them.
- * The README's exit-code table is generated from EXIT_CODES (scripts/gen-command-docs.js).
+ * The README's exit-code table is generated from EXIT_CODES (scripts/gen-docs.js).
  */
 import {
   DigestMismatchError,

@@ -60,7 +60,7 @@ export const INDEX_TIERS: readonly TierSpec<IndexChoice>[] = [
     id: 'no-index',
     needs: [],
     addresses:
-      'Sonatype Nexus takes neither indexes nor manifest lists [NEXUS-5; "doesn\'t handle indexes", cnab-oci.md §4]: ' +
+      'Sonatype Nexus takes neither indexes nor manifest lists [NEXUS-5; getporter/porter#809]: ' +
       'the bundle tag names the config manifest and images are found by the contentDigest in bundle.json. cnab-to-oci' +
       ' and Porter cannot read this form',
   },
@@ -106,7 +106,7 @@ export const SHAPE_TIERS: readonly TierSpec<OciShape>[] = [
     needs: [],
     addresses:
       'GCR refused the config manifest with "layers": null [GCR-2]; the image spec says layers SHOULD have an entry, ' +
-      'so the config blob is repeated as the one layer (cnab-oci.md §7.3)',
+      'so the config blob is repeated as the one layer (image-spec v1.1.1 manifest.md)',
   },
 ]
 
@@ -123,7 +123,7 @@ export const MANIFEST_REF_TIERS: readonly TierSpec<ManifestRefChoice>[] = [
     needs: [],
     addresses:
       'ECR answered 405 to manifest PUTs by digest in 2019 (docker/app#563, carvel-dev/kbld#2; accepted since 2020, ' +
-      'ECR-11), and GitHub Packages (docker.pkg.github.com) could not fetch manifests by digest (cnab-oci.md §4, ' +
+      'ECR-11), and GitHub Packages (docker.pkg.github.com) could not fetch manifests by digest (' +
       'porter#695): each manifest is pushed under deterministicTag(digest), which pull can derive from the digest. It' +
       ' also keeps garbage collectors of untagged content away (Harbor, DigitalOcean, GHCR-9)',
   },

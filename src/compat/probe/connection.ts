@@ -60,7 +60,7 @@ function unreachable(s: ProbeSession, err: unknown): Error {
     return new OcibundleError(`${s.registry} does not serve the registry API at /v2/ (${err.status}): ${err.message}`, {
       cause: err,
       suggestions: [
-        'the registry API must be at the root of the host: Nexus, for one, needs a dedicated port or subdomain per repository (registry-quirks.md NEXUS-3)',
+        'the registry API must be at the root of the host: Nexus, for one, needs a dedicated port or subdomain per repository (NEXUS-3)',
       ],
     })
   }

@@ -12,7 +12,10 @@ export interface PasswordCredential {
   password: string
 }
 
-/** An OAuth2 refresh token, exchanged for access tokens at the realm (distribution's docs/content/spec/auth/oauth.md). */
+/**
+ * An OAuth2 refresh token, exchanged for access tokens at the realm
+ * (https://github.com/distribution/distribution/blob/v2.8.2/docs/spec/auth/oauth.md).
+ */
 export interface IdentityTokenCredential {
   identityToken: string
   /** The account the token belongs to, when known (Docker keeps it next to the token). */
