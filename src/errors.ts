@@ -4,14 +4,22 @@
  * The CLI maps classes to exit codes in one place (src/cli/exit-codes.ts).
  */
 
+/** Options every error class of the package takes. */
 export interface ErrorOptions {
+  /** The error that led to this one; becomes the standard `cause`. */
   cause?: unknown
   /** What the user can do next; rendered under the message by the CLI. */
   suggestions?: readonly string[]
 }
 
+/**
+ * The base class of every error the package throws on purpose. `name` is the subclass's name,
+ * `code` a stable string to branch on; anything else thrown comes from Node or undici as is.
+ */
 export class OcibundleError extends Error {
+  /** Stable error code (`ERR_…`), one per class. */
   readonly code: string = 'ERR_OCIBUNDLE'
+  /** What the user can do next; empty when there is nothing to suggest. */
   readonly suggestions: readonly string[]
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -34,7 +42,9 @@ export class AlreadyExistsError extends OcibundleError {
 export class DigestMismatchError extends OcibundleError {
   override readonly code: string = 'ERR_DIGEST_MISMATCH'
   constructor(
+    /** The digest the content was promised under. */
     readonly expected: string,
+    /** The digest of the bytes that arrived. */
     readonly actual: string,
     options: ErrorOptions = {},
   ) {
@@ -46,7 +56,9 @@ export class DigestMismatchError extends OcibundleError {
 export class SizeMismatchError extends OcibundleError {
   override readonly code: string = 'ERR_SIZE_MISMATCH'
   constructor(
+    /** The size the descriptor states. */
     readonly expected: number,
+    /** Bytes that arrived; when above `expected`, reading stopped there and more may have followed. */
     readonly actual: number,
     options: ErrorOptions = {},
   ) {
@@ -58,7 +70,9 @@ export class SizeMismatchError extends OcibundleError {
 export class SizeLimitError extends OcibundleError {
   override readonly code: string = 'ERR_SIZE_LIMIT'
   constructor(
+    /** What was being read, for the message. */
     readonly what: string,
+    /** The bound in bytes. */
     readonly limit: number,
     options: ErrorOptions = {},
   ) {
@@ -75,7 +89,9 @@ export class InvalidDigestError extends OcibundleError {
 export class InvalidReferenceError extends OcibundleError {
   override readonly code: string = 'ERR_INVALID_REFERENCE'
   constructor(
+    /** The reference as given. */
     readonly input: string,
+    /** Which part is wrong and why. */
     readonly reason: string,
     options: ErrorOptions = {},
   ) {
@@ -108,6 +124,7 @@ export class LockTimeoutError extends OcibundleError {
   override readonly code: string = 'ERR_LOCK_TIMEOUT'
 }
 
+/** A byte count for messages: whole MiB or KiB when it is an exact multiple, else bytes (`4 MiB`, `1536 bytes`). */
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`

@@ -36,6 +36,7 @@ export * from './content/storage.js'
 export { fetchAll, fetchVerified, verifying } from './content/verify.js'
 export { MemoryStore } from './content/memory-store.js'
 export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
+export type { LockOptions } from './layout/lock-file.js'
 
 // OCI data model
 export * from './oci/digest.js'
@@ -46,5 +47,5 @@ export * from './oci/manifest.js'
 export * from './oci/reference.js'
 export * from './oci/platform.js'
 
-export { parseStrictJson, JsonSyntaxError } from './util/strict-json.js'
+export { parseStrictJson, JsonSyntaxError, type DuplicateKey } from './util/strict-json.js'
 export { readBounded } from './util/streams.js'

@@ -7,7 +7,9 @@ import { writeFileAtomic } from '../util/files.js'
 import { canonicalBytes, isCanonical } from './canonical.js'
 import { readBundleFile } from './load.js'
 
+/** One file of formatBundleFiles. */
 export interface FormattedFile {
+  /** The path as given. */
   file: string
   /** The file was canonical already. */
   canonical: boolean

@@ -9,6 +9,7 @@ export { MAX_BUNDLE_BYTES, MAX_NESTING_DEPTH, documentShapeIssues, loadBundleByt
 export type { CnabSchemaName, SchemaIssueOptions } from './schema.js'
 export {
   ajvErrorsToIssues,
+  SCHEMA_NAMES,
   schemaFileUrl,
   validateBundleSchema,
   validateClaim,

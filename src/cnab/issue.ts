@@ -13,11 +13,13 @@ export type Severity = 'error' | 'warning'
  */
 export type ValidationMode = 'lint' | 'publish'
 
+/** One finding of a check: where in the bundle, which check, how bad, and what. */
 export interface Issue {
   /** RFC 6901 JSON pointer to the value the issue is about; '' is the whole document. */
   pointer: string
   /** Stable kebab-case id of the check (see listRules()); safe to match on in scripts. */
   rule: string
+  /** Whether the finding makes the bundle invalid. */
   severity: Severity
   /** One sentence for people; not stable, do not parse it. */
   message: string

@@ -18,6 +18,7 @@ export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024
  */
 export const MAX_NESTING_DEPTH = 128
 
+/** bundle.json bytes as loadBundleBytes and readBundleFile read them: bytes, text, value and the problems found. */
 export interface LoadedBundle {
   /** The input bytes, unchanged. */
   raw: Uint8Array

@@ -8,7 +8,16 @@ import ajvFormats from 'ajv-formats'
 import type { Issue, Severity } from './issue.js'
 import { jsonTypeOf } from './json-shape.js'
 
-const SCHEMA_NAMES = ['bundle', 'claim', 'claim-result', 'dependencies', 'parameter-sources', 'relocation-mapping', 'status'] as const
+/** The names of the vendored CNAB JSON Schemas (file names without `.schema.json`). */
+export const SCHEMA_NAMES = [
+  'bundle',
+  'claim',
+  'claim-result',
+  'dependencies',
+  'parameter-sources',
+  'relocation-mapping',
+  'status',
+] as const
 
 /** The vendored schema files, by the name of the file without `.schema.json`. */
 export type CnabSchemaName = (typeof SCHEMA_NAMES)[number]
@@ -55,10 +64,11 @@ function cnabSchemaValidator(name: CnabSchemaName): ValidateFunction {
   return validate
 }
 
+/** How the issues of a schema validation are labelled. */
 export interface SchemaIssueOptions {
   /** Rule id of the issues; default 'schema'. */
   rule?: string
-  /** Default 'error'. */
+  /** Severity of the issues; default 'error'. */
   severity?: Severity
   /** Pointer of the validated value inside a larger document, prefixed to every issue pointer. */
   pointerPrefix?: string

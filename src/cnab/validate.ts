@@ -7,6 +7,7 @@ import { documentShapeIssues, loadBundleBytes, readBundleFile, type LoadedBundle
 import { runSemanticRules } from './rules/registry.js'
 import { validateBundleSchema } from './schema.js'
 
+/** Options of validateBundle and validateBundleFile. */
 export interface ValidateOptions {
   /** Default 'lint'. 'publish' turns publish-readiness findings into errors. */
   mode?: ValidationMode
@@ -14,6 +15,7 @@ export interface ValidateOptions {
   source?: string
 }
 
+/** The outcome of validating one bundle. */
 export interface ValidationResult {
   /** No issue has severity 'error'. */
   valid: boolean
@@ -50,17 +52,25 @@ export async function validateBundleFile(path: string, options: ValidateOptions 
   return validateLoaded(await readBundleFile(path), options)
 }
 
+/** The outcome for one file of validateBundleFiles. */
 export interface ValidatedFile {
+  /** The path as given. */
   file: string
   /** No errors (and, with `strict`, no warnings). */
   valid: boolean
+  /** As in ValidationResult. */
   canonical: boolean
+  /** As in ValidationResult. */
   schemaValid: boolean
+  /** Issues of severity 'error'. */
   errors: number
+  /** Issues of any other severity. */
   warnings: number
+  /** Sorted by pointer, then rule id. */
   issues: Issue[]
 }
 
+/** Options of validateBundleFiles. */
 export interface ValidateFilesOptions {
   /** Default 'lint'. */
   mode?: ValidationMode
@@ -70,10 +80,13 @@ export interface ValidateFilesOptions {
   onFile?: (file: ValidatedFile) => void
 }
 
+/** The outcome of validateBundleFiles. */
 export interface ValidateFilesResult {
+  /** The mode the files were validated in. */
   mode: ValidationMode
   /** Every file is valid. */
   valid: boolean
+  /** One entry per path, in the order given. */
   files: ValidatedFile[]
 }
 

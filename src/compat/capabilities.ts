@@ -86,14 +86,19 @@ export type Support = 'supported' | 'unsupported' | 'unknown'
 export interface Evidence {
   /** `METHOD /v2/<name>/<endpoint>/<reference>` of the decisive request (no query, no host). */
   request?: string
+  /** HTTP status of its answer. */
   status?: number
   /** Error codes of the registry's error body (`MANIFEST_INVALID`, …). */
   codes?: string[]
+  /** A remark for people, when request and status do not say it all. */
   note?: string
 }
 
+/** What is known of one capability, and why. */
 export interface CapabilityResult {
+  /** Whether the registry has the capability. */
   support: Support
+  /** What the answer rests on. */
   evidence: Evidence
 }
 
@@ -101,7 +106,9 @@ export interface CapabilityResult {
 export interface AuthInfo {
   /** `none` when `/v2/` answers 200 anonymously; otherwise the challenge scheme, lower case. */
   scheme: string
+  /** The token endpoint of a Bearer challenge. */
   realm?: string
+  /** The `service` parameter of a Bearer challenge. */
   service?: string
 }
 
@@ -113,9 +120,13 @@ export type ManifestRefChoice = 'digest' | 'deterministic-tag'
 
 /** A way to write a bundle into a registry: the choice of each fallback tier (strategies.ts). */
 export interface Representation {
+  /** The bundle index format, or none. */
   index: IndexChoice
+  /** The config manifest variant. */
   config: ConfigVariantId
+  /** The layer shape of an OCI config manifest. */
   shape: OciShape
+  /** How the manifests the bundle points at are pushed. */
   manifestRefs: ManifestRefChoice
 }
 
@@ -129,7 +140,9 @@ export interface CapabilityReport {
   repository: string
   /** ISO 8601 time the probe ran. */
   probedAt: string
+  /** How the registry asks for credentials. */
   auth: AuthInfo
+  /** Every capability with its answer and evidence; `unknown` where the probe could not tell. */
   capabilities: Record<Capability, CapabilityResult>
   /** What P9 published and read back intact; absent when it could not. */
   representation?: Representation
@@ -166,6 +179,7 @@ interface CacheEntry {
 export class CapabilityCache {
   private readonly hosts = new Map<string, Map<Capability, CacheEntry>>()
 
+  /** What is known of `capability` on `host`, observed or hinted; `unknown` when nothing is. */
   get(host: string, capability: Capability): Support {
     return this.hosts.get(host)?.get(capability)?.support ?? 'unknown'
   }

@@ -64,6 +64,7 @@ export function classifyPushError(err: unknown): Classification {
 export class NoWorkingTierError extends OcibundleError {
   override readonly code: string = 'ERR_NO_WORKING_TIER'
   constructor(
+    /** Every tier, skipped or refused, in order. */
     readonly attempts: readonly TierAttempt[],
     cause: unknown,
   ) {
@@ -88,10 +89,16 @@ export class RepresentationRefusedError extends OcibundleError {
 
 /** One representation offered during a firstWorkingTier run (strategies.ts), and what became of it. */
 export interface TierAttempt {
+  /** The tier's id (TierSpec `id`). */
   id: string
+  /**
+   * `used`: it worked; `skipped`: a capability it needs is known to be unsupported; `refused`: a
+   * representation refusal, the next tier was tried; `failed`: an error no tier fixes, thrown.
+   */
   outcome: 'used' | 'skipped' | 'refused' | 'failed'
   /** Why it was skipped, refused or failed. */
   reason?: string
+  /** How the error was classified, for `refused` and `failed`. */
   classification?: Classification
 }
 

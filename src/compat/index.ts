@@ -39,6 +39,9 @@ export {
   type BlockedPlan,
   type PlanOptions,
   type PublishPlan,
+  type Tier,
+  type TierContext,
+  type TierOutcome,
   type TierSpec,
 } from './strategies.js'
 export { DEFAULT_REPORT_TTL_MS, loadReport, reportCacheDir, reportCachePath, saveReport, type ReportCacheOptions } from './report-cache.js'

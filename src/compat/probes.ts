@@ -23,6 +23,7 @@ import { ProbeSession } from './probe/probe-session.js'
 import { probeMount, probeUploads } from './probe/uploads.js'
 import { describeRepresentation } from './strategies.js'
 
+/** Options of probeRegistry. */
 export interface ProbeOptions {
   /** Registry as written in references (`ghcr.io`, `localhost:5000`). */
   registry: string
@@ -32,10 +33,19 @@ export interface ProbeOptions {
    * create repositories on push (ECR), it writes to `repository` itself under throwaway tags.
    */
   repository?: string
+  /** Stops the probe; the call rejects with the signal's reason. */
   signal?: AbortSignal
 }
 
-/** Probes `options.registry` through `client` (its credentials and host settings). See the module comment. */
+/**
+ * Probes `options.registry` through `client` (its credentials and host settings): the checklist
+ * of `registry check` (connection, upload modes, mount, manifest acceptance, reads, tag list,
+ * referrers, a CNAB round trip, deletion) in a scratch repository, removed again afterwards;
+ * what could not be removed is listed in the report's `leftovers`. A refused capability is a
+ * result, never an exception. Throws only when the connection check fails: OcibundleError when
+ * the registry cannot be reached or does not serve `/v2/`, AuthenticationError or a 403
+ * RegistryResponseError when it refuses the credentials or push rights; and the signal's reason.
+ */
 export async function probeRegistry(client: RegistryClient, options: ProbeOptions): Promise<CapabilityReport> {
   const s = new ProbeSession(client, options.registry, options.signal)
   const auth = await probeConnection(s)

@@ -21,14 +21,15 @@ export const DEFAULT_REPORT_TTL_MS = 7 * 24 * 60 * 60 * 1000
 /** A report is a few KiB; anything much larger is not one of ours. */
 const MAX_REPORT_BYTES = 256 * 1024
 
+/** Where saved reports are kept, and how old one may be. */
 export interface ReportCacheOptions {
   /** Default process.env (`XDG_CACHE_HOME`, `HOME`). */
   env?: NodeJS.ProcessEnv
   /** Replaces the directory derived from the environment. */
   dir?: string
-  /** Default DEFAULT_REPORT_TTL_MS. */
+  /** Age in ms after which a saved report is ignored. Default DEFAULT_REPORT_TTL_MS. */
   ttlMs?: number
-  /** Default Date.now. */
+  /** Clock in ms since the epoch, to judge a report's age. Default Date.now. */
   now?: () => number
   /** Hears about report files that are ignored (malformed, another host's, from the future). Undefined → not told. */
   warn?: (message: string) => void

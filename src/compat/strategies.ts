@@ -148,6 +148,7 @@ export function deterministicTag(digest: string): string {
 
 /** A tier that can run: the spec plus the operation. */
 export interface Tier<In, Out> extends TierSpec {
+  /** Performs the tier on `input`; a rejection is classified by firstWorkingTier. */
   run(input: In, signal?: AbortSignal): Promise<Out>
 }
 
@@ -159,22 +160,27 @@ export function withRun<Id extends string, In, Out>(
   return specs.map((spec) => ({ ...spec, run: (input: In, signal?: AbortSignal) => run(spec.id, input, signal) }))
 }
 
-/** What happened to one tier. `refused`: a representation refusal, the next tier was tried; `failed`: an error no tier fixes. */
+/** Where firstWorkingTier runs: the host, what is known about it, and how to report. */
 export interface TierContext {
   /** The registry host: the key of what `cache` knows. */
   host: string
+  /** What is known of the host's capabilities: read to skip tiers, and updated with what each attempt shows. */
   cache: CapabilityCache
   /** False: the first refusal is thrown (`--no-fallback`). Default true. */
   allowFallback?: boolean
+  /** Passed to each tier's `run`. */
   signal?: AbortSignal
   /** Sees every attempt as it ends, e.g. to warn when a fallback happens. */
   onAttempt?: (attempt: TierAttempt) => void
 }
 
+/** What firstWorkingTier returns: the working tier's result, and every attempt made on the way. */
 export interface TierOutcome<Out> {
+  /** What the working tier's `run` resolved with. */
   value: Out
   /** Id of the tier that worked. */
   used: string
+  /** Every tier tried or skipped, in order, the working one last. */
   attempts: TierAttempt[]
 }
 
@@ -232,9 +238,11 @@ export interface PublishPlan extends Representation {
 
 /** No representation can work on this registry. */
 export interface BlockedPlan {
+  /** Why, with the report's evidence. */
   blocked: string
 }
 
+/** Options of planFromReport. */
 export interface PlanOptions {
   /** The layer shape asked for; default DEFAULT_SHAPE. */
   shape?: OciShape

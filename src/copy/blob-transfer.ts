@@ -13,9 +13,11 @@ import { CopyError } from './copy-error.js'
 
 /** Bytes of one blob handed to the destination so far. */
 export interface CopyProgress {
+  /** The blob being copied. */
   descriptor: Descriptor
   /** Cumulative for this blob; the last event of a completed blob has `bytes === total`. */
   bytes: number
+  /** The blob's size from its descriptor. */
   total: number
 }
 

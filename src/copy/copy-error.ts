@@ -23,22 +23,30 @@ const VERB: Record<CopyOp, string> = {
   referrers: 'list the referrers of',
 }
 
+/** What a CopyError is made from: the failed operation, its side, its content and the original error. */
 export interface CopyErrorDetails {
+  /** The operation that failed. */
   op: CopyOp
+  /** The side it failed on. */
   origin: CopyOrigin
   /** The content the operation was about; absent only when a reference could not be resolved. */
   descriptor?: Descriptor
   /** The tag or digest string, for 'resolve' and 'tag'. */
   reference?: string
+  /** The original error; it becomes the CopyError's `cause` and ends its message. */
   cause: unknown
 }
 
 /** A copy step failed on the source or the destination; `cause` holds the original error. */
 export class CopyError extends OcibundleError {
   override readonly code: string = 'ERR_COPY'
+  /** The operation that failed. */
   readonly op: CopyOp
+  /** The side it failed on. */
   readonly origin: CopyOrigin
+  /** The content the operation was about; undefined only when a reference could not be resolved. */
   readonly descriptor: Descriptor | undefined
+  /** The tag or digest string, for 'resolve' and 'tag'. */
   readonly reference: string | undefined
 
   constructor(details: CopyErrorDetails) {

@@ -5,6 +5,7 @@
 import type { Descriptor } from '../oci/descriptor.js'
 import type { CopyProgress } from './blob-transfer.js'
 
+/** Options of copyGraph (and of copy, which adds its own). */
 export interface CopyGraphOptions {
   /** Most I/O calls (fetch, exists, push, mount) in flight at once. Undefined, < 1 or not an integer → 4. */
   concurrency?: number

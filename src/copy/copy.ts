@@ -30,6 +30,7 @@ export interface CopyOptions extends CopyGraphOptions {
   referrers?: boolean
 }
 
+/** What copy did. */
 export interface CopyResult {
   /** The root actually copied: the resolved source content, or the platform's manifest. */
   descriptor: Descriptor
@@ -37,6 +38,7 @@ export interface CopyResult {
   tag?: string
   /** Referrer manifests copied or already present; absent unless referrers were asked for and the source can list them. */
   referrers?: Descriptor[]
+  /** What the copy did, referrers included. */
   stats: CopyStats
 }
 

@@ -19,7 +19,10 @@ export class Limiter {
   private readonly watched = new WeakSet<AbortSignal>()
 
   /** Throws RangeError unless `limit` is a positive integer. */
-  constructor(readonly limit: number) {
+  constructor(
+    /** Functions run at once, at most. */
+    readonly limit: number,
+  ) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`)
   }
 

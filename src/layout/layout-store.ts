@@ -25,6 +25,7 @@ import { createLayoutHeader, readLayoutHeader } from './layout-header.js'
 import type { LockOptions } from './lock-file.js'
 import { validateRefName } from './ref-name.js'
 
+/** Options of OciLayoutStore.open. */
 export interface OciLayoutOptions {
   /** Create the layout (directory, oci-layout, index.json, blobs/) if `dir` holds none. Undefined → false. */
   create?: boolean

@@ -10,11 +10,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { LockTimeoutError } from '../errors.js'
 import { hasErrorCode, readFileBounded } from '../util/files.js'
 
+/** How long to wait for the lock file another process holds, and when to break it. */
 export interface LockOptions {
   /** How long to wait for another holder before throwing LockTimeoutError. Undefined → 60 s. */
   timeoutMs?: number
   /** Age after which a lock is broken even if its owner may be alive. Undefined → 30 s. */
   staleMs?: number
+  /** Stops waiting; the call rejects with the signal's reason. */
   signal?: AbortSignal
 }
 

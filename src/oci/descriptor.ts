@@ -5,24 +5,39 @@
 import { digestOf, isDigest, parseDigest, verifyBytes, type Digest } from './digest.js'
 import { isValidMediaType } from './media-types.js'
 
+/** The platform an image runs on, as an index entry states it (image-spec image-index.md). */
 export interface Platform {
+  /** CPU architecture in Go's GOARCH terms: `amd64`, `arm64`, … */
   architecture: string
+  /** Operating system in Go's GOOS terms: `linux`, `windows`, … */
   os: string
+  /** Operating system version, e.g. `10.0.14393.1066` for Windows. */
   'os.version'?: string
+  /** Required operating system features, e.g. `win32k`. */
   'os.features'?: string[]
+  /** CPU variant, e.g. `v7` or `v8` for arm. */
   variant?: string
+  /** Reserved by the image spec. */
   features?: string[]
 }
 
+/** Identifies a piece of content: its media type, digest and size, with optional metadata (image-spec descriptor.md). */
 export interface Descriptor {
+  /** Media type of the content it points at. */
   mediaType: string
+  /** Digest of the content's exact bytes. */
   digest: Digest
+  /** Size of the content in bytes. */
   size: number
+  /** Other places the content can be fetched from (foreign layers). */
   urls?: string[]
+  /** Arbitrary metadata. */
   annotations?: Record<string, string>
   /** Embedded content (base64); must match digest and size when present. */
   data?: string
+  /** The artifact type of the manifest it points at (referrers lists). */
   artifactType?: string
+  /** The platform of the image it points at (index entries). */
   platform?: Platform
 }
 
@@ -90,6 +105,7 @@ export function descriptorProblems(value: unknown, pointer: string): string[] {
   return problems
 }
 
+/** Whether `value` is a plain object whose values are all strings (annotations, labels). */
 export function isStringMap(value: unknown): value is Record<string, string> {
   return (
     typeof value === 'object' &&

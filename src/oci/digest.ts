@@ -10,12 +10,14 @@ import { DigestMismatchError, InvalidDigestError, SizeMismatchError } from '../e
 /** A validated digest string such as `sha256:<64 lowercase hex>`. */
 export type Digest = string & { readonly __brand: 'Digest' }
 
+/** The digest algorithms this package computes and verifies. */
 export type DigestAlgorithm = 'sha256' | 'sha512'
 
 const ENCODED_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 }
 /** Grammar from the spec: algorithm-component ([+._-] algorithm-component)* ":" encoded. */
 const GRAMMAR = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/
 
+/** Whether `alg` names a supported digest algorithm. */
 export function isDigestAlgorithm(alg: string): alg is DigestAlgorithm {
   return alg === 'sha256' || alg === 'sha512'
 }
@@ -41,6 +43,7 @@ export function parseDigest(value: string): Digest {
   return value as Digest
 }
 
+/** Whether `value` is a digest string parseDigest accepts; never throws. */
 export function isDigest(value: unknown): value is Digest {
   if (typeof value !== 'string') return false
   try {
@@ -51,10 +54,12 @@ export function isDigest(value: unknown): value is Digest {
   }
 }
 
+/** The algorithm part of a digest, before the colon. */
 export function digestAlgorithm(d: Digest): DigestAlgorithm {
   return d.slice(0, d.indexOf(':')) as DigestAlgorithm
 }
 
+/** The encoded part of a digest (the hex after the colon). */
 export function digestEncoded(d: Digest): string {
   return d.slice(d.indexOf(':') + 1)
 }
@@ -68,16 +73,22 @@ export function digestOf(data: Uint8Array | string, alg: DigestAlgorithm = 'sha2
 export class Digester {
   private readonly hash: Hash
   private count = 0
-  constructor(readonly algorithm: DigestAlgorithm = 'sha256') {
+  constructor(
+    /** The hash algorithm, sha256 unless given. */
+    readonly algorithm: DigestAlgorithm = 'sha256',
+  ) {
     this.hash = createHash(algorithm)
   }
+  /** Adds the next chunk to the hash and the byte count. */
   update(chunk: Uint8Array): void {
     this.hash.update(chunk)
     this.count += chunk.length
   }
+  /** Bytes hashed so far. */
   get size(): number {
     return this.count
   }
+  /** The digest of everything added. Call once: the hash cannot be updated or read again after it. */
   digest(): Digest {
     return `${this.algorithm}:${this.hash.digest('hex')}` as Digest
   }
@@ -102,16 +113,20 @@ export async function digestStream(
 export class ContentCheck {
   private readonly digester: Digester
   constructor(
+    /** The digest the content must hash to. */
     readonly expectedDigest: Digest,
+    /** The exact number of bytes the content must have. */
     readonly expectedSize: number,
   ) {
     this.digester = new Digester(digestAlgorithm(expectedDigest))
   }
+  /** Hashes the next chunk. Throws SizeMismatchError, before hashing it, when it would pass the expected size. */
   add(chunk: Uint8Array): void {
     if (this.digester.size + chunk.length > this.expectedSize)
       throw new SizeMismatchError(this.expectedSize, this.digester.size + chunk.length)
     this.digester.update(chunk)
   }
+  /** Ends the check. Throws SizeMismatchError when fewer bytes arrived, DigestMismatchError when they hash differently. */
   finish(): void {
     if (this.digester.size !== this.expectedSize) throw new SizeMismatchError(this.expectedSize, this.digester.size)
     const actual = this.digester.digest()
@@ -130,6 +145,10 @@ export class VerifyingStream extends Transform {
     super()
     this.check = new ContentCheck(expectedDigest, expectedSize)
   }
+  /**
+   * Node's Transform hook: checks the chunk and passes it on. Not for callers.
+   * @internal
+   */
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
       this.check.add(chunk)
@@ -139,6 +158,10 @@ export class VerifyingStream extends Transform {
     }
     done(null, chunk)
   }
+  /**
+   * Node's Transform hook: finishes the check at the end of the input. Not for callers.
+   * @internal
+   */
   override _flush(done: TransformCallback): void {
     try {
       this.check.finish()

@@ -14,23 +14,37 @@ import { baseMediaType, isDockerSchema1, isImageManifest, isIndex, isValidMediaT
 /** Registries and clients agree on 4 MiB as the largest manifest worth reading (distribution spec). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
+/** An image manifest (OCI or Docker schema 2): a config and layers, optionally referring to a subject. */
 export interface ImageManifest {
+  /** Always 2 for the formats supported. */
   schemaVersion: 2
+  /** The manifest's own media type; optional in OCI, present in Docker schema 2. */
   mediaType?: string
+  /** The kind of artifact, for manifests that are not container images. */
   artifactType?: string
+  /** The config blob; for an artifact without one, the empty descriptor (`application/vnd.oci.empty.v1+json`). */
   config: Descriptor
   /** `null` is tolerated on read: cnab-to-oci writes `"layers":null` in bundle config manifests. */
   layers: Descriptor[] | null
+  /** The manifest this one refers to (referrers API). */
   subject?: Descriptor
+  /** Arbitrary metadata (see Annotations for the keys this package reads and writes). */
   annotations?: Record<string, string>
 }
 
+/** An image index (OCI) or manifest list (Docker): a list of manifests, usually one per platform. */
 export interface ImageIndex {
+  /** Always 2 for the formats supported. */
   schemaVersion: 2
+  /** The index's own media type; optional in OCI, present in Docker manifest lists. */
   mediaType?: string
+  /** The kind of artifact, for indexes that are not multi-platform images. */
   artifactType?: string
+  /** The listed manifests (or indexes), each with its platform when it is an image. */
   manifests: Descriptor[]
+  /** The manifest this one refers to (referrers API). */
   subject?: Descriptor
+  /** Arbitrary metadata (see Annotations for the keys this package reads and writes). */
   annotations?: Record<string, string>
 }
 
@@ -42,14 +56,21 @@ interface ParsedBase {
   /** Problems that do not stop us reading the content but that a strict tool would report. */
   readonly warnings: readonly string[]
 }
+/** An image manifest as parseManifest returns it, with the bytes it was parsed from. */
 export interface ParsedImageManifest extends ParsedBase {
+  /** Tells the two kinds of ParsedManifest apart. */
   readonly kind: 'manifest'
+  /** The parsed document, structurally valid. */
   readonly manifest: ImageManifest
 }
+/** An image index as parseManifest returns it, with the bytes it was parsed from. */
 export interface ParsedIndex extends ParsedBase {
+  /** Tells the two kinds of ParsedManifest apart. */
   readonly kind: 'index'
+  /** The parsed document, structurally valid. */
   readonly index: ImageIndex
 }
+/** What parseManifest returns: a manifest or an index, told apart by `kind`. */
 export type ParsedManifest = ParsedImageManifest | ParsedIndex
 
 /**

@@ -5,6 +5,7 @@
  *  - https://distribution.github.io/distribution/spec/manifest-v2-2/
  */
 
+/** The media types this package writes or recognises, by name. */
 export const MediaTypes = {
   // OCI
   OciDescriptor: 'application/vnd.oci.descriptor.v1+json',
@@ -34,6 +35,7 @@ export const MediaTypes = {
   DockerManifestV1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
 } as const
 
+/** Any one of the media types in MediaTypes. */
 export type KnownMediaType = (typeof MediaTypes)[keyof typeof MediaTypes]
 
 const INDEX_TYPES: ReadonlySet<string> = new Set([MediaTypes.OciIndex, MediaTypes.DockerManifestList])
@@ -86,6 +88,7 @@ export function isManifest(mediaType: string): boolean {
   return isIndex(mediaType) || isImageManifest(mediaType)
 }
 
+/** An OCI or Docker layer type, compressed or not, foreign and non-distributable ones included. */
 export function isLayer(mediaType: string): boolean {
   return LAYER_TYPES.has(baseMediaType(mediaType))
 }
@@ -100,6 +103,7 @@ export function isImageConfig(mediaType: string): boolean {
   return CONFIG_TYPES.has(baseMediaType(mediaType))
 }
 
+/** A Docker schema 1 manifest, signed or not: recognised only to be refused with a clear message. */
 export function isDockerSchema1(mediaType: string): boolean {
   const m = baseMediaType(mediaType)
   return m === MediaTypes.DockerManifestV1 || m === MediaTypes.DockerManifestV1Signed
@@ -107,6 +111,7 @@ export function isDockerSchema1(mediaType: string): boolean {
 
 /** RFC 6838 shape: type "/" subtype, restricted-name characters, optional parameters. */
 const MEDIA_TYPE_GRAMMAR = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(\s*;.*)?$/
+/** Whether `value` is a string shaped like a media type (RFC 6838 `type/subtype`, optional parameters). */
 export function isValidMediaType(value: unknown): value is string {
   return typeof value === 'string' && MEDIA_TYPE_GRAMMAR.test(value)
 }

@@ -11,10 +11,13 @@
 import { InvalidReferenceError, UsageError } from '../errors.js'
 import { parseDigest, type Digest } from './digest.js'
 
+/** The registry name references use for Docker Hub; parsing maps its aliases (index.docker.io, registry-1.docker.io) to it. */
 export const DOCKER_HUB = 'docker.io'
 /** The host Docker Hub's API is actually served from. */
 export const DOCKER_HUB_API_HOST = 'registry-1.docker.io'
+/** The tag a registry reference gets when it names neither tag nor digest, as in docker. */
 export const DEFAULT_TAG = 'latest'
+/** The prefix that marks a reference to an OCI image layout directory (`ocidir://path:tag`). */
 export const LAYOUT_SCHEME = 'ocidir://'
 
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
@@ -26,7 +29,9 @@ const DOMAIN_LABEL = /^(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$/
 const PORT = /^[0-9]+$/
 const IPV6 = /^\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9]+)?\]$/
 
+/** A parsed, normalised reference to a registry repository, with an optional tag and digest. */
 export interface RegistryReference {
+  /** Tells the two kinds of Reference apart. */
   readonly kind: 'registry'
   /** Normalised host[:port]; Docker Hub is always `docker.io`. */
   readonly registry: string
@@ -38,16 +43,22 @@ export interface RegistryReference {
   readonly digest?: Digest
 }
 
+/** A parsed reference to an OCI image layout directory (`ocidir://path`), with an optional tag and digest. */
 export interface LayoutReference {
+  /** Tells the two kinds of Reference apart. */
   readonly kind: 'layout'
   /** Directory of the OCI image layout, as given (relative paths stay relative). */
   readonly path: string
+  /** Tag (an index.json `org.opencontainers.image.ref.name`); never defaulted. */
   readonly tag?: string
+  /** When present, the digest decides what is read. */
   readonly digest?: Digest
 }
 
+/** What parseReference returns: a registry reference or a layout reference, told apart by `kind`. */
 export type Reference = RegistryReference | LayoutReference
 
+/** Options of parseReference. */
 export interface ParseReferenceOptions {
   /** Accept `ocidir://` layout references (default true). */
   allowLayout?: boolean
@@ -82,7 +93,10 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   return parseRegistryReference(input, options.defaultTag ?? true)
 }
 
-/** Parses a registry reference only (no `ocidir://`). */
+/**
+ * Parses a registry reference only (no `ocidir://`), normalised as parseReference does; `defaultTag`
+ * adds `latest` when neither tag nor digest is given. Throws InvalidReferenceError with the reason.
+ */
 export function parseRegistryReference(input: string, defaultTag = true): RegistryReference {
   if (/\s/.test(input)) throw new InvalidReferenceError(input, 'it contains white space')
   let rest = input

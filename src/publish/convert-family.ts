@@ -25,6 +25,7 @@ import { parseManifest, type ImageIndex, type ImageManifest } from '../oci/manif
 import { baseMediaType, isManifest, MediaTypes } from '../oci/media-types.js'
 import { GoMap, goMarshal, type GoStruct, type GoValue } from '../cnab/oci/go-json.js'
 
+/** A manifest family: OCI (image manifest, image index) or Docker schema 2 (manifest, manifest list). */
 export type Family = 'oci' | 'docker'
 
 /** distribution's schema2 and manifestlist packages indent with three spaces. */
@@ -57,10 +58,13 @@ export class ConversionError extends InputError {
 
 /** A manifest made by a conversion. */
 export interface ConvertedManifest {
+  /** Its descriptor: the new media type, and digest and size of `bytes`. */
   desc: Descriptor
+  /** The serialised manifest, to push as is. */
   bytes: Buffer
 }
 
+/** What convertGraph made: the new root and the manifests to push for it. */
 export interface Conversion {
   /** The root in the wanted family; the original root when nothing had to change. */
   root: Descriptor
@@ -68,6 +72,7 @@ export interface Conversion {
   created: ConvertedManifest[]
 }
 
+/** Options of convertGraph. */
 export interface ConvertOptions extends OpOptions {
   /**
    * Convert the children of an index too (default true). False converts only the root index and

@@ -47,6 +47,7 @@ export const DEFAULT_IMAGE_CONCURRENCY = 3
 
 /** Where the bundle goes: its images are copied there. */
 export interface FixupDestination {
+  /** The storage the bundle is published to, a registry repository or a layout. */
   target: Target
   /**
    * The registry repository of `target`, for the relocation map and mounts. Undefined → taken
@@ -61,6 +62,7 @@ export type FixupEvent =
   | { type: 'copied'; image: string; descriptor: Descriptor; stats: CopyStats }
   | { type: 'failed'; image: string; error: unknown }
 
+/** Options of fixupBundle; `source` and `autoUpdate` are required. */
 export interface FixupOptions {
   /** Where images are read from (layoutImageSource, registryImageSource, chainImageSources). */
   source: ImageSource
@@ -73,14 +75,20 @@ export interface FixupOptions {
   autoUpdate: boolean
   /** Images resolved and copied at once. Undefined, < 1 or not an integer → DEFAULT_IMAGE_CONCURRENCY. */
   concurrency?: number
+  /** Cancels the fixup; the call rejects with the signal's reason. */
   signal?: AbortSignal
   /** Bytes of each blob as they are handed to the destination. */
   onProgress?: (image: string, progress: CopyProgress) => void
+  /** Hears when an image is resolved, when it is copied, and when it failed to resolve. */
   onImage?: (event: FixupEvent) => void
-  /** The publish this fixup is part of (see the module comment); give publishBundle the same one. */
+  /**
+   * The publish this fixup is part of: manifests are written as it decides, and multi-platform
+   * images go through its index format tiers. Give publishBundle the same one.
+   */
   session?: PublishSession
 }
 
+/** What fixupBundle did. */
 export interface FixupResult {
   /** A deep copy of the input bundle with the changes applied; the input is never modified. */
   bundle: unknown
@@ -103,7 +111,14 @@ interface ResolvedImage extends FilteredImage {
 }
 
 /**
- * Fixes up `bundle` (a parsed bundle.json) into `destination`; see the module comment.
+ * Fixes up `bundle` (a parsed bundle.json) into `destination`, as cnab-to-oci's FixupBundle
+ * does: resolves every image it references (in parallel), narrows multi-platform images to
+ * `platforms`, checks bundle.json's contentDigest, size and mediaType against what was
+ * resolved (or, with `autoUpdate`, writes them), and copies every image's graph into the
+ * destination. A wrong bundle costs no upload: all images are resolved and checked first. Blobs
+ * go first and manifests are held back until every image is copied, then pushed in bundle
+ * order, so a failed copy leaves no manifest behind and the destination sees the same order on
+ * every run.
  * Throws FixupError listing every image that failed (ImageMismatchError for a bundle.json that
  * disagrees with its image, MultiPlatformImageError for an image index no index format of the
  * registry takes), RepositoryMissingError when the destination repository does not exist and

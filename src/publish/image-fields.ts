@@ -17,9 +17,11 @@ export interface FixupChange {
   image: string
   /** JSON pointer of the image object: `/invocationImages/0`, `/images/web`. */
   pointer: string
+  /** The field written. */
   field: ImageField
   /** The previous value; undefined when the field was missing. */
   from: string | number | undefined
+  /** The value written. */
   to: string | number
   /** Why the value changed when it is not --auto-update: the image was converted for the registry. */
   reason?: string

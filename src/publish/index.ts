@@ -51,7 +51,15 @@ export { filterPlatforms, type FilteredImage } from './platform-filter.js'
 export { publishBundle, type PublishDestination, type PublishOptions, type PublishResult } from './publish-bundle.js'
 export { PublishSession, type ForcedChoices, type PlanSource, type PublishSessionOptions } from './publish-session.js'
 export { DerivedTagReader, derivedTagReader, ManifestRefTarget, type ManifestRefPolicy } from './manifest-refs.js'
-export { ConversionError, convertGraph, familyOf, type Conversion, type Family } from './convert-family.js'
+export {
+  ConversionError,
+  convertGraph,
+  familyOf,
+  type Conversion,
+  type ConvertedManifest,
+  type ConvertOptions,
+  type Family,
+} from './convert-family.js'
 export { pullBundle, type PullOptions, type PullResult } from './pull-bundle.js'
 export { copyBundle, type CopyBundleDestination, type CopyBundleOptions, type CopyBundleResult } from './relocate.js'
 export { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'

@@ -13,7 +13,9 @@ import { derivedTagReader } from './manifest-refs.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 import { pullBundle, type PullResult } from './pull-bundle.js'
 
+/** One image of an inspected bundle. */
 export interface InspectedImage {
+  /** Whether bundle.json lists it under `invocationImages` or `images`. */
   role: 'invocation' | 'component'
   /** The component's name in bundle.json (`images` key); absent for invocation images. */
   name?: string
@@ -21,37 +23,64 @@ export interface InspectedImage {
   image: string
   /** Where the image is now (relocation map), when the bundle is in a registry. */
   relocated?: string
+  /** The manifest digest bundle.json states (`contentDigest`). */
   digest?: string
+  /** The manifest size bundle.json states. */
   size?: number
+  /** The manifest media type bundle.json states. */
   mediaType?: string
-  /** `os/arch[/variant]` of each platform (index entries, or the image config). */
+  /**
+   * `os/arch[/variant]` of each platform (index entries, or the image config); empty unless
+   * bundle.json states digest, size and media type, since the manifest is read by them.
+   */
   platforms: string[]
+  /** The image's `description` in bundle.json. */
   description?: string
 }
 
+/** One parameter of an inspected bundle, with what its definition says. */
 export interface InspectedParameter {
+  /** The parameter's key in bundle.json `parameters`. */
   name: string
+  /** The JSON Schema `type` of its definition. */
   type?: string
+  /** The `default` of its definition. */
   default?: unknown
+  /** Whether the parameter must be given (`required: true`). */
   required: boolean
+  /** The environment variable it is passed in (`destination.env`). */
   env?: string
+  /** The file it is written to (`destination.path`). */
   path?: string
+  /** The actions it applies to; absent means every action. */
   applyTo?: string[]
 }
 
+/** What inspect returns: the model `ocibundle inspect` renders. */
 export interface InspectResult {
   /** The bundle inspected, normalised. */
   reference: string
+  /** The bundle digest (what the tag names). */
   digest: string
+  /** bundle.json `name`. */
   name: string
+  /** bundle.json `version`. */
   version: string
+  /** bundle.json `description`, when not empty. */
   description?: string
+  /** bundle.json `schemaVersion` (the CNAB spec version). */
   schemaVersion?: string
+  /** How the bundle is stored: index format, config manifest and config media types. */
   representation: PullResult['representation']
+  /** The invocation images in order, then the component images sorted by name. */
   images: InspectedImage[]
+  /** The parameters, in bundle.json order. */
   parameters: InspectedParameter[]
+  /** The credentials, in bundle.json order, with where they are passed. */
   credentials: Array<{ name: string; env?: string; path?: string; required: boolean }>
+  /** The outputs, in bundle.json order, with the `type` of their definition. */
   outputs: Array<{ name: string; path?: string; type?: string; applyTo?: string[] }>
+  /** The custom actions, in bundle.json order. */
   actions: Array<{ name: string; modifies?: boolean; stateless?: boolean; description?: string }>
   /** What was tolerated while reading (legacy forms, a missing contentDigest, non-canonical bytes). */
   warnings: string[]

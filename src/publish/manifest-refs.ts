@@ -37,12 +37,21 @@ import type { Descriptor } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
 import { isManifest } from '../oci/media-types.js'
 
-/** Reads manifests by digest, falling back to their derived tag; see the module comment. */
+/**
+ * A read-only view of a store that reads manifests by digest and, when the store answers
+ * NotFoundError, by their derived tag (`ocibundle-<alg>-<hex>`, deterministicTag), checking that
+ * what the tag names has the digest asked for. After one such miss it asks by tag first, so a
+ * pull from a registry that does not serve manifests by digest fails no more than once. Blobs
+ * and tags are read as they are.
+ */
 export class DerivedTagReader<T extends ReadOnlyTarget = ReadOnlyTarget> implements ReadOnlyTarget {
   /** True once reads by digest are known not to work here: manifests are then read by tag first. */
   protected byTagFirst = false
 
-  constructor(readonly inner: T) {}
+  constructor(
+    /** The store read from. */
+    readonly inner: T,
+  ) {}
 
   /** Blobs as they are; a manifest by digest, else (404) by its derived tag. */
   async fetch(desc: Descriptor, o: OpOptions = {}): Promise<Readable> {
@@ -118,6 +127,7 @@ export class DerivedTagReader<T extends ReadOnlyTarget = ReadOnlyTarget> impleme
  * attempts). With one choice there is nothing to decide.
  */
 export interface ManifestRefPolicy {
+  /** The choices, in the order to try them. */
   readonly order: readonly ManifestRefChoice[]
   /**
    * Whether a manifest pushed by digest is then looked up by digest (HEAD) before the choice is
@@ -135,9 +145,16 @@ export const DIGEST_ONLY: ManifestRefPolicy = {
   decide: async (push) => (await push('digest'), 'digest'),
 }
 
-/** Writes manifests by digest or under their derived tag; see the module comment. */
+/**
+ * A DerivedTagReader that also writes: blobs go through, and each manifest is pushed by digest
+ * or under its derived tag, as the ManifestRefPolicy says. When the policy has more than one
+ * choice, the first manifest push decides (the policy runs the fallback tiers) and every later
+ * one follows.
+ */
 export class ManifestRefTarget extends DerivedTagReader<Target> implements Target, ReferencePusher {
+  /** The wrapped store's `mount`, present only when it has one (canMount tells). */
   mount?: Mounter['mount']
+  /** The wrapped store's `pushBlob`, present only when it has one (canPushBlob tells). */
   pushBlob?: BlobPusher['pushBlob']
   private settled: ManifestRefChoice | undefined
   private deciding: Promise<ManifestRefChoice> | undefined

@@ -20,6 +20,7 @@ export interface OperationOptions extends RegistryOptions {
   signal?: AbortSignal
 }
 
+/** Options of openTarget. */
 export interface OpenTargetOptions extends Omit<OperationOptions, 'signal'> {
   /**
    * The target will be written: a missing layout directory is created, and a registry
@@ -80,6 +81,7 @@ export class OperationTargets {
     return new RegistryRepository(ref, await this.registryClient(), { access: options.write ? 'push' : 'pull' })
   }
 
+  /** Closes the registry client made for this operation, if any; a client from the options stays open. */
   async close(): Promise<void> {
     const client = this.client
     this.client = undefined

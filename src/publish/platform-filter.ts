@@ -16,6 +16,7 @@ import { parseManifest } from '../oci/manifest.js'
 import { isIndex } from '../oci/media-types.js'
 import { formatPlatform, platformMatches } from '../oci/platform.js'
 
+/** What filterPlatforms made of an image: what to record in the bundle, and what to copy for it. */
 export interface FilteredImage {
   /** The manifest or index the bundle records for the image. */
   descriptor: Descriptor

@@ -43,7 +43,9 @@ import { relocationMapFor, repositoryOf, type RepositoryName } from './repositor
 import { PublishSession, type PlanSource } from './publish-session.js'
 import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 
+/** Where publishBundle writes the bundle. */
 export interface PublishDestination {
+  /** The destination storage, a registry repository or a layout; the bundle's images must be in it. */
   target: Target
   /** The tag; undefined → defaultBundleTag of the bundle's version. Digests are refused: bundles are always tagged. */
   reference?: string
@@ -51,6 +53,7 @@ export interface PublishDestination {
   repository?: RepositoryName
 }
 
+/** Options of publishBundle. */
 export interface PublishOptions {
   /**
    * The session that fixed the bundle up into the destination (shared decisions, cache and
@@ -74,9 +77,11 @@ export interface PublishOptions {
   report?: CapabilityReport
   /** A plan to follow (instead of one from `report`). */
   plan?: PublishPlan
+  /** Cancels the publish; the call rejects with the signal's reason. */
   signal?: AbortSignal
 }
 
+/** What publishBundle did. */
 export interface PublishResult {
   /** The digest of what the tag names (the bundle index, or the config manifest without index): "the bundle digest". */
   digest: string
@@ -94,6 +99,7 @@ export interface PublishResult {
   plan: { source: PlanSource; reasons: string[]; probedAt?: string }
   /** Every try of a representation, refused, skipped or accepted, in order (fixup's included when the session was shared); empty when nothing had to be pushed. */
   attempts: PublishAttempt[]
+  /** The tag the bundle was published under. */
   tag: string
   /** The tag already named this very bundle; nothing was pushed. */
   unchanged: boolean
@@ -113,7 +119,8 @@ export interface PublishResult {
  * Steps: canonicalise and validate in publish mode; check the tag (an existing tag naming this
  * bundle in any representation → nothing to do; naming other content → TagExistsError unless
  * `force`); check the images are present; then the config blob, config manifest and top level,
- * through the session's tiers (module comment).
+ * each through the session's tiers (see PublishSession): a refusal that is about the representation
+ * moves to the next one, anything else is reported as it is.
  *
  * Throws BundleValidationError, InputError (bundle.json contradicting itself, no usable tag),
  * InvalidReferenceError (a malformed tag), TagExistsError, NotFoundError (an image missing from

@@ -22,9 +22,11 @@ export type ImageField = 'contentDigest' | 'size' | 'mediaType'
 
 /** What bundle.json states about an image and what the image actually is. */
 export interface FieldMismatch {
+  /** The bundle.json field that differs. */
   field: ImageField
   /** The value in bundle.json; undefined when the field is missing. */
   stated: string | number | undefined
+  /** The value of the image the reference resolved to. */
   resolved: string | number
 }
 
@@ -40,6 +42,7 @@ export class ImageMismatchError extends InputError {
     readonly image: string,
     /** JSON pointers of the bundle images using that reference. */
     readonly pointers: readonly string[],
+    /** Every field that differs or is missing. */
     readonly mismatches: readonly FieldMismatch[],
   ) {
     const details = mismatches.map((m) =>
@@ -58,8 +61,11 @@ export class ImageMismatchError extends InputError {
 
 /** The failure of one image during fixup. */
 export interface ImageFailure {
+  /** The image reference exactly as bundle.json writes it. */
   image: string
+  /** JSON pointers of the bundle images using that reference. */
   pointers: readonly string[]
+  /** Why it failed: ImageMismatchError, a registry error, … */
   error: unknown
 }
 
@@ -71,6 +77,7 @@ export interface ImageFailure {
 export class FixupError extends OcibundleError {
   override readonly code: string = 'ERR_FIXUP'
   constructor(
+    /** Every image that failed, in bundle order. */
     readonly failures: readonly ImageFailure[],
     /** How many distinct image references the bundle has. */
     readonly total: number,
@@ -94,7 +101,10 @@ export class FixupError extends OcibundleError {
 /** The bundle breaks the rules a published bundle must follow (validateBundle in publish mode). */
 export class BundleValidationError extends InputError {
   override readonly code: string = 'ERR_BUNDLE_INVALID'
-  constructor(readonly issues: readonly Issue[]) {
+  constructor(
+    /** Every issue of the validation, warnings included; the errors are what stopped the publish. */
+    readonly issues: readonly Issue[],
+  ) {
     const errors = issues.filter((i) => i.severity === 'error')
     super(
       `the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}: ${i.message} [${i.rule}]`).join('\n')}`,
@@ -111,6 +121,7 @@ export class BundleValidationError extends InputError {
 export class TagExistsError extends OcibundleError {
   override readonly code: string = 'ERR_TAG_EXISTS'
   constructor(
+    /** The tag that was left unchanged. */
     readonly tag: string,
     /** What the tag names now. */
     readonly existing: string,
@@ -133,6 +144,7 @@ export type PublishStep = 'manifest-refs' | 'image-index' | 'config' | 'shape' |
 
 /** One try of one representation while publishing. */
 export interface PublishAttempt {
+  /** The decision the attempt was for. */
   step: PublishStep
   /** The tier: a config variant id, an index format, `digest`, `as-is`… */
   id: string
@@ -162,7 +174,9 @@ const STEP_OBJECTS: Record<PublishStep, string> = {
 export class PublishError extends OcibundleError {
   override readonly code: string = 'ERR_PUBLISH'
   constructor(
+    /** The decision whose push failed. */
     readonly step: PublishStep,
+    /** Every attempt of the publish so far, in order. */
     readonly attempts: readonly PublishAttempt[],
     cause: unknown,
     exhausted: boolean,
@@ -214,7 +228,9 @@ export function adviceFor(err: unknown): string[] {
 export class RepositoryMissingError extends NotFoundError {
   override readonly code: string = 'ERR_REPOSITORY_MISSING'
   constructor(
+    /** The registry, as references name it. */
     readonly registry: string,
+    /** The repository path that does not exist. */
     readonly repository: string,
     cause: unknown,
   ) {
@@ -229,6 +245,7 @@ export class RepositoryMissingError extends NotFoundError {
 export class ImmutableTagError extends OcibundleError {
   override readonly code: string = 'ERR_IMMUTABLE_TAG'
   constructor(
+    /** The tag that cannot be moved. */
     readonly tag: string,
     cause: unknown,
   ) {
@@ -248,7 +265,9 @@ export class MultiPlatformImageError extends NoWorkingTierError {
   override readonly code: string = 'ERR_MULTI_PLATFORM_IMAGE'
   override readonly suggestions: readonly string[]
   constructor(
+    /** The image reference exactly as bundle.json writes it. */
     readonly image: string,
+    /** `os/arch[/variant]` of each entry of the image's index (`unknown` for an entry without one). */
     readonly platforms: readonly string[],
     attempts: readonly TierAttempt[],
     cause: unknown,

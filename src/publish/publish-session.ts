@@ -47,11 +47,15 @@ import { ManifestRefTarget, type ManifestRefPolicy } from './manifest-refs.js'
 
 /** Choices the caller forces (command-line flags). */
 export interface ForcedChoices {
+  /** The only index format to push (`--index-format`). */
   index?: IndexChoice
+  /** The only config manifest variant to push (`--config-variant`). */
   config?: ConfigVariantId
+  /** The only way to push pointed-at manifests (`--manifest-refs`). */
   manifestRefs?: ManifestRefChoice
 }
 
+/** Options of a PublishSession. */
 export interface PublishSessionOptions {
   /** The registry (`ghcr.io`, `localhost:5000`): the cache key. Undefined for a layout, which takes every representation. */
   host?: string
@@ -61,11 +65,13 @@ export interface PublishSessionOptions {
   report?: CapabilityReport
   /** A plan to follow instead of the one derived from `report`. */
   plan?: PublishPlan
+  /** Choices that replace the tier order of their decision. */
   force?: ForcedChoices
   /** The layer shape preferred; `portable` stays the last resort. Default DEFAULT_SHAPE. */
   shape?: OciShape
   /** Try the next tier after a representation refusal. Default true. */
   allowFallback?: boolean
+  /** Passed to every tier run. */
   signal?: AbortSignal
   /** Sees every attempt as it ends. */
   onAttempt?: (attempt: PublishAttempt) => void
@@ -84,15 +90,29 @@ const SPECS: { [K in Decision]: readonly TierSpec<Orders[K][number]>[] } = {
 /** Where the order of the tiers came from, for the output. */
 export type PlanSource = 'report' | 'plan' | 'tiers'
 
-/** See the module comment. */
+/**
+ * The decisions of one publish about the representation: in what order to try index formats,
+ * config variants, layer shapes and ways of storing pointed-at manifests, what is known about
+ * the registry, and every attempt made. The order comes, first match wins per decision, from a
+ * choice the caller forced (tried even where the registry is thought to refuse it), a plan
+ * (given, or planFromReport on the saved report; the planned choice first, the rest of the plan
+ * as fallback), or every tier in the order of the strategies. Give fixupBundle and
+ * publishBundle the same session so they share decisions and attempts.
+ */
 export class PublishSession {
+  /** The registry host; undefined for a layout. */
   readonly host: string | undefined
+  /** What is known of the registry's capabilities, seeded from `report`. */
   readonly cache: CapabilityCache
+  /** Whether a representation refusal moves on to the next tier. */
   readonly allowFallback: boolean
+  /** The saved report the session was given, if any. */
   readonly report: CapabilityReport | undefined
+  /** Where the tier order came from. */
   readonly source: PlanSource
   /** Why the planned choices are not the first tiers (from planFromReport), and notes on the plan. */
   readonly reasons: string[] = []
+  /** Every attempt so far, in order. */
   readonly attempts: PublishAttempt[] = []
   private readonly orders: Orders
   private readonly forced: ForcedChoices

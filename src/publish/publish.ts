@@ -52,6 +52,7 @@ export interface RepresentationOptions {
   reportCache?: Omit<ReportCacheOptions, 'warn'> | false
 }
 
+/** Options of publish and build. */
 export interface PublishCallOptions extends OperationOptions, RepresentationOptions {
   /** An OCI layout (`ocidir://dir`) holding the images under the references bundle.json uses; looked up before any registry. */
   images?: string
@@ -73,6 +74,7 @@ export interface PublishCallOptions extends OperationOptions, RepresentationOpti
 
 /** A bundle.json published: what the destination accepted and why, and every change made to the bundle. */
 export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
+  /** Tells the two kinds of PublishOutcome apart. */
   kind: 'built'
   /** The bundle.json file. */
   source: string
@@ -86,6 +88,7 @@ export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
 
 /** A published bundle copied as it is: same bytes, same digest, a new relocation map. */
 export interface BundleCopied extends CopyBundleResult {
+  /** Tells the two kinds of PublishOutcome apart. */
   kind: 'copied'
   /** The bundle that was copied, normalised. */
   source: string
@@ -93,6 +96,7 @@ export interface BundleCopied extends CopyBundleResult {
   reference: string
 }
 
+/** What publish returns: a bundle.json built and published, or a published bundle copied; told apart by `kind`. */
 export type PublishOutcome = BundleBuilt | BundleCopied
 
 /**

@@ -48,6 +48,7 @@ import { derivedTagReader } from './manifest-refs.js'
 import { ManifestStager } from './manifest-stager.js'
 import { formatRepository, repositoryOf, type RepositoryName } from './repository-name.js'
 
+/** Options of pullBundle. */
 export interface PullOptions {
   /** Where the bundle is, for the relocation map. Undefined → taken from a RegistryRepository source; a layout has none. */
   repository?: RepositoryName
@@ -59,14 +60,17 @@ export interface PullOptions {
   images?: Target
   /** Accept an invocation image without contentDigest (the CNAB spec lets the user allow it); it becomes a warning. */
   allowMissingContentDigest?: boolean
+  /** Cancels the pull; the call rejects with the signal's reason. */
   signal?: AbortSignal
   /** Bytes of each image blob as it is copied into `images`. */
   onProgress?: (image: string, progress: CopyProgress) => void
 }
 
+/** A bundle read by pullBundle, verified. */
 export interface PullResult {
   /** The digest of the bundle index. */
   digest: string
+  /** Descriptor of what the selector resolved to: the bundle index, or the config manifest of a bundle stored without one. */
   index: Descriptor
   /** bundle.json exactly as stored in the registry (the config blob), verified against its digest. */
   bundleBytes: Buffer

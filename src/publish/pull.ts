@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../util/files.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 import { pullBundle, type PullResult } from './pull-bundle.js'
 
+/** Options of pull. */
 export interface PullCallOptions extends OperationOptions {
   /** Also write every image into `<outputDir>/artifacts/layout`, tagged with the references bundle.json uses. Default false. */
   images?: boolean
@@ -24,6 +25,7 @@ export interface PullCallOptions extends OperationOptions {
   onWarning?: (message: string) => void
 }
 
+/** What pull wrote, and what it found. */
 export interface PullOutcome {
   /** The bundle pulled, normalised. */
   source: string
@@ -41,6 +43,7 @@ export interface PullOutcome {
   images?: { layout: string; manifests: Record<string, Descriptor> }
   /** What was found: the index format, the config manifest's and the config's media types. */
   representation: PullResult['representation']
+  /** What was tolerated while reading (also passed to `onWarning`). */
   warnings: string[]
 }
 

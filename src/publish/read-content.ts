@@ -25,7 +25,9 @@ export async function resolveReference(reference: string, options: OperationOpti
   return withTargets(options, [ref], async (targets) => (await targets.open(ref)).resolve(selector, { signal: options.signal }))
 }
 
+/** A manifest or index read by fetchManifest. */
 export interface FetchedManifest {
+  /** What the reference resolved to. */
   descriptor: Descriptor
   /** The manifest exactly as stored, verified against the descriptor (it hashes to its digest). */
   bytes: Buffer

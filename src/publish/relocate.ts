@@ -22,12 +22,15 @@ import { mountCandidates, repositoryOf, type RepositoryName } from './repository
 import { PublishSession } from './publish-session.js'
 import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 
+/** Where copyBundle writes the bundle. */
 export interface CopyBundleDestination {
+  /** The destination storage, a registry repository or a layout. */
   target: Target
   /** The registry repository of `target`, for the relocation map and mounts. Undefined → from a RegistryRepository target. */
   repository?: RepositoryName
 }
 
+/** Options of copyBundle. */
 export interface CopyBundleOptions {
   /** The registry repository of `source`, for mounts. Undefined → from a RegistryRepository source. */
   sourceRepository?: RepositoryName
@@ -39,19 +42,25 @@ export interface CopyBundleOptions {
   session?: PublishSession
   /** I/O calls at once, as copy's `concurrency`. */
   concurrency?: number
+  /** Cancels the copy; the call rejects with the signal's reason. */
   signal?: AbortSignal
+  /** Hears about blob bytes as they are handed to the destination, as copy's `onProgress`. */
   onProgress?: (progress: CopyProgress) => void
 }
 
+/** What copyBundle did. */
 export interface CopyBundleResult {
   /** The bundle digest: the same in source and destination. */
   digest: string
+  /** Descriptor of the bundle's top manifest (the index, or the config manifest of a bundle stored without one). */
   index: Descriptor
+  /** The tag the bundle has in the destination. */
   tag: string
   /** The tag already named this bundle in the destination (the copy then finds everything present). */
   unchanged: boolean
   /** CNAB relocation map to the destination repository; undefined for a layout. */
   relocationMap?: Record<string, string>
+  /** What the copy did, summed over the bundle and, for a bundle without index, its images. */
   stats: CopyStats
   /** Warnings from reading the bundle (pullBundle). */
   warnings: string[]

@@ -218,7 +218,11 @@ export class RegistryRepository
     await this.uploader.mount(desc, from.repository, getContent, o.signal)
   }
 
-  /** The repository's tags, after `o.last` when given; see listTags in tag-list.ts for paging and ordering. */
+  /**
+   * The repository's tags, after `o.last` when given, page by page as the registry's `Link`
+   * header leads; each page in code-unit order. A repository that does not exist lists nothing.
+   * Throws RegistryResponseError, and InvalidContentError for a page that is not a tag list.
+   */
   listTags(o: OpOptions & { last?: string } = {}): AsyncIterable<string> {
     return listTags(this.ctx, { last: o.last, pageSize: this.tagPageSize, signal: o.signal })
   }

@@ -27,13 +27,18 @@ import { RegistryResponseError } from './http/response-errors.js'
 import { discard, header } from './responses.js'
 import { uploadsPath } from './urls.js'
 
+/**
+ * How blobs are uploaded: `auto` sends each in one PUT and falls back to chunks when the
+ * registry refuses that; `monolithic` sends one PUT only; `chunked` always PATCHes in chunks.
+ */
 export type UploadMode = 'auto' | 'monolithic' | 'chunked'
 
 /** GHCR refuses PATCH bodies above 4 MiB (GHCR-3); no registry asks for more per request. */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024
 
+/** How a RegistryRepository uploads blobs. */
 export interface UploadOptions {
-  /** How blobs are sent; see the module comment. Undefined → 'auto'. */
+  /** How blobs are sent; see UploadMode. Undefined → 'auto'. */
   uploadMode?: UploadMode
   /**
    * Bytes per PATCH of a chunked upload. Undefined, not a positive integer, or above 4 MiB →

@@ -6,18 +6,24 @@
  */
 import { InputError } from '../errors.js'
 
+/** A member name that occurs more than once in one JSON object, where it occurs again. */
 export interface DuplicateKey {
   /** JSON pointer of the duplicated member. */
   pointer: string
+  /** The member name. */
   key: string
+  /** Line of the repeated key, from 1. */
   line: number
+  /** Column of the repeated key's opening quote, from 1, in UTF-16 code units. */
   column: number
 }
 
+/** Text is not JSON, or (parseStrictJson) an object in it has duplicate keys. */
 export class JsonSyntaxError extends InputError {
   override readonly code: string = 'ERR_JSON_SYNTAX'
   constructor(
     message: string,
+    /** Every repeated key, for a duplicate-key error; empty for a syntax error. */
     readonly duplicates: readonly DuplicateKey[] = [],
   ) {
     super(message)

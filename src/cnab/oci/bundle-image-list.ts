@@ -9,6 +9,7 @@ import { pointerOf } from '../issue.js'
 import { entriesOf, field, isRecord, type JsonObject } from '../json-shape.js'
 import { compareGoStrings } from './go-json.js'
 
+/** One image of a bundle (invocation or component), with the fields the OCI conversion reads. */
 export interface BundleImage {
   /** JSON pointer of the image object, for messages: `/invocationImages/0`, `/images/web`. */
   readonly pointer: string
@@ -16,8 +17,11 @@ export interface BundleImage {
   readonly name?: string
   /** The `image` reference string exactly as written in bundle.json. */
   readonly image: string
+  /** The manifest digest bundle.json states, if any; the resolved image must agree with it. */
   readonly contentDigest?: string
+  /** The manifest size bundle.json states, if any; the resolved image must agree with it. */
   readonly size?: number
+  /** The manifest media type bundle.json states, if any; the resolved image must agree with it. */
   readonly mediaType?: string
 }
 

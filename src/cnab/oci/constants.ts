@@ -36,6 +36,7 @@ export const DescriptorType = {
   Invocation: 'invocation',
   Component: 'component',
 } as const
+/** One of the roles in DescriptorType: the value of a MANIFEST_TYPE_ANNOTATION. */
 export type DescriptorTypeValue = (typeof DescriptorType)[keyof typeof DescriptorType]
 
 /**

@@ -46,6 +46,7 @@ import { GoMap, goMarshal, type GoStruct, type GoValue } from './go-json.js'
 
 /** `portable` (default): image-spec-valid bodies readable by cnab-to-oci; `cnab-to-oci`: its exact bytes. */
 export type OciShape = 'portable' | 'cnab-to-oci'
+/** The shape used when none is given. */
 export const DEFAULT_SHAPE: OciShape = 'portable'
 
 const OPEN_BRACE = 0x7b
@@ -76,10 +77,15 @@ export function configBlob(bundle: unknown): Buffer {
   return canonicalBytes(bundleObject(bundle))
 }
 
+/**
+ * Names a config manifest variant by its config media type: the CNAB config type, the OCI image
+ * config type, or the Docker schema 2 config type.
+ */
 export type ConfigVariantId = 'cnab-config' | 'oci-image-config' | 'docker-config'
 
 /** One way to write the config manifest; a publisher tries them in order until a registry accepts one. */
 export interface ConfigManifestVariant {
+  /** Which of the three variants this is. */
   readonly id: ConfigVariantId
   /** The manifest's media type: the Content-Type to push it with. */
   readonly mediaType: string
@@ -95,7 +101,9 @@ export interface ConfigManifestVariant {
  * The config manifest variants for the config blob `config`, in cnab-to-oci's fallback order:
  * OCI manifest with the CNAB config type, OCI manifest with the OCI image config type, Docker
  * schema 2 manifest with the Docker config type (the config blob repeated as its one layer,
- * already portable, so identical in both shapes). See the module comment for the shapes.
+ * already portable, so identical in both shapes). In the `portable` shape the OCI variants state
+ * their `mediaType` and repeat the config blob as their one layer; in the `cnab-to-oci` shape they
+ * have `"layers":null`, as cnab-to-oci writes them.
  */
 export function configManifestVariants(
   config: Pick<Descriptor, 'digest' | 'size'>,
@@ -131,8 +139,10 @@ function variant(id: ConfigVariantId, mediaType: string, bytes: Buffer, config: 
   return { id, mediaType, bytes, descriptor: { mediaType, digest: digestOf(bytes), size: bytes.length }, config }
 }
 
+/** The bundle index as an OCI image index, or (for registries that refuse one) as a Docker manifest list. */
 export type IndexFormat = 'oci-index' | 'docker-manifest-list'
 
+/** What bundleIndex needs besides the bundle: the pushed config manifest and the resolved images. */
 export interface BundleIndexOptions {
   /** Descriptor of the config manifest that was pushed (one of configManifestVariants). */
   config: Descriptor
@@ -143,11 +153,15 @@ export interface BundleIndexOptions {
   images: ReadonlyMap<string, Descriptor> | Readonly<Record<string, Descriptor>>
   /** `oci-index` (default) or the Docker manifest list fallback. */
   format?: IndexFormat
+  /** Undefined → DEFAULT_SHAPE. */
   shape?: OciShape
 }
 
+/** A bundle index built by bundleIndex, ready to push. */
 export interface BuiltIndex {
+  /** The index bytes to push. */
   bytes: Buffer
+  /** The index's descriptor: media type by format, digest and size of `bytes`. */
   descriptor: Descriptor
 }
 

@@ -14,6 +14,7 @@ import { nameGraphicChars } from './name.js'
 import type { Rule, RuleContext } from './rule.js'
 import { bundleVersionSemver, cnabVersionSemver } from './versions.js'
 
+/** A validation check as listRules describes it: its id, stage, checklist number and severities per mode. */
 export interface RuleInfo {
   /** The `rule` of the issues this check reports. */
   id: string

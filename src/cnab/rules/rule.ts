@@ -7,6 +7,7 @@ import type { Issue, Severity, ValidationMode } from '../issue.js'
 
 /** What a rule knows besides the bundle: the mode and, when the bundle came as bytes, those bytes. */
 export interface RuleContext {
+  /** What the bundle is checked for: as written, or for publishing. */
   mode: ValidationMode
   /** The bytes the bundle was parsed from, when there were any (rule 18 compares them with the canonical form). */
   raw?: Uint8Array

@@ -8,7 +8,9 @@
 
 /** A user name and password (or a personal access token used as one). */
 export interface PasswordCredential {
+  /** The account name. */
   username: string
+  /** The password or access token; a secret. */
   password: string
 }
 
@@ -17,6 +19,7 @@ export interface PasswordCredential {
  * (https://github.com/distribution/distribution/blob/v2.8.2/docs/spec/auth/oauth.md).
  */
 export interface IdentityTokenCredential {
+  /** The refresh token; a secret. */
   identityToken: string
   /** The account the token belongs to, when known (Docker keeps it next to the token). */
   username?: string
@@ -24,9 +27,11 @@ export interface IdentityTokenCredential {
 
 /** A bearer token sent to the registry as it is. */
 export interface RegistryTokenCredential {
+  /** The bearer token; a secret. */
   registryToken: string
 }
 
+/** A registry login in one of its three forms, told apart by which secret field it has. */
 export type Credential = PasswordCredential | IdentityTokenCredential | RegistryTokenCredential
 
 /**

@@ -12,6 +12,10 @@ import type { HostConfig } from '../http/host-config.js'
 import type { RetryPolicy } from '../http/retry.js'
 import type { HostConfigFlags, ResolveHostConfigsOptions } from './resolve-host-configs.js'
 
+/**
+ * How a call reaches registries: transport settings, credentials, environment, retries. Every
+ * field is optional; the defaults are what the CLI does.
+ */
 export interface RegistryOptions {
   /**
    * Talk plain HTTP to the registries the operation names (`--plain-http`). Undefined → as the
@@ -46,7 +50,7 @@ export interface RegistryOptions {
   helperTimeoutMs?: number
   /** How requests are retried. Undefined → 408/429/5xx and network errors, with backoff and Retry-After (defaultRetryPolicy). */
   retry?: RetryPolicy
-  /** User-Agent header. Undefined → `ocibundle/<version>`. */
+  /** User-Agent header of registry and token requests. Undefined → `ocibundle`. */
   userAgent?: string
   /** Replaces the network (tests: an undici MockAgent). */
   dispatcher?: Dispatcher

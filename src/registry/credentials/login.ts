@@ -10,15 +10,19 @@ import { removeCredentials, saveCredentials, type CredentialLocation } from './s
 import { canonicalRegistryHost } from './server-address.js'
 import { verifyCredentials } from './verify-credentials.js'
 
+/** What login checked and where it stored the credential. */
 export interface LoginResult {
   /** The registry as references name it (`docker.io` for Docker Hub). */
   registry: string
+  /** The credential's user name, when it has one. */
   username?: string
   /** The credential helper or the config.json file the credential went to. */
   storedIn: CredentialLocation
 }
 
+/** What logout removed. */
 export interface LogoutResult {
+  /** The registry as references name it (`docker.io` for Docker Hub). */
   registry: string
   /** False when nothing was stored for the registry. */
   removed: boolean

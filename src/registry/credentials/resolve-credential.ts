@@ -20,6 +20,7 @@ import { helperGet, type CredentialHelperOptions } from './credential-helper.js'
 import { credentialFromAuthEntry, dockerConfigPath, findAuthEntry, helperFor, readDockerConfig } from './docker-config.js'
 import { credentialServerAddress } from './server-address.js'
 
+/** Options of resolveCredential and dockerCredentials. */
 export interface DockerCredentialOptions {
   /** Where DOCKER_CONFIG, HOME, REGISTRY_AUTH_FILE, XDG_* and the helpers' PATH come from. Default process.env. */
   env?: NodeJS.ProcessEnv

@@ -17,6 +17,7 @@ import { AuthenticationError, readErrorBody, RegistryResponseError } from './res
 import { registryOrigin, type HostConfig } from './host-config.js'
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
 
+/** The HTTP methods the registry API uses. */
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
 
 /**
@@ -25,35 +26,49 @@ export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
  */
 export type RequestBody = Uint8Array | (() => Readable) | Readable
 
+/** One request to a registry, as RegistryClient.request takes it. */
 export interface RegistryRequest {
+  /** Only GET and HEAD follow redirects. */
   method: HttpMethod
   /** Registry as written in references (`docker.io`, `localhost:5000`). */
   registry: string
   /** Path starting with `/v2/`, or an absolute URL from a `Location` header (same origin only). */
   path: string
+  /** Query parameters appended to the URL; undefined values are left out. */
   query?: Record<string, string | undefined>
+  /** Extra request headers; `authorization` is set by the client's Authenticator. */
   headers?: Record<string, string>
+  /** Whether the request can be retried depends on it: see RequestBody. */
   body?: RequestBody
   /** Token scopes the request needs, e.g. `repository:acme/app:pull,push`. */
   scopes: readonly string[]
   /** Statuses that count as success; others throw RegistryResponseError. Default: any 2xx. */
   expect?: readonly number[]
+  /** Aborts the request, a wait between retries included. */
   signal?: AbortSignal
 }
 
+/** A registry's answer whose status was expected. The caller must read or release `body`. */
 export interface RegistryResponse {
+  /** HTTP status code. */
   status: number
   /** Lower-case header names. */
   headers: Record<string, string | string[] | undefined>
+  /** The response body, not yet read. */
   body: Readable
   /** The URL that answered (after redirects). */
   url: string
 }
 
+/** What an Authenticator is told about the request it supplies credentials for. */
 export interface AuthContext {
+  /** Registry as written in references (`docker.io`, `localhost:5000`). */
   registry: string
+  /** `http(s)://host[:port]` the request goes to (Docker Hub's API host for docker.io). */
   origin: string
+  /** Token scopes the request needs, e.g. `repository:acme/app:pull,push`. */
   scopes: readonly string[]
+  /** The request's signal: token requests made for it should be aborted with it. */
   signal?: AbortSignal
   /**
    * The dispatcher the client uses for this registry (its TLS settings, or the injected one), so
@@ -70,24 +85,35 @@ export interface Authenticator {
   challenge(ctx: AuthContext, wwwAuthenticate: string): Promise<string | undefined>
 }
 
+/** An Authenticator without credentials: sends no Authorization header and answers no challenge. */
 export const anonymous: Authenticator = {
   header: async () => undefined,
   challenge: async () => undefined,
 }
 
+/** Options of a RegistryClient. */
 export interface RegistryClientOptions {
   /** TLS and scheme per registry host; `*` applies to every host without its own entry. */
   hosts?: Record<string, HostConfig>
+  /** Supplies Authorization headers and answers 401 challenges. Undefined → anonymous. */
   auth?: Authenticator
+  /** When and how long to wait before retrying a failed request. Undefined → defaultRetryPolicy. */
   retry?: RetryPolicy
   /** Replaces the network (tests inject undici's MockAgent or a proxy agent). */
   dispatcher?: Dispatcher
+  /** User-Agent header of every request. Undefined → `ocibundle`. */
   userAgent?: string
 }
 
 const MAX_REDIRECTS = 5
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
+/**
+ * The HTTP client every registry request goes through: scheme and TLS per host, credentials
+ * from the Authenticator, one answer to a 401 challenge, retries by the RetryPolicy, redirects
+ * without leaking credentials to other origins. Keeps a connection pool per TLS setting; one
+ * client can serve many registries and repositories. close() it when done.
+ */
 export class RegistryClient {
   private readonly agents = new Map<string, Dispatcher>()
   private readonly auth: Authenticator
@@ -100,6 +126,10 @@ export class RegistryClient {
     this.userAgent = options.userAgent ?? 'ocibundle'
   }
 
+  /**
+   * The host configuration that applies to `registry`: its own entry, else `*`, else none. A
+   * loopback registry found to speak HTTPS has `plainHttp` turned off.
+   */
   hostConfig(registry: string): HostConfig {
     const cfg = this.options.hosts?.[registry] ?? this.options.hosts?.['*'] ?? {}
     return this.httpsLoopback.has(registry) ? { ...cfg, plainHttp: false } : cfg
@@ -306,6 +336,7 @@ export function releaseBody(body: Readable): void {
   body.destroy()
 }
 
+/** The first value of a response header, which undici gives as an array when it was repeated. */
 export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net'
 import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../../oci/reference.js'
 
+/** How to reach one registry host: scheme and TLS settings. */
 export interface HostConfig {
   /** Talk plain HTTP. Undefined → automatic: only for localhost, 127.0.0.0/8 and ::1. */
   plainHttp?: boolean

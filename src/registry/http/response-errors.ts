@@ -10,9 +10,13 @@ import { OcibundleError, type ErrorOptions } from '../../errors.js'
 /** Error bodies are small; anything longer is cut (ggcr reads 64 KiB, oras 8 KiB). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024
 
+/** One entry of the `errors` list of a registry's error body (distribution spec "Error Codes"). */
 export interface RegistryErrorDetail {
+  /** The spec's error code, e.g. `MANIFEST_UNKNOWN`, `DENIED`; `UNKNOWN` for Docker Hub's `{"details":…}` bodies. */
   code: string
+  /** Human-readable text from the registry. */
   message?: string
+  /** Whatever further detail the registry gave, unparsed. */
   detail?: unknown
 }
 
@@ -20,10 +24,13 @@ export interface RegistryErrorDetail {
 export class RegistryResponseError extends OcibundleError {
   override readonly code: string = 'ERR_REGISTRY_RESPONSE'
   constructor(
+    /** The request's HTTP method. */
     readonly method: string,
     /** The request URL without query string (queries can carry upload state). */
     readonly url: string,
+    /** The HTTP status of the answer. */
     readonly status: number,
+    /** The errors of the body in the spec's format; empty when it had none. */
     readonly errors: readonly RegistryErrorDetail[],
     /** The start of a body that was not in the spec's format, for the message. */
     readonly rawBody = '',
@@ -32,6 +39,7 @@ export class RegistryResponseError extends OcibundleError {
     super(formatRegistryError(method, url, status, errors, rawBody), options)
   }
 
+  /** Whether the registry's error body holds any of `codes` (e.g. `hasCode('DIGEST_INVALID', 'SIZE_INVALID')`). */
   hasCode(...codes: string[]): boolean {
     return this.errors.some((e) => codes.includes(e.code))
   }

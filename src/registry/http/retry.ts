@@ -5,6 +5,7 @@
  * checks that). Policy after oras-go retry/policy.go.
  */
 
+/** How an attempt ended, as a RetryPolicy is told. */
 export interface RetryOutcome {
   /** HTTP status, when an answer came. */
   status?: number
@@ -14,11 +15,13 @@ export interface RetryOutcome {
   error?: unknown
 }
 
+/** Decides whether and when RegistryClient tries a failed request again. */
 export interface RetryPolicy {
   /** Milliseconds to wait before attempt `attempt + 1`, or undefined to give up. */
   delayFor(attempt: number, outcome: RetryOutcome): number | undefined
 }
 
+/** Options of backoffPolicy. */
 export interface BackoffOptions {
   /** Retries after the first attempt. Default 4. */
   maxRetries?: number
@@ -26,9 +29,9 @@ export interface BackoffOptions {
   baseMs?: number
   /** Longest single wait in ms, also the cap for Retry-After. Default 10 000. */
   maxDelayMs?: number
-  /** Random source in [0, 1); tests pass a fixed one. */
+  /** Random source in [0, 1); tests pass a fixed one. Undefined → Math.random. */
   random?: () => number
-  /** Clock for HTTP-date Retry-After values. */
+  /** Clock for HTTP-date Retry-After values, in ms since the epoch. Undefined → Date.now. */
   now?: () => number
 }
 
@@ -47,6 +50,12 @@ const RETRY_ERROR_CODES = new Set([
   'UND_ERR_CLOSED',
 ])
 
+/**
+ * A RetryPolicy that retries 408, 429, 500, 502, 503 and 504 answers and network errors that may
+ * not have reached the server (ECONNRESET, ETIMEDOUT, undici socket errors, …), at most
+ * `maxRetries` times. It waits what Retry-After says, capped at `maxDelayMs`; else a random
+ * time up to `baseMs` × 2^attempt (full jitter), capped the same way.
+ */
 export function backoffPolicy(o: BackoffOptions = {}): RetryPolicy {
   const maxRetries = o.maxRetries ?? 4
   const base = o.baseMs ?? 250
@@ -65,8 +74,10 @@ export function backoffPolicy(o: BackoffOptions = {}): RetryPolicy {
   }
 }
 
+/** The policy RegistryClient uses unless told otherwise: backoffPolicy with its defaults (4 retries, 250 ms base, 10 s cap). */
 export const defaultRetryPolicy: RetryPolicy = backoffPolicy()
 
+/** A RetryPolicy that never retries: every failure reaches the caller at once. */
 export const noRetry: RetryPolicy = { delayFor: () => undefined }
 
 function isRetryableError(err: unknown): boolean {
@@ -74,7 +85,10 @@ function isRetryableError(err: unknown): boolean {
   return typeof code === 'string' && RETRY_ERROR_CODES.has(code)
 }
 
-/** Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now. */
+/**
+ * Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now` (ms since
+ * the epoch); 0 for a date in the past, undefined for a value that is neither.
+ */
 export function parseRetryAfter(value: string, now: number): number | undefined {
   const v = value.trim()
   if (/^\d+$/.test(v)) return Number(v) * 1000
