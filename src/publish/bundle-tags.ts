@@ -12,6 +12,21 @@ import { TagExistsError } from './publish-errors.js'
 const TAG_RULE = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
 
 /**
+ * The tag a bundle is published under when none is given: defaultBundleTag of its `version`.
+ * Throws InputError when the bundle has no string `version` (a damaged bundle read back from a
+ * registry can lack one), or when the version gives no valid tag.
+ */
+export function bundleTagOf(bundle: unknown): string {
+  const version = typeof bundle === 'object' && bundle !== null ? (bundle as Record<string, unknown>).version : undefined
+  if (typeof version !== 'string') {
+    throw new InputError('the bundle has no version to derive its tag from (v<version>)', {
+      suggestions: ['give the tag to publish under explicitly, e.g. registry.example.com/acme/app:v1.0.0'],
+    })
+  }
+  return defaultBundleTag(version)
+}
+
+/**
  * The tag of a bundle version, as Porter derives it: `v<version>` with `+` (semver build
  * metadata, not allowed in tags) replaced by `_`. `1.2.3+build.5` → `v1.2.3_build.5`.
  * Throws InputError when the result is still not a valid tag.

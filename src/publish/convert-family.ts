@@ -103,7 +103,7 @@ export async function convertGraph(src: Fetcher, root: Descriptor, family: Famil
           children.set(child.digest, await convert(child, depth + 1))
       }
       const changed = [...children].some(([digest, d]) => d.digest !== digest)
-      if (changed || familyOf(desc.mediaType) !== family) made = indexIn(family, parsed.index, children, desc)
+      if (changed || familyOf(desc.mediaType) !== family) made = indexIn(family, parsed.index, children, desc, created)
     } else if (familyOf(desc.mediaType) !== family) {
       made = manifestIn(family, parsed.manifest, desc)
     }
@@ -122,8 +122,9 @@ function manifestIn(family: Family, m: ImageManifest, original: Descriptor): Con
   const what = `image manifest ${original.digest}`
   if (family === 'docker') refuseOciOnly(m, what)
   const blob = (d: Descriptor, role: string): GoStruct => {
-    if (family === 'docker' && d.annotations !== undefined)
-      throw new ConversionError(`${what}: its ${role} ${d.digest} has annotations, which Docker schema 2 cannot hold`)
+    const lost = (['annotations', 'artifactType', 'data'] as const).filter((k) => d[k] !== undefined)
+    if (family === 'docker' && lost.length > 0)
+      throw new ConversionError(`${what}: its ${role} ${d.digest} has ${lost.join(', ')}, which Docker schema 2 cannot hold`)
     return descriptorIn(family, { ...d, mediaType: blobTypeIn(family, d.mediaType, `${what}: its ${role} ${d.digest}`) })
   }
   const layers = (m.layers ?? []).map((l) => blob(l, 'layer'))
@@ -133,26 +134,47 @@ function manifestIn(family: Family, m: ImageManifest, original: Descriptor): Con
       : {
           schemaVersion: 2,
           mediaType: MediaTypes.OciManifest,
+          artifactType: m.artifactType,
           config: blob(m.config, 'config'),
           layers,
+          subject: m.subject && descriptorIn(family, m.subject),
           annotations: m.annotations && stringMap(m.annotations),
         }
   return made(MANIFEST_TYPE[family], body, family)
 }
 
-function indexIn(family: Family, index: ImageIndex, children: ReadonlyMap<string, Descriptor>, original: Descriptor): ConvertedManifest {
+function indexIn(
+  family: Family,
+  index: ImageIndex,
+  children: ReadonlyMap<string, Descriptor>,
+  original: Descriptor,
+  created: readonly ConvertedManifest[],
+): ConvertedManifest {
   const what = `image index ${original.digest}`
   if (family === 'docker') refuseOciOnly(index, what)
   const manifests = index.manifests.map((entry) => {
-    if (family === 'docker' && entry.annotations !== undefined)
-      throw new ConversionError(`${what}: its entry ${entry.digest} has annotations, which a Docker manifest list cannot hold`)
+    const lost = (['annotations', 'artifactType', 'data'] as const).filter((k) => entry[k] !== undefined)
+    if (family === 'docker' && lost.length > 0)
+      throw new ConversionError(`${what}: its entry ${entry.digest} has ${lost.join(', ')}, which a Docker manifest list cannot hold`)
     const child = children.get(entry.digest) ?? entry
-    return descriptorIn(family, { ...entry, mediaType: child.mediaType, digest: child.digest, size: child.size })
+    // Embedded data is a copy of the child: a converted child's new bytes replace it.
+    const bytes =
+      child.digest !== entry.digest && entry.data !== undefined ? created.find((m) => m.desc.digest === child.digest)?.bytes : undefined
+    return descriptorIn(family, {
+      ...entry,
+      mediaType: child.mediaType,
+      digest: child.digest,
+      size: child.size,
+      ...(bytes !== undefined && { data: bytes.toString('base64') }),
+    })
   })
+  // An OCI index rebuilt in its own family (its children converted) keeps every OCI field.
   const body: GoStruct = {
     schemaVersion: 2,
     mediaType: INDEX_TYPE[family],
+    artifactType: family === 'oci' ? index.artifactType : undefined,
     manifests,
+    subject: family === 'oci' && index.subject ? descriptorIn(family, index.subject) : undefined,
     annotations: index.annotations && stringMap(index.annotations),
   }
   return made(INDEX_TYPE[family], body, family)
@@ -187,7 +209,16 @@ function descriptorIn(family: Family, d: Descriptor): GoStruct {
   const platform = d.platform && platformStruct(d.platform)
   return family === 'docker'
     ? { mediaType: d.mediaType, size: d.size, digest: d.digest, urls, platform }
-    : { mediaType: d.mediaType, digest: d.digest, size: d.size, urls, annotations: d.annotations && stringMap(d.annotations), platform }
+    : {
+        mediaType: d.mediaType,
+        digest: d.digest,
+        size: d.size,
+        urls,
+        annotations: d.annotations && stringMap(d.annotations),
+        data: d.data,
+        platform,
+        artifactType: d.artifactType,
+      }
 }
 
 function platformStruct(p: Platform): GoStruct {

@@ -111,8 +111,9 @@ export async function inspect(source: string, options: OperationOptions = {}): P
     return {
       reference: formatReference(ref),
       digest: pulled.digest,
-      name: String(field(b, 'name')),
-      version: String(field(b, 'version')),
+      // A bundle read back may be damaged; the schema requires both.
+      name: stringField(b, 'name') ?? '(no name)',
+      version: stringField(b, 'version') ?? '(no version)',
       ...(description !== undefined && description !== '' && { description }),
       ...(schemaVersion !== undefined && { schemaVersion }),
       representation: pulled.representation,

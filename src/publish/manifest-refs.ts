@@ -234,7 +234,13 @@ export class ManifestRefTarget extends DerivedTagReader<Target> implements Targe
   }
 
   private async write(choice: ManifestRefChoice, desc: Descriptor, bytes: Buffer, o: OpOptions, verify = false): Promise<void> {
-    if (choice === 'deterministic-tag') return this.pushReference(desc, bytes, deterministicTag(desc.digest), o)
+    if (choice === 'deterministic-tag') {
+      const tag = deterministicTag(desc.digest)
+      if (canPushReference(this.inner)) return this.inner.pushReference(desc, bytes, tag, o)
+      // A store that cannot push under a tag in one request (a layout): by digest, then tagged.
+      await this.write('digest', desc, bytes, o)
+      return this.inner.tag(desc, tag, o)
+    }
     try {
       await this.inner.push(desc, bytes, o)
     } catch (err) {

@@ -23,7 +23,6 @@ import { NotFoundError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { digestOf } from '../oci/digest.js'
 import type { Issue } from '../cnab/issue.js'
-import { field } from '../cnab/json-shape.js'
 import {
   bundleIndex,
   configBlob,
@@ -41,7 +40,7 @@ import type { FixupChange } from './fixup.js'
 import type { ManifestRefTarget } from './manifest-refs.js'
 import { relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
 import { PublishSession, type PlanSource } from './publish-session.js'
-import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
+import { bundleTagOf, checkTag, guardTag } from './bundle-tags.js'
 
 /** Where publishBundle writes the bundle. */
 export interface PublishDestination {
@@ -143,7 +142,7 @@ export async function publishBundle(
   const validation = validateBundle(value, { mode: 'publish' })
   if (!validation.valid) throw new BundleValidationError(validation.issues)
   const warnings = validation.issues.filter((i) => i.severity === 'warning')
-  const tag = destination.reference !== undefined ? checkTag(destination.reference) : defaultBundleTag(String(field(value, 'version')))
+  const tag = destination.reference !== undefined ? checkTag(destination.reference) : bundleTagOf(value)
   const images = declaredDescriptors(value)
   session.planForImages([...images.values()].map((d) => d.mediaType))
   const result = (written: Omit<WrittenBundle, 'blob'>, unchanged: boolean): PublishResult => ({

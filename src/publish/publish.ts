@@ -23,7 +23,7 @@ import { InputError, UsageError } from '../errors.js'
 import type { Platform } from '../oci/descriptor.js'
 import { parsePlatform } from '../oci/platform.js'
 import { formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
-import { defaultBundleTag } from './bundle-tags.js'
+import { bundleTagOf } from './bundle-tags.js'
 import { fixupBundle, type FixupChange } from './fixup.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from './image-source.js'
 import { OperationTargets, withTargets, type OperationOptions } from './open-target.js'
@@ -166,9 +166,7 @@ export async function build(bundle: string, output: string, options: PublishCall
         ...(options.onProgress && { onProgress: (_image: string, p: CopyProgress) => options.onProgress!(p) }),
       },
     )
-    const version = (fixed.bundle as { version?: unknown }).version
-    const tag = dst.tag ?? (typeof version === 'string' ? defaultBundleTag(version) : undefined)
-    if (tag === undefined) throw new UsageError(`${formatReference(dst)} names no tag and the bundle has no version to derive one from`)
+    const tag = dst.tag ?? bundleTagOf(fixed.bundle)
     const result = await publishBundle(
       fixed.bundle,
       { target, reference: tag, ...(repository && { repository }) },

@@ -103,6 +103,9 @@ export interface ListTagsOptions extends OperationOptions {
 export async function listTags(repository: string, options: ListTagsOptions = {}): Promise<string[]> {
   const ref = parseReference(repository, { defaultTag: false })
   if (ref.tag !== undefined || ref.digest !== undefined) throw new UsageError(`give a repository without tag or digest: ${repository}`)
+  if (options.limit !== undefined && !(Number.isSafeInteger(options.limit) && options.limit >= 1)) {
+    throw new UsageError(`the tag limit must be a whole number of at least 1, not ${options.limit}`)
+  }
   return withTargets(options, [ref], async (targets) => {
     const target = await targets.open(ref)
     if (!canListTags(target)) throw new UnsupportedError(`${formatReference(ref)} cannot list tags`)

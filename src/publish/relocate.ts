@@ -13,14 +13,13 @@ import type { ReadOnlyTarget, Target } from '../content/storage.js'
 import { copy, copyGraph, type CopyProgress, type CopyStats } from '../copy/index.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
-import { field } from '../cnab/json-shape.js'
 import { declaredDescriptors } from './image-fields.js'
 import { actionableError } from './publish-errors.js'
 import { derivedTagReader } from './manifest-refs.js'
 import { pullBundle } from './pull-bundle.js'
 import { mountCandidates, repositoryOf, type RepositoryName } from './repository-name.js'
 import { PublishSession } from './publish-session.js'
-import { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
+import { bundleTagOf, checkTag, guardTag } from './bundle-tags.js'
 
 /** Where copyBundle writes the bundle. */
 export interface CopyBundleDestination {
@@ -69,7 +68,7 @@ export interface CopyBundleResult {
 /**
  * Copies the bundle `selector` names in `source` to `destination`, tagged `tag`. Undefined tag
  * → the source tag when `selector` is one, else the tag of the bundle's version
- * (defaultBundleTag). The bundle is read and verified first (pullBundle), so an image or a
+ * (bundleTagOf). The bundle is read and verified first (pullBundle), so an image or a
  * damaged bundle is refused before anything is copied; then its whole graph is copied by digest
  * with copy(), mounting blobs when both sides are repositories of one registry.
  *
@@ -106,8 +105,7 @@ async function copyInto(
     ...(options.allowMissingContentDigest !== undefined && { allowMissingContentDigest: options.allowMissingContentDigest }),
     ...(options.signal && { signal: options.signal }),
   })
-  const destinationTag =
-    tag !== undefined ? checkTag(tag) : !isDigest(selector) ? checkTag(selector) : defaultBundleTag(String(field(pulled.bundle, 'version')))
+  const destinationTag = tag !== undefined ? checkTag(tag) : !isDigest(selector) ? checkTag(selector) : bundleTagOf(pulled.bundle)
   const current = await guardTag(target, destinationTag, [pulled.digest], {
     signal: options.signal,
     force: options.force,

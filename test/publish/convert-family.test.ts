@@ -96,6 +96,33 @@ describe('convertGraph', () => {
     assert.ok(list.manifests.every((d) => d.mediaType === MediaTypes.OciManifest))
   })
 
+  test("an OCI index rebuilt over converted children keeps its artifactType, subject and the entries' artifactType and data", async () => {
+    const docker = await convertGraph(store, web, 'docker')
+    for (const m of docker.created) await store.push(m.desc, m.bytes)
+    const dockerChild = parseManifest(docker.created.at(-1)!.bytes, MediaTypes.DockerManifestList)
+    assert.ok(dockerChild.kind === 'index')
+    const first = dockerChild.index.manifests[0]!
+    const bytes = docker.created.find((m) => m.desc.digest === first.digest)!.bytes
+    const entry = { ...first, artifactType: 'application/vnd.example.thing', data: bytes.toString('base64') }
+    const subject = { mediaType: web.mediaType, digest: web.digest, size: web.size }
+    const index = await pushJson(MediaTypes.OciIndex, {
+      schemaVersion: 2,
+      mediaType: MediaTypes.OciIndex,
+      artifactType: 'application/vnd.example.set',
+      manifests: [entry],
+      subject,
+    })
+    const conversion = await convertGraph(store, index, 'oci')
+    const doc = await docOf(conversion.root, conversion)
+    assert.equal(doc.artifactType, 'application/vnd.example.set')
+    assert.deepEqual(doc.subject, subject)
+    const [converted] = doc.manifests as Descriptor[]
+    assert.equal(converted!.mediaType, MediaTypes.OciManifest)
+    assert.equal(converted!.artifactType, 'application/vnd.example.thing')
+    assert.deepEqual(Buffer.from(converted!.data!, 'base64'), conversion.created.find((m) => m.desc.digest === converted!.digest)!.bytes)
+    await assert.rejects(convertGraph(store, index, 'docker'), /has subject, artifactType, which Docker schema 2 cannot hold/)
+  })
+
   test('content already in the family is left alone', async () => {
     assert.deepEqual(await convertGraph(store, web, 'oci'), { root: web, created: [] })
     assert.equal(familyOf(MediaTypes.DockerManifestList), 'docker')

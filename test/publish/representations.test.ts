@@ -156,6 +156,24 @@ describe('manifests kept under derived tags', () => {
   })
 })
 
+describe('manifests under derived tags in a store that cannot push under a tag in one request', () => {
+  test('a layout-like store given --manifest-refs deterministic-tag: every manifest by digest and under its derived tag, pull reads it back', async () => {
+    const store = new MemoryStore()
+    const session = new PublishSession({ force: { manifestRefs: 'deterministic-tag' } })
+    const fixed = await fixupBundle(
+      await exampleBundle('hello-world'),
+      { target: store },
+      { source: layoutImageSource(layout), autoUpdate: true, session },
+    )
+    const result = await publishBundle(fixed.bundle, { target: store, reference: 'v1' }, { session })
+    assert.equal(result.manifestRefs, 'deterministic-tag')
+    for (const image of fixed.images.values()) assert.equal((await store.resolve(deterministicTag(image.digest))).digest, image.digest)
+    assert.equal((await store.resolve(deterministicTag(result.config.digest))).digest, result.config.digest)
+    const pulled = await pullBundle(store, 'v1')
+    assert.deepEqual(pulled.bundleBytes, canonicalBytes(fixed.bundle))
+  })
+})
+
 describe('planning from a saved report', () => {
   const OCI = MediaTypes.OciManifest
   const DOCKER = MediaTypes.DockerManifest
