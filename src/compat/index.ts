@@ -29,6 +29,7 @@ export {
   type TierAttempt,
 } from './classify.js'
 export {
+  ARTIFACT_TIERS,
   CONFIG_TIERS,
   describeRepresentation,
   firstWorkingTier,
@@ -36,6 +37,7 @@ export {
   MANIFEST_REF_TIERS,
   planFromReport,
   SHAPE_TIERS,
+  type ArtifactForm,
   type BlockedPlan,
   type PlanOptions,
   type PublishPlan,
