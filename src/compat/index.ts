@@ -9,6 +9,7 @@ export {
   CapabilityCache,
   formatEvidence,
   parseCapabilityReport,
+  referrersModes,
   type AuthInfo,
   type Capability,
   type CapabilityReport,
@@ -16,6 +17,7 @@ export {
   type Evidence,
   type IndexChoice,
   type ManifestRefChoice,
+  type ReferrersModes,
   type Representation,
   type Support,
 } from './capabilities.js'

@@ -24,6 +24,7 @@ export {
   type PublishCallOptions,
   type PublishOutcome,
   type RepresentationOptions,
+  type StaleReferrers,
 } from './publish.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
 export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
