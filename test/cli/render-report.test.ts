@@ -49,7 +49,10 @@ describe('renderReport', () => {
     assert.equal(lines.at(-2), 'referrers (signatures, SBOMs): --referrers-mode tag works; auto uses the sha256-<hex> tag schema')
     const withApi = syntheticReport()
     withApi.capabilities['referrers-api'] = { support: 'supported', evidence: {} }
-    assert.match(renderReport(withApi), /^referrers \(signatures, SBOMs\): --referrers-mode api or tag works; auto uses the referrers API$/m)
+    assert.match(
+      renderReport(withApi),
+      /^referrers \(signatures, SBOMs\): --referrers-mode api or tag works; auto uses the referrers API$/m,
+    )
     const neither = syntheticReport({ unsupported: ['referrers-tag-schema'] })
     assert.match(renderReport(neither), /^referrers \(signatures, SBOMs\): no mode is known to work here \(api: NO, tag: NO\)$/m)
   })
