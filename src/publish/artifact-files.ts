@@ -9,7 +9,7 @@
  * `<title>/…`, as oras names them.
  * Reference: https://github.com/oras-project/oras-go/blob/main/content/file/utils.go
  */
-import { createReadStream, type Stats } from 'node:fs'
+import { createReadStream, existsSync, type Stats } from 'node:fs'
 import { lstat, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
@@ -37,10 +37,12 @@ export interface ArtifactFile {
 }
 
 /**
- * Reads `path[:mediaType]` as the command line gives it: the part after the last `:` is a
- * media type when it looks like one (`type/subtype`), so paths with colons stay whole.
+ * Reads `path[:mediaType]` as the command line gives it: a path that exists is taken whole;
+ * otherwise the part after the last `:` is a media type when it looks like one
+ * (`type/subtype`), as oras reads it, so other paths with colons stay whole too.
  */
 export function parseArtifactFile(argument: string): ArtifactFile {
+  if (existsSync(argument)) return { path: argument }
   const at = argument.lastIndexOf(':')
   if (at > 0) {
     const mediaType = argument.slice(at + 1)

@@ -45,6 +45,7 @@ interface Pushed {
   attempts: Array<{ id: string; outcome: string }>
   recordedBy?: string
   referrersTag?: string
+  subject?: { digest: string }
 }
 
 let dir: TempDir
@@ -373,6 +374,34 @@ describe('bundles carry their referrers', () => {
     assert.deepEqual(digestsOf(pulled.images.referrers), expected)
     const inLayout = await ok<{ referrers: Node[] }>(['discover', `ocidir://${pulled.images.layout}@${inspected.images[0]!.digest}`])
     assert.deepEqual(digestsOf(inLayout.referrers), [imageSbom.descriptor.digest])
+  })
+
+  test('an image converted for the registry (Docker Hub 2019: no OCI index) is published unsigned, and the output names the signatures that no longer apply', async () => {
+    const web = 'example.com/ocibundle/shop-web:2.3.1'
+    const signed = join(dir.path, fresh('signed-images'))
+    const webDigest = (await makeExampleImages(signed)).get(web)!.digest
+    const work = join(dir.path, fresh('files'))
+    await files(work, { 'web.sig': 'web signature' })
+    const sig = await ok<Pushed>(['attach', `ocidir://${signed}@${webDigest}`, join(work, 'web.sig'), '--artifact-type', COSIGN])
+    const args = [
+      'push',
+      'bundles/shop/bundle.json',
+      `${hub2019.host}/${fresh('converted')}`,
+      '--images',
+      `ocidir://${signed}`,
+      '--auto-update',
+    ]
+    const pushed = await ok<{ staleReferrers: Array<{ image: string; original: string; published: string; referrers: Node[] }> }>(args)
+    assert.deepEqual(
+      pushed.staleReferrers.map((s) => [s.image, s.original, s.referrers.map((r) => [r.digest, r.artifactType])]),
+      [[web, sig.subject!.digest, [[sig.descriptor.digest, COSIGN]]]],
+    )
+    assert.notEqual(pushed.staleReferrers[0]!.published, pushed.staleReferrers[0]!.original)
+    const text = (await cli(args.concat('--force'))).stdout
+    assert.match(
+      text,
+      new RegExp(`not signed +${web}: ${COSIGN.replace('+', '\\+')} ${sig.descriptor.digest} over ${sig.subject!.digest} does not apply`),
+    )
   })
 })
 
