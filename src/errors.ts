@@ -104,6 +104,19 @@ export class InvalidContentError extends OcibundleError {
   override readonly code: string = 'ERR_INVALID_CONTENT'
 }
 
+/**
+ * A name from untrusted content (a layer title, a tar entry, a link target) would be written
+ * outside the directory it belongs in: absolute, with `..`, or through a symbolic link.
+ */
+export class UnsafePathError extends InvalidContentError {
+  override readonly code: string = 'ERR_UNSAFE_PATH'
+}
+
+/** A file or directory would be overwritten without the caller allowing it (`--force`). */
+export class FileExistsError extends OcibundleError {
+  override readonly code: string = 'ERR_FILE_EXISTS'
+}
+
 /** A back end does not offer an operation (e.g. listing referrers on a layout). */
 export class UnsupportedError extends OcibundleError {
   override readonly code: string = 'ERR_UNSUPPORTED'

@@ -17,6 +17,10 @@ function renderCopied(s: BundleCopied): string {
     `  bundle digest   ${s.digest} (unchanged: index and config bytes copied as they are)`,
     `  copied          ${s.stats.copied} of ${s.stats.nodes} objects (${s.stats.skipped} already there, ${s.stats.mounted} mounted)`,
   ]
+  if (s.referrers !== undefined)
+    lines.push(
+      `  referrers       ${s.referrers.length} came along (signatures, SBOMs and other artifacts that refer to the bundle or its images)`,
+    )
   if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
   return lines.join('\n')
 }
@@ -41,6 +45,11 @@ function renderBuilt(s: BundleBuilt, verb: string): string {
   // A conversion changes digest, size and media type at once: one line per image, with why.
   for (const c of s.changes.filter((x) => x.reason !== undefined && x.field === 'contentDigest')) {
     lines.push(`  converted       ${c.image} ${c.from ?? '(none)'} → ${c.to}: ${c.reason}`)
+  }
+  for (const stale of s.staleReferrers) {
+    const which =
+      stale.referrers.length > 0 ? stale.referrers.map((r) => `${r.artifactType ?? r.mediaType} ${r.digest}`).join(', ') : 'any signature'
+    lines.push(`  not signed      ${stale.image}: ${which} over ${stale.original} does not apply to the published ${stale.published}`)
   }
   if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
   return lines.join('\n')

@@ -3,7 +3,14 @@
  * item that measured it), the verdict, and what the probe could not delete. Pure: the command
  * prints the string; `--json` prints the report itself (docs/registries.md).
  */
-import { CAPABILITIES, CAPABILITY_CHECKS, formatEvidence, type CapabilityReport, type Support } from '../compat/capabilities.js'
+import {
+  CAPABILITIES,
+  CAPABILITY_CHECKS,
+  formatEvidence,
+  referrersModes,
+  type CapabilityReport,
+  type Support,
+} from '../compat/capabilities.js'
 
 const RESULT_WORDS: Record<Support, string> = { supported: 'yes', unsupported: 'NO', unknown: '?' }
 
@@ -39,9 +46,19 @@ export function renderReport(report: CapabilityReport): string {
     line(header.map((h, i) => '-'.repeat(i < 2 ? widths[i]! : h.length))),
     ...rows.map(line),
     '',
+    referrersLine(report),
     report.verdict,
     ...(report.leftovers.length > 0
       ? ['', `left behind (the registry refused to delete them):`, ...report.leftovers.map((l) => `  ${l}`)]
       : []),
   ].join('\n')
+}
+
+/** `--referrers-mode`: which modes work, and what auto uses. */
+function referrersLine(report: CapabilityReport): string {
+  const modes = referrersModes(report)
+  const works = (['api', 'tag'] as const).filter((m) => modes[m] === 'supported')
+  return modes.auto === undefined
+    ? `referrers (signatures, SBOMs): no mode is known to work here (api: ${RESULT_WORDS[modes.api]}, tag: ${RESULT_WORDS[modes.tag]})`
+    : `referrers (signatures, SBOMs): --referrers-mode ${works.join(' or ')} works; auto uses ${modes.auto === 'api' ? 'the referrers API' : 'the sha256-<hex> tag schema'}`
 }

@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { copyProgress } from '../cli/progress.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
@@ -43,9 +44,11 @@ is copied by digest.`
       helpValue: 'os/arch',
     }),
     referrers: Flags.boolean({
-      default: false,
+      default: true,
+      allowNo: true,
       summary: 'also copy signatures, SBOMs and other artifacts that refer to the copied manifests',
     }),
+    ...referrersModeFlag,
     ...registryFlags,
   }
 
@@ -53,6 +56,7 @@ is copied by digest.`
     const { args, flags } = await this.parse(Copy)
     const result = await copyReference(args.source, args.destination, {
       ...registryOptions(flags),
+      ...referrersOptions(flags),
       concurrency: flags.concurrency,
       referrers: flags.referrers,
       ...(flags.platform !== undefined && { platform: parsePlatform(flags.platform) }),
@@ -64,7 +68,7 @@ is copied by digest.`
         `Copied ${result.source} → ${result.destination}`,
         `  digest  ${result.descriptor.digest}`,
         `  ${plural(s.nodes, 'node')}: ${s.copied} copied (${formatSize(s.bytesCopied)}), ${s.skipped} already there, ${s.mounted} mounted`,
-        ...(result.referrers ? [`  ${plural(result.referrers.length, 'referrer')} copied`] : []),
+        ...(result.referrers ? [`  ${plural(result.referrers.length, 'referrer')} came along`] : []),
       ].join('\n'),
     )
     return result

@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { pull, type PullOutcome } from '../publish/pull.js'
@@ -38,6 +39,12 @@ the thick-bundle layout installers and air-gapped sites read.`
       helpValue: 'dir',
     }),
     images: Flags.boolean({ default: false, summary: 'also write every image into <output>/artifacts/layout' }),
+    referrers: Flags.boolean({
+      default: true,
+      allowNo: true,
+      summary: 'with --images, also write the signatures, SBOMs and other artifacts that refer to the bundle or its images',
+    }),
+    ...referrersModeFlag,
     'allow-missing-digest': Flags.boolean({
       default: false,
       summary: 'accept an invocation image without contentDigest (a warning instead of an error)',
@@ -50,7 +57,9 @@ the thick-bundle layout installers and air-gapped sites read.`
     const bars = this.progressBars(flags.images)
     const pulled = await pull(args.reference, flags.output, {
       ...registryOptions(flags),
+      ...referrersOptions(flags),
       images: flags.images,
+      referrers: flags.referrers,
       allowMissingDigest: flags['allow-missing-digest'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),
@@ -64,6 +73,7 @@ the thick-bundle layout installers and air-gapped sites read.`
         ...(pulled.images
           ? [`  ${pulled.images.layout} (${Object.keys(pulled.images.manifests).length} images, tagged by their bundle references)`]
           : []),
+        ...(pulled.images?.referrers ? [`  ${pulled.images.referrers.length} referrers came along (signatures, SBOMs)`] : []),
       ].join('\n'),
     )
     return pulled

@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { publishFlags, publishOptions } from '../cli/publish-flags.js'
 import { registryFlags } from '../cli/registry-flags.js'
@@ -43,6 +44,12 @@ refuses the representation itself (docs/registries.md). --index-format, --config
   }
   static override flags = {
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once when copying a bundle' }),
+    referrers: Flags.boolean({
+      default: true,
+      allowNo: true,
+      summary: 'when copying a bundle, also copy the signatures, SBOMs and other artifacts that refer to it or its images',
+    }),
+    ...referrersModeFlag,
     ...publishFlags,
     ...registryFlags,
   }
@@ -52,6 +59,8 @@ refuses the representation itself (docs/registries.md). --index-format, --config
     const bars = this.progressBars()
     const result = await publish(args.source, args.destination, {
       ...publishOptions(flags),
+      ...referrersOptions(flags),
+      referrers: flags.referrers,
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),
     })

@@ -217,6 +217,24 @@ export class CapabilityCache {
   }
 }
 
+/** Which referrers modes (`--referrers-mode`) work on a registry, from its report. */
+export interface ReferrersModes {
+  /** `api`: the registry has the referrers API (`referrers-api`). */
+  api: Support
+  /** `tag`: an index stored under `sha256-<hex>` reads back (`referrers-tag-schema`). */
+  tag: Support
+  /** What `auto` uses there: the API where it is supported, else the tag schema where that works; undefined when neither is known to work. */
+  auto?: 'api' | 'tag'
+}
+
+/** The referrers modes a report shows to work (see ReferrersModes). */
+export function referrersModes(report: Pick<CapabilityReport, 'capabilities'>): ReferrersModes {
+  const api = report.capabilities['referrers-api'].support
+  const tag = report.capabilities['referrers-tag-schema'].support
+  const auto = api === 'supported' ? 'api' : tag === 'supported' ? 'tag' : undefined
+  return { api, tag, ...(auto !== undefined && { auto }) }
+}
+
 /** The support of every capability of a report, as hints for CapabilityCache.seed. */
 export function hintsFromReport(report: CapabilityReport): Partial<Record<Capability, Support>> {
   return Object.fromEntries(CAPABILITIES.map((c) => [c, report.capabilities[c].support]))

@@ -9,6 +9,7 @@ export {
   CapabilityCache,
   formatEvidence,
   parseCapabilityReport,
+  referrersModes,
   type AuthInfo,
   type Capability,
   type CapabilityReport,
@@ -16,6 +17,7 @@ export {
   type Evidence,
   type IndexChoice,
   type ManifestRefChoice,
+  type ReferrersModes,
   type Representation,
   type Support,
 } from './capabilities.js'
@@ -29,6 +31,7 @@ export {
   type TierAttempt,
 } from './classify.js'
 export {
+  ARTIFACT_TIERS,
   CONFIG_TIERS,
   describeRepresentation,
   firstWorkingTier,
@@ -36,6 +39,7 @@ export {
   MANIFEST_REF_TIERS,
   planFromReport,
   SHAPE_TIERS,
+  type ArtifactForm,
   type BlockedPlan,
   type PlanOptions,
   type PublishPlan,

@@ -129,6 +129,43 @@ export const MANIFEST_REF_TIERS: readonly TierSpec<ManifestRefChoice>[] = [
   },
 ]
 
+/**
+ * How an artifact (`artifact push`, `attach`) is written, in the order to try:
+ * - `artifact-type`: image-spec v1.1, an `artifactType` field and the empty descriptor
+ *   (`application/vnd.oci.empty.v1+json`, content `{}`) as config, or the config given;
+ * - `config-media-type`: the ORAS 1.0 form, no `artifactType` field, the artifact type as the
+ *   config's media type (content `{}`), or the config given;
+ * - `image-config`: the ORAS 0.x form for registries that take only image config types, an
+ *   OCI image config type over `{}`, the artifact type in the `org.opencontainers.artifactType`
+ *   annotation (never with a config given: its type would be lost).
+ */
+export type ArtifactForm = 'artifact-type' | 'config-media-type' | 'image-config'
+
+/** The forms of an artifact manifest (ArtifactForm), in the order to try. */
+export const ARTIFACT_TIERS: readonly TierSpec<ArtifactForm>[] = [
+  {
+    id: 'artifact-type',
+    needs: ['artifact-type-field'],
+    addresses: 'image-spec v1.1: artifactType and the empty config descriptor, as oras 1.1 and later write artifacts',
+  },
+  {
+    id: 'config-media-type',
+    needs: ['custom-config-media-type'],
+    proves: 'custom-config-media-type',
+    addresses:
+      'registries that refuse the artifactType field or the empty config type: the artifact type as the config media type ' +
+      'over a `{}` config, as oras 1.0 wrote artifacts; not a zero-byte config, which GAR and Harbor refused [GAR-1, HAR-2]',
+  },
+  {
+    id: 'image-config',
+    needs: ['oci-image-manifest'],
+    proves: 'oci-image-manifest',
+    addresses:
+      'registries that take only image config types: Docker Hub in 2019 accepted a `{}` config but no custom config type ' +
+      "[HUB-2], Quay's allow-list [QUAY-1]; the artifact type goes into the org.opencontainers.artifactType annotation",
+  },
+]
+
 /** The shape tiers for a publish that prefers `preferred`: the portable shape is always the last resort. */
 export function shapeTiers(preferred: OciShape = DEFAULT_SHAPE): TierSpec<OciShape>[] {
   return SHAPE_TIERS.filter((t) => t.id === preferred || t.id === 'portable')

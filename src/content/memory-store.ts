@@ -9,7 +9,8 @@ import { isDigest } from '../oci/digest.js'
 import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { readManifestBody } from './manifest-body.js'
 import { PredecessorIndex } from './predecessor-index.js'
-import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, TagLister, Untagger } from './storage.js'
+import { referrersInGraph } from './referrer-list.js'
+import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, ReferrerLister, TagLister, Untagger } from './storage.js'
 import { consumeVerified, discardBody } from './verify.js'
 
 interface Stored {
@@ -21,7 +22,7 @@ interface Stored {
  * GraphTarget kept in memory. Content is keyed by digest and size; manifests are parsed on push
  * so `predecessors` answers from an index. Tags may be any non-empty string that is not a digest.
  */
-export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver {
+export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver, ReferrerLister {
   private readonly content = new Map<string, Stored>()
   private readonly tags = new Map<string, Descriptor>()
   private readonly graph = new PredecessorIndex()
@@ -110,6 +111,11 @@ export class MemoryStore implements GraphTarget, TagLister, Deleter, Untagger, B
   /** The manifests pushed so far that point at `node`. */
   async predecessors(node: Descriptor, _o?: OpOptions): Promise<Descriptor[]> {
     return this.graph.predecessors(node)
+  }
+
+  /** The manifests pushed so far whose `subject` is `subject`; only those of `artifactType` when given. */
+  listReferrers(subject: Descriptor, o: OpOptions & { artifactType?: string } = {}): AsyncIterable<Descriptor> {
+    return referrersInGraph(this, subject, o)
   }
 
   /** Removes content, the tags pointing at it and its graph edges. Throws NotFoundError when absent. */

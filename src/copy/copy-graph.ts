@@ -5,7 +5,7 @@
  * through the Storage interface; optional capabilities (mount) are found with guards.
  * Reference: https://github.com/oras-project/oras-go/blob/v2.5.0/copy.go
  */
-import type { ReadOnlyStorage, Storage } from '../content/storage.js'
+import { canListReferrers, type ReadOnlyStorage, type Storage } from '../content/storage.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import type { CopyGraphOptions, CopyStats } from './copy-options.js'
 import { CopySession } from './copy-session.js'
@@ -25,11 +25,12 @@ export { DEFAULT_COPY_CONCURRENCY } from './copy-session.js'
  *   every digest is preserved; blobs stream from source to destination, verified on the way.
  * - At most `concurrency` I/O calls run at once; a node waiting for its children holds no slot.
  * - The first failure cancels the rest; the copy rejects once all work in flight has stopped.
+ * - With `referrers`, the referrers of every manifest come along (see CopyGraphOptions).
  *
  * Throws CopyError (op and origin say what failed where), or the signal's reason when aborted.
  */
 export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descriptor, opts: CopyGraphOptions = {}): Promise<CopyStats> {
-  const session = new CopySession(src, dst, opts)
+  const session = new CopySession(src, dst, opts, opts.referrers && canListReferrers(src) ? { referrers: src } : {})
   await session.run(root)
   return { ...session.stats }
 }

@@ -30,6 +30,14 @@ export interface CopyGraphOptions {
   onMounted?: (desc: Descriptor, fromRepository: string) => void | Promise<void>
   /** Called synchronously as blob bytes are handed to the destination (not for manifests). */
   onProgress?: (progress: CopyProgress) => void
+  /**
+   * Also copy the referrers (signatures, SBOMs, attestations) of every manifest copied or found
+   * present, and theirs in turn, each after its subject. Needs a source that lists referrers
+   * (ReferrerLister); others are copied without them. Undefined → false.
+   */
+  referrers?: boolean
+  /** Called for each referrer found (before it is copied), with the subject it refers to. */
+  onReferrer?: (referrer: Descriptor, subject: Descriptor) => void
 }
 
 /** What a copy did. A node found in the destination counts once; its sub-graph is not walked. */

@@ -213,7 +213,11 @@ export class CopySession {
       for await (const d of lister.listReferrers(subject, { signal: this.signal })) out.push(d)
       return out
     })
-    for (const d of found) if (!this.referrersFound.has(descriptorKey(d))) this.referrersFound.set(descriptorKey(d), d)
+    for (const d of found) {
+      if (this.referrersFound.has(descriptorKey(d))) continue
+      this.referrersFound.set(descriptorKey(d), d)
+      this.opts.onReferrer?.(d, subject)
+    }
     await Promise.all(found.map((d) => this.visit(d)))
   }
 

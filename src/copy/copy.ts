@@ -22,12 +22,6 @@ export interface CopyOptions extends CopyGraphOptions {
    * config. Undefined → the whole graph.
    */
   platform?: Platform
-  /**
-   * Also copy the referrers (signatures, SBOMs, attestations) of every manifest copied or found
-   * present, and theirs in turn, each after its subject. Needs a source that lists referrers
-   * (ReferrerLister); others are copied without them. Undefined → false.
-   */
-  referrers?: boolean
 }
 
 /** What copy did. */

@@ -9,7 +9,8 @@ import { join, resolve as resolvePath } from 'node:path'
 import { addAbortSignal, type Readable } from 'node:stream'
 import { readManifestBody } from '../content/manifest-body.js'
 import { PredecessorIndex } from '../content/predecessor-index.js'
-import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, TagLister, Untagger } from '../content/storage.js'
+import { referrersInGraph } from '../content/referrer-list.js'
+import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, ReferrerLister, TagLister, Untagger } from '../content/storage.js'
 import { fetchAll, verifying } from '../content/verify.js'
 import { InvalidContentError, InvalidReferenceError, NotFoundError, OcibundleError, SizeMismatchError } from '../errors.js'
 import { descriptorKey, plainDescriptor, type Descriptor } from '../oci/descriptor.js'
@@ -50,7 +51,7 @@ const READ_CHUNK_BYTES = 1024 * 1024
  * - The predecessor index is built on open from the manifests reachable from index.json that
  *   are present, and extended on push; pushes by other processes after open are not in it.
  */
-export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver {
+export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver, ReferrerLister {
   private readonly graph = new PredecessorIndex()
 
   private constructor(
@@ -201,6 +202,16 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
   /** The manifests known to point at `node` (indexed on open and on push). */
   async predecessors(node: Descriptor, _o?: OpOptions): Promise<Descriptor[]> {
     return this.graph.predecessors(node)
+  }
+
+  /**
+   * The manifests whose `subject` is `subject`, among those indexed (see predecessors): a
+   * referrer copied into the layout has a digest-only index.json entry, so it is found again
+   * when the layout is opened later, by this or another process (oras lays out referrers the
+   * same way). Only those of `artifactType` when given.
+   */
+  listReferrers(subject: Descriptor, o: OpOptions & { artifactType?: string } = {}): AsyncIterable<Descriptor> {
+    return referrersInGraph(this, subject, o)
   }
 
   /**

@@ -4,7 +4,8 @@
  * fetchBlob, listTags); and the steps they are made of: fixup (images into the bundle's
  * repository), publishBundle (config blob, config manifest, index, with classified fallbacks or
  * a representation planned from a saved registry report: PublishSession), pullBundle (verified,
- * for installers) and copyBundle (bytes kept). No CLI code lives here.
+ * for installers) and copyBundle (bytes kept); artifacts and referrers (pushArtifact, pullArtifact,
+ * attach, listReferrers). No CLI code lives here.
  */
 export {
   openTarget,
@@ -23,11 +24,25 @@ export {
   type PublishCallOptions,
   type PublishOutcome,
   type RepresentationOptions,
+  type StaleReferrers,
 } from './publish.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
 export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
 export { checkRegistry, type CheckRegistryOptions, type RegistryCheckResult } from './check-registry.js'
 export { copyReference, type CopyReferenceOptions, type CopyReferenceResult } from './copy-reference.js'
+export { attach, pushArtifact, type ArtifactPushed, type Attached, type PushArtifactOptions, type PushedLayer } from './push-artifact.js'
+export { pullArtifact, type ArtifactPulled, type PullArtifactOptions, type PulledFile } from './pull-artifact.js'
+export { listReferrers, MAX_REFERRER_NODES, type ListReferrersCallOptions, type ReferrerNode, type ReferrerTree } from './referrer-tree.js'
+export {
+  packDirectory,
+  parseArtifactFile,
+  prepareLayer,
+  UNCOMPRESSED_DIGEST_ANNOTATION,
+  UNPACK_ANNOTATION,
+  type ArtifactFile,
+  type PreparedLayer,
+} from './artifact-files.js'
+export { artifactManifest, UNKNOWN_CONFIG_TYPE, type ArtifactParts, type BuiltArtifact } from './artifact-manifest.js'
 export {
   fetchBlob,
   fetchManifest,

@@ -23,8 +23,10 @@ import {
   type Body,
   type Mounter,
   type OpOptions,
+  canListReferrers,
   type ReadOnlyTarget,
   type ReferencePusher,
+  type ReferrerLister,
   type Target,
 } from '../content/storage.js'
 import { readManifestBody } from '../content/manifest-body.js'
@@ -47,11 +49,15 @@ import { isManifest } from '../oci/media-types.js'
 export class DerivedTagReader<T extends ReadOnlyTarget = ReadOnlyTarget> implements ReadOnlyTarget {
   /** True once reads by digest are known not to work here: manifests are then read by tag first. */
   protected byTagFirst = false
+  /** The wrapped store's `listReferrers`, present only when it has one (canListReferrers tells). */
+  listReferrers?: ReferrerLister['listReferrers']
 
   constructor(
     /** The store read from. */
     readonly inner: T,
-  ) {}
+  ) {
+    if (canListReferrers(inner)) this.listReferrers = (subject, o) => inner.listReferrers(subject, o)
+  }
 
   /** Blobs as they are; a manifest by digest, else (404) by its derived tag. */
   async fetch(desc: Descriptor, o: OpOptions = {}): Promise<Readable> {

@@ -10,6 +10,7 @@ import { parseReference, type Reference } from '../oci/reference.js'
 import { createRegistryClient } from '../registry/config/create-registry-client.js'
 import type { RegistryOptions } from '../registry/config/registry-options.js'
 import type { RegistryClient } from '../registry/http/client.js'
+import type { ReferrersMode } from '../registry/referrers.js'
 import { RegistryRepository } from '../registry/repository.js'
 
 /** What every library call that takes references accepts: how to reach registries, a shared client, cancellation. */
@@ -18,6 +19,12 @@ export interface OperationOptions extends RegistryOptions {
   client?: RegistryClient
   /** Cancels the call: nothing new starts, transfers in flight are aborted, the call rejects with the signal's reason. */
   signal?: AbortSignal
+  /**
+   * Where registry repositories record and look up referrers (signatures, SBOMs): `auto` (the
+   * referrers API where the registry has it, else the `sha256-<hex>` tag schema), `api` or
+   * `tag` only. Undefined → `auto`.
+   */
+  referrersMode?: ReferrersMode
 }
 
 /** Options of openTarget. */
@@ -52,7 +59,11 @@ export async function openTarget(reference: string | Reference, options: OpenTar
   const ref = typeof reference === 'string' ? parseReference(reference, { defaultTag: false }) : reference
   if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
   const client = options.client ?? (await createRegistryClient(options, [ref.registry]))
-  return new RegistryRepository(ref, client, { access: options.write ? 'push' : 'pull', ownsClient: options.client === undefined })
+  return new RegistryRepository(ref, client, {
+    access: options.write ? 'push' : 'pull',
+    ownsClient: options.client === undefined,
+    ...(options.referrersMode !== undefined && { referrersMode: options.referrersMode }),
+  })
 }
 
 /**
@@ -78,7 +89,10 @@ export class OperationTargets {
   /** Opens `ref` (see openTarget); its close() leaves the shared client open. */
   async open(ref: Reference, options: { write?: boolean } = {}): Promise<OpenedTarget> {
     if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
-    return new RegistryRepository(ref, await this.registryClient(), { access: options.write ? 'push' : 'pull' })
+    return new RegistryRepository(ref, await this.registryClient(), {
+      access: options.write ? 'push' : 'pull',
+      ...(this.options.referrersMode !== undefined && { referrersMode: this.options.referrersMode }),
+    })
   }
 
   /** Closes the registry client made for this operation, if any; a client from the options stays open. */

@@ -20,7 +20,8 @@ import type { IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
 import { loadReport, type ReportCacheOptions } from '../compat/report-cache.js'
 import type { CopyProgress } from '../copy/index.js'
 import { InputError, UsageError } from '../errors.js'
-import type { Platform } from '../oci/descriptor.js'
+import type { Descriptor, Platform } from '../oci/descriptor.js'
+import { canListReferrers } from '../content/storage.js'
 import { parsePlatform } from '../oci/platform.js'
 import { formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
 import { bundleTagOf } from './bundle-tags.js'
@@ -64,6 +65,11 @@ export interface PublishCallOptions extends OperationOptions, RepresentationOpti
   force?: boolean
   /** Blobs transferred at once when a published bundle is copied. Undefined → 4. */
   concurrency?: number
+  /**
+   * A published bundle is copied with the referrers (signatures, SBOMs) of its index and of
+   * every image, and theirs in turn. Default true; false (`--no-referrers`) copies none.
+   */
+  referrers?: boolean
   /** Bytes of each blob as it is handed to the destination. */
   onProgress?: (progress: CopyProgress) => void
   /** Something was tolerated or ignored (a legacy form, an unreadable saved report, a validation warning). */
@@ -84,6 +90,24 @@ export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
   changes: FixupChange[]
   /** Validation warnings of the published bundle, as `pointer: message`. */
   warnings: string[]
+  /**
+   * Images converted to the registry's family have new digests, so what refers to the original
+   * manifest (signatures, SBOMs, found at the image's source) does not apply to what was
+   * published: each converted image with the referrers of its original that no longer apply.
+   */
+  staleReferrers: StaleReferrers[]
+}
+
+/** The referrers of an image's original manifest that do not apply to its converted one. */
+export interface StaleReferrers {
+  /** The image reference as bundle.json writes it. */
+  image: string
+  /** The original manifest's digest, which the referrers name. */
+  original: string
+  /** The digest of the manifest published instead. */
+  published: string
+  /** The referrers of `original` at the image's source (empty when it has none or cannot list them). */
+  referrers: Descriptor[]
 }
 
 /** A published bundle copied as it is: same bytes, same digest, a new relocation map. */
@@ -126,6 +150,7 @@ export async function publish(source: string, destination: string, options: Publ
       ...(options.signal && { signal: options.signal }),
       ...(src.kind === 'registry' && { sourceRepository: src }),
       ...(options.onProgress && { onProgress: options.onProgress }),
+      ...(options.referrers !== undefined && { referrers: options.referrers }),
     })
     for (const w of copied.warnings) options.onWarning?.(w)
     return { kind: 'copied', source: formatReference(src), reference: formatReference({ ...dst, tag: copied.tag }), ...copied }
@@ -154,11 +179,12 @@ export async function build(bundle: string, output: string, options: PublishCall
     const session = await publishSession(dst, options)
     const target = session.wrap(await targets.open(dst, { write: true }))
     const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
+    const source = await imageSource(options.images, targets)
     const fixed = await fixupBundle(
       loaded.value,
       { target, ...(repository && { repository }) },
       {
-        source: await imageSource(options.images, targets),
+        source,
         autoUpdate: options.autoUpdate ?? false,
         session,
         ...(platforms.length > 0 && { platforms }),
@@ -176,6 +202,7 @@ export async function build(bundle: string, output: string, options: PublishCall
     const messages = warnings.map((w) => `${w.pointer || '/'}: ${w.message}`)
     for (const m of messages) options.onWarning?.(m)
     const relocationMap = result.relocationMap ?? fixed.relocationMap
+    const changes = [...fixed.changes, ...result.changes]
     return {
       ...rest,
       kind: 'built',
@@ -183,10 +210,35 @@ export async function build(bundle: string, output: string, options: PublishCall
       ...(relocationMap && { relocationMap }),
       source: bundle,
       reference: formatReference({ ...dst, tag }),
-      changes: [...fixed.changes, ...result.changes],
+      changes,
       warnings: messages,
+      staleReferrers: await staleReferrers(changes, source, options.signal),
     }
   })
+}
+
+/**
+ * For each image converted while publishing (a `contentDigest` change with a reason), the
+ * referrers of its original manifest at the image's source: they name the original digest, so
+ * they do not apply to the converted manifest that was published.
+ */
+async function staleReferrers(
+  changes: readonly FixupChange[],
+  source: ImageSource,
+  signal: AbortSignal | undefined,
+): Promise<StaleReferrers[]> {
+  const out: StaleReferrers[] = []
+  for (const c of changes) {
+    if (c.reason === undefined || c.field !== 'contentDigest' || typeof c.from !== 'string') continue
+    const referrers: Descriptor[] = []
+    const location = await source.locate(c.image, { signal }).catch(() => undefined)
+    if (location !== undefined && canListReferrers(location.target)) {
+      const original = await location.target.resolve(c.from, { signal }).catch(() => undefined)
+      if (original !== undefined) for await (const d of location.target.listReferrers(original, { signal })) referrers.push(d)
+    }
+    out.push({ image: c.image, original: c.from, published: String(c.to), referrers })
+  }
+  return out
 }
 
 /** Whether a publish source names a bundle.json file rather than a published bundle (see publish). */

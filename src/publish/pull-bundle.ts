@@ -15,7 +15,7 @@
  * registry will not serve them that way, by their derived tag (DerivedTagReader, porter#695),
  * every one verified against its digest.
  */
-import type { OpOptions, ReadOnlyTarget, Target } from '../content/storage.js'
+import { canListReferrers, type OpOptions, type ReadOnlyTarget, type Target } from '../content/storage.js'
 import { fetchAll } from '../content/verify.js'
 import { copyGraph, Limiter, type CopyProgress } from '../copy/index.js'
 import { InvalidContentError, messageOf } from '../errors.js'
@@ -64,6 +64,11 @@ export interface PullOptions {
   signal?: AbortSignal
   /** Bytes of each image blob as it is copied into `images`. */
   onProgress?: (image: string, progress: CopyProgress) => void
+  /**
+   * With `images`: also copy the referrers (signatures, SBOMs) of the bundle index and of every
+   * image, and theirs in turn, when the source can list them. Default true.
+   */
+  referrers?: boolean
 }
 
 /** A bundle read by pullBundle, verified. */
@@ -82,6 +87,8 @@ export interface PullResult {
   representation: { index: IndexChoice; configManifest: string; config: string }
   /** The image manifest copied for each image reference, when `images` was given. */
   images?: Map<string, Descriptor>
+  /** The referrers copied into `images` with the images; absent without `images` or when not asked for. */
+  referrers?: Descriptor[]
   /** What was tolerated: legacy forms, unusual media types, a missing contentDigest, non-canonical bytes. */
   warnings: string[]
 }
@@ -105,7 +112,7 @@ export async function pullBundle(source: ReadOnlyTarget, selector: string, optio
   if (!isCanonical(bundleBytes)) warnings.push('bundle.json as stored is not canonical JSON (RFC 8785); its bytes are returned unchanged')
   warnings.push(...checkInvocationDigest(bundle, index, { allowMissingContentDigest: options.allowMissingContentDigest }))
   const repository = options.repository ?? repositoryOf(source)
-  const images = options.images && (await saveImages(src, imageEntries(bundle, index), options.images, options))
+  const saved = options.images && (await saveImages(src, imageEntries(bundle, index), root, options.images, options))
   return {
     digest: root.digest,
     index: root,
@@ -113,7 +120,8 @@ export async function pullBundle(source: ReadOnlyTarget, selector: string, optio
     bundle,
     ...(repository !== undefined && { relocationMap: relocationMapFromIndex(bundle, index, formatRepository(repository)) }),
     representation: { index: found.format, configManifest: index.config.mediaType, config: config.descriptor.mediaType },
-    ...(images !== undefined && { images }),
+    ...(saved !== undefined && { images: saved.images }),
+    ...(saved?.referrers !== undefined && { referrers: saved.referrers }),
     warnings,
   }
 }
@@ -239,24 +247,41 @@ function imageEntries(bundle: unknown, index: ParsedBundleIndex): Map<string, De
 
 /**
  * Copies every image graph into `store` (in parallel, bounded) and tags each with its
- * reference. Manifests reach the store image by image in bundle order (ManifestStager), so a
- * layout's index.json comes out the same on every pull.
+ * reference; with referrers, the referrers of every image and of the bundle index `root` too
+ * (a referrer of the index brings the index with it, as its subject). Manifests reach the store
+ * image by image in bundle order, then the referrers in the order found (ManifestStager), so a
+ * layout's index.json comes out the same on every pull of the same content.
  */
 async function saveImages(
   source: ReadOnlyTarget,
   entries: Map<string, Descriptor>,
+  root: Descriptor,
   store: Target,
   options: PullOptions,
-): Promise<Map<string, Descriptor>> {
+): Promise<{ images: Map<string, Descriptor>; referrers?: Descriptor[] }> {
   const o: OpOptions = { signal: options.signal }
   const stager = new ManifestStager(store)
   const limiter = new Limiter(DEFAULT_IMAGE_CONCURRENCY)
+  const lister = (options.referrers ?? true) && canListReferrers(source) ? source : undefined
+  const found = new Map<string, Descriptor>()
+  const graphOptions = {
+    signal: options.signal,
+    referrers: lister !== undefined,
+    onReferrer: (d: Descriptor) => void found.set(d.digest, d),
+  }
+  const roots: Array<[string, Descriptor]> = [...entries]
+  if (lister !== undefined) {
+    for await (const d of lister.listReferrers(root, o)) {
+      roots.push([d.digest, plainDescriptor(d)])
+      found.set(d.digest, d)
+    }
+  }
   const copies = await Promise.allSettled(
-    [...entries].map(([ref, entry]) =>
+    roots.map(([ref, entry]) =>
       limiter.run(
         () =>
           copyGraph(source, stager, entry, {
-            signal: options.signal,
+            ...graphOptions,
             ...(options.onProgress && { onProgress: (p: CopyProgress) => options.onProgress!(ref, p) }),
           }),
         options.signal,
@@ -270,5 +295,6 @@ async function saveImages(
     await stager.commit(entry, o)
     await store.tag(entry, ref, o)
   }
-  return entries
+  for (const d of [...found.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1))) await stager.commit(plainDescriptor(d), o)
+  return { images: entries, ...(lister !== undefined && { referrers: [...found.values()] }) }
 }

@@ -23,6 +23,8 @@ export interface PullCallOptions extends OperationOptions {
   onProgress?: (progress: CopyProgress) => void
   /** Something was tolerated (a legacy form, a missing contentDigest, non-canonical bytes). */
   onWarning?: (message: string) => void
+  /** With `images`: also write the referrers (signatures, SBOMs) of the bundle index and of every image into the layout. Default true. */
+  referrers?: boolean
 }
 
 /** What pull wrote, and what it found. */
@@ -39,8 +41,8 @@ export interface PullOutcome {
   relocationMapping?: string
   /** CNAB relocation map (spec 103): original image reference → where it is now. */
   relocationMap?: Record<string, string>
-  /** With `images`: the layout written and the manifest of every image reference. */
-  images?: { layout: string; manifests: Record<string, Descriptor> }
+  /** With `images`: the layout written, the manifest of every image reference, and the referrers that came along. */
+  images?: { layout: string; manifests: Record<string, Descriptor>; referrers?: Descriptor[] }
   /** What was found: the index format, the config manifest's and the config's media types. */
   representation: PullResult['representation']
   /** What was tolerated while reading (also passed to `onWarning`). */
@@ -67,6 +69,7 @@ export async function pull(source: string, outputDir: string, options: PullCallO
     const pulled = await pullBundle(from, selector, {
       ...(images && { images }),
       allowMissingContentDigest: options.allowMissingDigest ?? false,
+      ...(options.referrers !== undefined && { referrers: options.referrers }),
       ...(options.signal && { signal: options.signal }),
       ...(options.onProgress && { onProgress: (_image: string, p: CopyProgress) => options.onProgress!(p) }),
     })
@@ -84,7 +87,13 @@ export async function pull(source: string, outputDir: string, options: PullCallO
       bundle: bundleFile,
       bundleSize: pulled.bundleBytes.length,
       ...(relocationFile && { relocationMapping: relocationFile, relocationMap: pulled.relocationMap }),
-      ...(pulled.images && { images: { layout: layoutDir, manifests: Object.fromEntries(pulled.images) } }),
+      ...(pulled.images && {
+        images: {
+          layout: layoutDir,
+          manifests: Object.fromEntries(pulled.images),
+          ...(pulled.referrers !== undefined && { referrers: pulled.referrers }),
+        },
+      }),
       representation: pulled.representation,
       warnings: pulled.warnings,
     }

@@ -2,7 +2,8 @@
  * Copying a published bundle from one place to another (registry to registry, layout to
  * registry, registry to layout): the whole graph is copied as stored, so the index, the config
  * manifest and bundle.json keep their bytes, the bundle keeps its digest, and signatures over
- * any of them stay valid. Only the relocation map changes: it points at the new repository.
+ * any of them stay valid. Only the relocation map changes: it points at the new repository. The
+ * referrers of the index and of every image (signatures, SBOMs) come along, with theirs.
  *
  * Both sides are read and written the ways registries need (manifest-refs.ts): manifests are read
  * by their derived tag where the source will not serve them by digest, and written under derived
@@ -10,7 +11,7 @@
  * as its config manifest plus every image bundle.json pins, each image under its derived tag.
  */
 import type { ReadOnlyTarget, Target } from '../content/storage.js'
-import { copy, copyGraph, type CopyProgress, type CopyStats } from '../copy/index.js'
+import { copy, type CopyProgress, type CopyStats } from '../copy/index.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
 import { declaredDescriptors } from './image-fields.js'
@@ -45,6 +46,11 @@ export interface CopyBundleOptions {
   signal?: AbortSignal
   /** Hears about blob bytes as they are handed to the destination, as copy's `onProgress`. */
   onProgress?: (progress: CopyProgress) => void
+  /**
+   * Also copy the referrers (signatures, SBOMs, attestations) of the bundle index and of every
+   * image, and theirs in turn, when the source can list them. Default true.
+   */
+  referrers?: boolean
 }
 
 /** What copyBundle did. */
@@ -61,6 +67,8 @@ export interface CopyBundleResult {
   relocationMap?: Record<string, string>
   /** What the copy did, summed over the bundle and, for a bundle without index, its images. */
   stats: CopyStats
+  /** The referrers that came along (copied or already there); absent when not asked for or the source cannot list them. */
+  referrers?: Descriptor[]
   /** Warnings from reading the bundle (pullBundle). */
   warnings: string[]
 }
@@ -118,16 +126,21 @@ async function copyInto(
     ...(options.onProgress && { onProgress: options.onProgress }),
     ...(candidates.length > 0 && { mountFrom: () => candidates }),
   }
+  const withReferrers = { ...copyOptions, referrers: options.referrers ?? true }
   const imageStats: CopyStats[] = []
+  const referrers = new Map<string, Descriptor>()
   if (pulled.representation.index === 'no-index') {
     // No index holds the images: copy each, and keep it under its derived tag for garbage collectors.
     for (const image of declaredDescriptors(pulled.bundle).values()) {
-      imageStats.push(await copyGraph(source, target, image, copyOptions))
+      const one = await copy(source, image.digest, target, undefined, withReferrers)
+      imageStats.push(one.stats)
+      for (const r of one.referrers ?? []) referrers.set(r.digest, r)
       await target.tagDerived(image, { signal: options.signal })
     }
   }
   // By digest, so the copy is of exactly the bundle that was just read and checked.
-  const copied = await copy(source, pulled.digest, target, destinationTag, copyOptions)
+  const copied = await copy(source, pulled.digest, target, destinationTag, withReferrers)
+  for (const r of copied.referrers ?? []) referrers.set(r.digest, r)
   const stats = { ...copied.stats }
   for (const s of imageStats) for (const key of Object.keys(stats) as (keyof CopyStats)[]) stats[key] += s[key]
   return {
@@ -137,6 +150,7 @@ async function copyInto(
     unchanged: current !== undefined,
     ...(pulled.relocationMap !== undefined && { relocationMap: pulled.relocationMap }),
     stats,
+    ...(copied.referrers !== undefined && { referrers: [...referrers.values()] }),
     warnings: pulled.warnings,
   }
 }

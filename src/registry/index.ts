@@ -3,9 +3,9 @@
  * capability), the options every call that reaches registries takes, Docker-compatible
  * credentials and logins, and the HTTP client pieces they are built on.
  */
-export { RegistryRepository, type RegistryRepositoryOptions } from './repository.js'
+export { RegistryRepository, type PushedManifest, type RegistryRepositoryOptions } from './repository.js'
 export { BodyNotReplayableError, MAX_CHUNK_BYTES, type UploadMode, type UploadOptions } from './upload.js'
-export { referrersTag, type ReferrersSupport } from './referrers.js'
+export { referrersTag, type ReferrerRecord, type ReferrersMode, type ReferrersSupport } from './referrers.js'
 export {
   anonymous,
   headerValue,

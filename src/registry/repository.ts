@@ -28,12 +28,13 @@ import { descriptorFromBytes, type Descriptor } from '../oci/descriptor.js'
 import { isDigest, parseDigest } from '../oci/digest.js'
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js'
 import { isManifest, MediaTypes } from '../oci/media-types.js'
+import { EMPTY_DESCRIPTOR, EMPTY_JSON, subjectOf } from '../oci/referrers.js'
 import { isValidTag, parseRegistryReference, type RegistryReference } from '../oci/reference.js'
 import { BlobStore } from './blob-store.js'
 import { RepositoryContext } from './context.js'
 import type { RegistryClient } from './http/client.js'
 import { ManifestStore } from './manifest-store.js'
-import { Referrers, type ReferrersSupport } from './referrers.js'
+import { Referrers, type ReferrerRecord, type ReferrersMode, type ReferrersSupport } from './referrers.js'
 import { hasStatus } from './responses.js'
 import { listTags } from './tag-list.js'
 import { BlobUploader, type UploadContent, type UploadOptions } from './upload.js'
@@ -49,10 +50,16 @@ export interface RegistryRepositoryOptions extends UploadOptions {
   referrersSupport?: ReferrersSupport
   /** close() closes the client too (it was made for this repository alone). Default false: the client is shared. */
   ownsClient?: boolean
+  /** Where referrers (manifests with a subject) are recorded and looked up; see ReferrersMode. Undefined → 'auto'. */
+  referrersMode?: ReferrersMode
 }
 
-/** The 2-byte `{}` blob: the config of the throwaway manifest untag pushes (image-spec "empty descriptor"). */
-const EMPTY_CONFIG = Buffer.from('{}')
+/** What pushManifest did. */
+export interface PushedManifest {
+  /** How the manifest was recorded as a referrer of its subject; absent for a manifest without subject. */
+  referrer?: ReferrerRecord
+}
+
 /** artifactType of that throwaway manifest, so anyone who sees one knows what it was. */
 const UNTAG_ARTIFACT_TYPE = 'application/vnd.ocibundle.untag.v1+json'
 const DEFAULT_MAX_RESUMES = 5
@@ -86,7 +93,7 @@ export class RegistryRepository
     this.manifests = new ManifestStore(this.ctx)
     this.blobs = new BlobStore(this.ctx, r !== undefined && Number.isSafeInteger(r) && r >= 0 ? r : DEFAULT_MAX_RESUMES)
     this.uploader = new BlobUploader(this.ctx, options)
-    this.referrers = new Referrers(this.ctx, this.manifests, options.referrersSupport)
+    this.referrers = new Referrers(this.ctx, this.manifests, options.referrersSupport, options.referrersMode)
     this.tagPageSize = options.tagPageSize
   }
 
@@ -128,7 +135,10 @@ export class RegistryRepository
    * SizeLimitError and InvalidContentError for manifests, RegistryResponseError for refusals.
    */
   async push(expected: Descriptor, body: Body, o: OpOptions = {}): Promise<void> {
-    if (isManifest(expected.mediaType)) return this.pushManifest(expected, body, expected.digest, o.signal)
+    if (isManifest(expected.mediaType)) {
+      await this.putManifest(expected, body, expected.digest, o.signal)
+      return
+    }
     const content: UploadContent = body instanceof Uint8Array ? { bytes: body } : { open: async () => toReadable(body), reopenable: false }
     try {
       await this.pushBlobContent(expected, content, o.signal)
@@ -200,7 +210,23 @@ export class RegistryRepository
       discardBody(body)
       throw new InvalidReferenceError(reference, `${expected.mediaType} is not a manifest; only manifests can be pushed under a tag`)
     }
-    await this.pushManifest(expected, body, reference, o.signal)
+    await this.putManifest(expected, body, reference, o.signal)
+  }
+
+  /**
+   * Pushes a manifest by digest, or under tag `o.reference`, and tells how it was recorded as a
+   * referrer when it has a subject: by the registry (`OCI-Subject`), or in the subject's
+   * `sha256-<hex>` tag-schema index (ReferrersMode decides). Throws as `push` and
+   * `pushReference`, and UnsupportedError in mode 'api' on a registry without the API.
+   */
+  async pushManifest(expected: Descriptor, body: Body, o: OpOptions & { reference?: string } = {}): Promise<PushedManifest> {
+    if (o.reference !== undefined) checkReference(o.reference)
+    if (!isManifest(expected.mediaType)) {
+      discardBody(body)
+      throw new InvalidReferenceError(expected.digest, `${expected.mediaType} is not a manifest`)
+    }
+    const referrer = await this.putManifest(expected, body, o.reference ?? expected.digest, o.signal)
+    return referrer === undefined ? {} : { referrer }
   }
 
   /**
@@ -255,7 +281,7 @@ export class RegistryRepository
     let subject: Descriptor | undefined
     if (this.referrers.support !== 'supported') {
       const current = await this.manifests.get(desc.digest, { signal: o.signal, expected: desc })
-      subject = subjectOf(current.bytes, current.desc.mediaType)
+      subject = storedSubject(current.bytes, current.desc.mediaType)
     }
     await this.manifests.delete(desc.digest, o.signal)
     if (subject !== undefined) await this.referrers.deleted(desc, subject, o.signal)
@@ -282,10 +308,10 @@ export class RegistryRepository
       if (!hasStatus(err, 400, 405)) throw err
     }
     const original = await this.manifests.resolve(reference, o.signal)
-    const emptyConfig = descriptorFromBytes(MediaTypes.OciEmpty, EMPTY_CONFIG)
+    const emptyConfig = EMPTY_DESCRIPTOR
     // Distribution refuses a manifest whose config blob is not in the repository, `data` or not (it checks every
     // blob: https://github.com/distribution/distribution/blob/v2.8.2/registry/storage/ocimanifesthandler.go).
-    await this.pushBlobContent(emptyConfig, { bytes: EMPTY_CONFIG }, o.signal)
+    await this.pushBlobContent(emptyConfig, { bytes: EMPTY_JSON }, o.signal)
     const throwaway = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -327,11 +353,16 @@ export class RegistryRepository
     await this.uploader.upload(expected, content, signal)
   }
 
-  private async pushManifest(expected: Descriptor, body: Body, reference: string, signal: AbortSignal | undefined): Promise<void> {
+  private async putManifest(
+    expected: Descriptor,
+    body: Body,
+    reference: string,
+    signal: AbortSignal | undefined,
+  ): Promise<ReferrerRecord | undefined> {
     const { bytes } = await readManifestBody(expected, body, signal)
     const parsed = parseManifest(bytes, expected.mediaType)
     const { ociSubject } = await this.manifests.put(reference, expected, bytes, { signal })
-    await this.referrers.pushed(expected, parsed, ociSubject, signal)
+    return this.referrers.pushed(expected, parsed, ociSubject, signal)
   }
 }
 
@@ -343,7 +374,7 @@ function checkReference(reference: string): void {
 }
 
 /** The subject of stored manifest bytes; undefined when it has none or does not parse (it is being deleted anyway). */
-function subjectOf(bytes: Uint8Array, mediaType: string): Descriptor | undefined {
+function storedSubject(bytes: Uint8Array, mediaType: string): Descriptor | undefined {
   let parsed: ParsedManifest
   try {
     parsed = parseManifest(bytes, mediaType)
@@ -351,5 +382,5 @@ function subjectOf(bytes: Uint8Array, mediaType: string): Descriptor | undefined
     if (err instanceof InvalidContentError) return undefined
     throw err
   }
-  return parsed.kind === 'index' ? parsed.index.subject : parsed.manifest.subject
+  return subjectOf(parsed)
 }

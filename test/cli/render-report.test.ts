@@ -45,6 +45,18 @@ describe('renderReport', () => {
     )
   })
 
+  test('says which --referrers-mode works and what auto uses, before the verdict', () => {
+    assert.equal(lines.at(-2), 'referrers (signatures, SBOMs): --referrers-mode tag works; auto uses the sha256-<hex> tag schema')
+    const withApi = syntheticReport()
+    withApi.capabilities['referrers-api'] = { support: 'supported', evidence: {} }
+    assert.match(
+      renderReport(withApi),
+      /^referrers \(signatures, SBOMs\): --referrers-mode api or tag works; auto uses the referrers API$/m,
+    )
+    const neither = syntheticReport({ unsupported: ['referrers-tag-schema'] })
+    assert.match(renderReport(neither), /^referrers \(signatures, SBOMs\): no mode is known to work here \(api: NO, tag: NO\)$/m)
+  })
+
   test('ends with the verdict, then what was left behind, if anything', () => {
     assert.equal(lines.at(-1), 'bundles publish here as: oci-index + cnab-config (portable)')
     const left = renderReport({ ...report, leftovers: ['manifest acme/x@sha256:aa', 'tag acme/x:t'] }).split('\n')

@@ -97,6 +97,19 @@ const EXPECTED: Record<QuirkProfileName, { representation: Representation; evide
     representation: rep('oci-index', 'cnab-config', 'deterministic-tag'),
     evidence: (r) => assert.deepEqual([pick(r, 'fetch-by-digest').status, pick(r, 'fetch-by-digest').codes], [404, ['MANIFEST_UNKNOWN']]),
   },
+  'referrers-api': {
+    representation: rep('oci-index', 'cnab-config'),
+    evidence: (r) => assert.equal(pick(r, 'referrers-api').status, 200),
+  },
+  gitlab: {
+    representation: rep('oci-index', 'cnab-config'),
+    evidence: (r) => {
+      // The index written under the tag does not read back: the registry answers for the subject instead.
+      const e = r.capabilities['referrers-tag-schema'].evidence
+      assert.equal(r.capabilities['referrers-tag-schema'].support, 'unsupported')
+      assert.match(e.request ?? '', /^GET \/v2\/.+\/manifests\/sha256-[0-9a-f]{64}$/)
+    },
+  },
 }
 
 function pick(r: CapabilityReport, c: Capability): { status?: number; codes?: string[]; note?: string } {
@@ -116,13 +129,13 @@ for (const name of Object.keys(QUIRK_PROFILES) as QuirkProfileName[]) {
     after(() => proxy?.stop())
 
     test('finds the capabilities this registry lacks, and every other one as on distribution 2.8', () => {
-      const { disables, unknowable } = proxy.profile
+      const { disables, unknowable, enables = [] } = proxy.profile
       const expected = (c: Capability): Support =>
         disables.includes(c)
           ? 'unsupported'
           : unknowable.includes(c)
             ? 'unknown'
-            : DISTRIBUTION_UNSUPPORTED.includes(c)
+            : DISTRIBUTION_UNSUPPORTED.includes(c) && !enables.includes(c)
               ? 'unsupported'
               : 'supported'
       assert.deepEqual(

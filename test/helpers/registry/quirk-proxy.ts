@@ -16,6 +16,8 @@
  * | `nexus-2020`           | no OCI index or manifest list (NEXUS-5)                                |
  * | `ghcr`                 | PATCH > 4 MiB → 416; no DELETE (405); no referrers API (GHCR-1, -2, -3) |
  * | `github-packages-2020` | manifests by tag only: GET/HEAD by digest → 404 (porter#695)          |
+ * | `referrers-api`        | a registry with the referrers API: lists what was pushed through it, `OCI-Subject` |
+ * | `gitlab`               | `sha256-<hex>` tags resolve to the manifest `sha256:<hex>` itself (GITLAB-1) |
  *
  * Run one by hand with test/helpers/registry/quirk-proxy-cli.ts.
  */
@@ -44,7 +46,7 @@ export interface QuirkProxy {
 export async function startQuirkProxy(upstream: { url: string; caFile?: string }, profile: QuirkProfileName): Promise<QuirkProxy> {
   const quirks = QUIRK_PROFILES[profile]
   const dispatcher = upstream.caFile ? new Agent({ connect: { ca: readFileSync(upstream.caFile, 'utf8') } }) : undefined
-  const state: QuirkState = { repositories: new Set(), firstRanges: new Map(), dispatcher }
+  const state: QuirkState = { repositories: new Set(), firstRanges: new Map(), dispatcher, referrers: new Map() }
   const proxy = await startFaultProxy(upstream, { intercept: (req, ctx) => quirks.handle(req, ctx, state) })
   return {
     profile: quirks,

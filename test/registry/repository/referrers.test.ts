@@ -6,16 +6,19 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { InvalidContentError } from '../../../src/errors.js'
+import { InvalidContentError, UnsupportedError } from '../../../src/errors.js'
 import type { Descriptor } from '../../../src/oci/descriptor.js'
 import { digestEncoded } from '../../../src/oci/digest.js'
 import { parseManifest } from '../../../src/oci/manifest.js'
 import { MediaTypes } from '../../../src/oci/media-types.js'
 import { referrersTag } from '../../../src/registry/referrers.js'
-import type { RegistryRepository } from '../../../src/registry/repository.js'
-import { blob, image, readAll, type Content } from '../../helpers/content.js'
+import { after, before } from 'node:test'
+import { RegistryClient } from '../../../src/registry/http/client.js'
+import { RegistryRepository } from '../../../src/registry/repository.js'
+import { blob, image, index, readAll, type Content } from '../../helpers/content.js'
 import { matchRequest } from '../../helpers/registry/fault-proxy.js'
-import { forwardChanged, freshRepository, logged, pushAll, requestLines, useRegistry } from './helpers.js'
+import { startQuirkProxy, type QuirkProxy } from '../../helpers/registry/quirk-proxy.js'
+import { fastRetry, forwardChanged, freshRepository, logged, pushAll, requestLines, useRegistry } from './helpers.js'
 
 const env = useRegistry()
 
@@ -58,7 +61,7 @@ describe('RegistryRepository: referrers', () => {
     assert.equal(referrersTag(d), `sha256-${digestEncoded(d)}`)
   })
 
-  test('on distribution 2.8 a pushed referrer is recorded in the sha256-<hex> index and found through it; the probe is remembered', async () => {
+  test('on distribution 2.8 a pushed referrer is recorded in the sha256-<hex> index (read back after writing) and found through it, its manifest checked; the probe is remembered', async () => {
     const { name, repo, subject } = await withSubject('subject')
     const sbom = artifact(subject, 'sbom', { artifactType: 'application/vnd.example.sbom' })
     const tag = referrersTag(subject.digest)
@@ -70,6 +73,7 @@ describe('RegistryRepository: referrers', () => {
         `PUT /v2/${name}/manifests/${sbom.manifest.desc.digest} 201`,
         `GET /v2/${name}/manifests/${tag} 404`,
         `PUT /v2/${name}/manifests/${tag} 201`,
+        `GET /v2/${name}/manifests/${tag} 200`,
       ],
     )
     assert.equal(pushed[0]?.responseHeaders['oci-subject'], undefined, 'distribution 2.8 does not index subjects')
@@ -87,11 +91,15 @@ describe('RegistryRepository: referrers', () => {
     assert.deepEqual(found, [expected])
     assert.deepEqual(
       listed.map((r) => `${r.method} ${r.path} ${r.status}`),
-      [`GET /v2/${name}/referrers/${subject.digest} 404`, `GET /v2/${name}/manifests/${tag} 200`],
+      [
+        `GET /v2/${name}/referrers/${subject.digest} 404`,
+        `GET /v2/${name}/manifests/${tag} 200`,
+        `GET /v2/${name}/manifests/${sbom.manifest.desc.digest} 200`,
+      ],
     )
     assert.equal(repo.referrersSupport, 'unsupported')
     const again = await logged(env.proxy, async () => assert.deepEqual(await repo.predecessors(subject), [expected]))
-    assert.deepEqual(requestLines(again), [`GET /v2/${name}/manifests/${tag}`])
+    assert.deepEqual(requestLines(again), [`GET /v2/${name}/manifests/${tag}`, `GET /v2/${name}/manifests/${sbom.manifest.desc.digest}`])
   })
 
   test('several referrers: filtered by artifactType, an image config type stands in for a missing artifactType, a second push adds nothing', async () => {
@@ -125,7 +133,7 @@ describe('RegistryRepository: referrers', () => {
     const records = await logged(env.proxy, () => repo.push(second.manifest.desc, second.manifest.bytes))
     assert.deepEqual(
       records.map((r) => `${r.method} ${r.path.split('/').pop()} ${r.status}`),
-      [`PUT ${second.manifest.desc.digest} 201`, `GET ${tag} 200`, `PUT ${tag} 412`, `GET ${tag} 200`, `PUT ${tag} 201`],
+      [`PUT ${second.manifest.desc.digest} 201`, `GET ${tag} 200`, `PUT ${tag} 412`, `GET ${tag} 200`, `PUT ${tag} 201`, `GET ${tag} 200`],
     )
     assert.equal(records[2]?.requestHeaders['if-match'], records[1]?.responseHeaders.etag)
     assert.equal(records[4]?.requestHeaders['if-match'], records[3]?.responseHeaders.etag)
@@ -230,6 +238,168 @@ describe('RegistryRepository: referrers', () => {
         (await collect(probed.listReferrers(subject))).map((d) => d.digest),
         [ref.manifest.desc.digest],
       )
+    })
+  })
+
+  describe('the tag schema is checked before it is believed', () => {
+    test("entries whose manifest does not name the subject are not referrers; another tool's entries and fields are kept", async () => {
+      const { name, repo, subject } = await withSubject('checked entries')
+      const good = artifact(subject, 'good', { artifactType: 'application/vnd.example.good' })
+      const stranger = image('not a referrer')
+      await pushAll(env.direct(name), good.config, good.manifest, stranger.config, stranger.layer, stranger.manifest)
+      // Written by "another tool", straight to the registry: a manifest that is no referrer, and an index annotation.
+      const foreign = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaTypes.OciIndex,
+          manifests: [stranger.manifest.desc],
+          annotations: { 'org.example.tool': 'other' },
+        }),
+      )
+      const tag = referrersTag(subject.digest)
+      await env.direct(name).pushReference(blob(foreign, MediaTypes.OciIndex).desc, foreign, tag)
+      await repo.push(good.manifest.desc, good.manifest.bytes)
+
+      assert.deepEqual(
+        (await collect(repo.listReferrers(subject))).map((d) => d.digest),
+        [good.manifest.desc.digest],
+      )
+      const stored = parseManifest(await readAll((await env.direct(name).fetchReference(tag)).body))
+      assert.ok(stored.kind === 'index')
+      assert.deepEqual(
+        stored.index.manifests.map((d) => d.digest),
+        [stranger.manifest.desc.digest, good.manifest.desc.digest],
+      )
+      assert.deepEqual(stored.index.annotations, { 'org.example.tool': 'other' })
+    })
+
+    test('two referrers pushed at once by two clients of this process are both in the index', async () => {
+      const { name, subject } = await withSubject('at once')
+      const a = artifact(subject, 'a', { artifactType: 'application/vnd.example.a' })
+      const b = artifact(subject, 'b', { artifactType: 'application/vnd.example.b' })
+      const [ra, rb] = [env.proxied(name), env.proxied(name)]
+      await pushAll(ra, a.config, b.config)
+      await Promise.all([ra.push(a.manifest.desc, a.manifest.bytes), rb.push(b.manifest.desc, b.manifest.bytes)])
+      assert.deepEqual(
+        (await collect(env.direct(name).listReferrers(subject))).map((d) => d.digest).sort(),
+        [a.manifest.desc.digest, b.manifest.desc.digest].sort(),
+      )
+    })
+
+    test('another writer that replaces the index right after our PUT (no conditional PUT on distribution 2.8): we read it back, merge and write again', async () => {
+      const { name, repo, subject } = await withSubject('overwritten')
+      const ours = artifact(subject, 'ours', { artifactType: 'application/vnd.example.ours' })
+      const theirs = artifact(subject, 'theirs', { artifactType: 'application/vnd.example.theirs' })
+      await pushAll(env.direct(name), ours.config, theirs.config, theirs.manifest)
+      await repo.push(ours.config.desc, ours.config.bytes)
+      const tag = referrersTag(subject.digest)
+      // Their index, as they computed it from what they read before our PUT: their entry only.
+      const theirIndex = index([{ ...theirs.manifest, desc: { ...theirs.manifest.desc, artifactType: 'application/vnd.example.theirs' } }])
+      let replaced = false
+      env.intercept = async (req, ctx) => {
+        if (replaced || req.method !== 'PUT' || !req.url?.endsWith(`/manifests/${tag}`)) return false
+        replaced = true
+        await forwardChanged(req, ctx)
+        await env.direct(name).pushReference(theirIndex.desc, theirIndex.bytes, tag)
+        return true
+      }
+      const records = await logged(env.proxy, () => repo.push(ours.manifest.desc, ours.manifest.bytes))
+      assert.deepEqual(
+        records.map((r) => `${r.method} ${r.path.split('/').pop()}`),
+        [`PUT ${ours.manifest.desc.digest}`, `GET ${tag}`, `PUT ${tag}`, `GET ${tag}`, `GET ${tag}`, `PUT ${tag}`, `GET ${tag}`],
+      )
+      assert.deepEqual(
+        (await collect(env.direct(name).listReferrers(subject))).map((d) => d.digest),
+        [theirs.manifest.desc.digest, ours.manifest.desc.digest],
+      )
+    })
+  })
+
+  describe('through quirk proxies', () => {
+    let gitlab: QuirkProxy
+    let api: QuirkProxy
+    let client: RegistryClient
+    before(async () => {
+      gitlab = await startQuirkProxy(env.registry, 'gitlab')
+      api = await startQuirkProxy(env.registry, 'referrers-api')
+      client = new RegistryClient({ retry: fastRetry() })
+    })
+    after(async () => {
+      await client?.close()
+      await gitlab?.stop()
+      await api?.stop()
+    })
+    const at = (proxy: QuirkProxy, name: string, mode?: 'auto' | 'api' | 'tag'): RegistryRepository =>
+      new RegistryRepository({ registry: proxy.host, repository: name }, client, mode !== undefined ? { referrersMode: mode } : {})
+
+    test("GITLAB-1: a registry that resolves sha256-<hex> to the subject itself lists no referrers, not the subject's children", async () => {
+      const name = freshRepository('gitlab')
+      const amd = image('gitlab amd64')
+      const arm = image('gitlab arm64')
+      const multi = index([amd.manifest, arm.manifest])
+      await pushAll(env.direct(name), amd.config, amd.layer, amd.manifest, arm.config, arm.layer, arm.manifest, multi)
+      const repo = at(gitlab, name)
+      const start = gitlab.proxy.requests.length
+      assert.deepEqual(await collect(repo.listReferrers(multi.desc)), [])
+      const tagRead = gitlab.proxy.requests.slice(start).find((r) => r.path.endsWith(`/manifests/${referrersTag(multi.desc.digest)}`))
+      assert.equal(tagRead?.status, 200, 'the registry did answer the tag, with the index itself')
+    })
+
+    test('GITLAB-1: pushing a referrer there fails before writing the tag, naming the evidence', async () => {
+      const name = freshRepository('gitlab')
+      const subject = image('gitlab subject')
+      await pushAll(env.direct(name), subject.config, subject.layer, subject.manifest)
+      const sig = artifact(subject.manifest.desc, 'sig', { artifactType: 'application/vnd.example.sig' })
+      const repo = at(gitlab, name)
+      await repo.push(sig.config.desc, sig.config.bytes)
+      const start = gitlab.proxy.requests.length
+      await assert.rejects(repo.push(sig.manifest.desc, sig.manifest.bytes), (err: unknown) => {
+        assert.ok(err instanceof UnsupportedError)
+        assert.match(err.message, /resolves the referrers tag sha256-[0-9a-f]{64} to the manifest sha256:[0-9a-f]{64} itself \(GITLAB-1\)/)
+        return true
+      })
+      const puts = gitlab.proxy.requests.slice(start).filter((r) => r.method === 'PUT')
+      assert.deepEqual(
+        puts.map((r) => r.path.split('/').pop()),
+        [sig.manifest.desc.digest],
+        'the tag was not written',
+      )
+    })
+
+    test('with the referrers API: OCI-Subject means no tag is written in mode auto; mode tag writes it all the same', async () => {
+      const name = freshRepository('api')
+      const subject = image('api subject')
+      await pushAll(env.direct(name), subject.config, subject.layer, subject.manifest)
+      const a = artifact(subject.manifest.desc, 'a', { artifactType: 'application/vnd.example.a' })
+      const b = artifact(subject.manifest.desc, 'b', { artifactType: 'application/vnd.example.b' })
+      const auto = at(api, name)
+      await pushAll(auto, a.config, b.config)
+      assert.deepEqual(await auto.pushManifest(a.manifest.desc, a.manifest.bytes), { referrer: { via: 'registry' } })
+      const tag = referrersTag(subject.manifest.desc.digest)
+      assert.equal(await env.direct(name).exists({ ...subject.manifest.desc, digest: subject.manifest.desc.digest }), true)
+      await assert.rejects(env.direct(name).resolve(tag), /not found|unknown/i)
+      assert.deepEqual(await at(api, name, 'tag').pushManifest(b.manifest.desc, b.manifest.bytes), { referrer: { via: 'tag-schema', tag } })
+      assert.deepEqual(
+        (await collect(env.direct(name).listReferrers(subject.manifest.desc))).map((d) => d.digest),
+        [b.manifest.desc.digest],
+      )
+      assert.deepEqual(
+        (await collect(auto.listReferrers(subject.manifest.desc))).map((d) => d.digest),
+        [a.manifest.desc.digest, b.manifest.desc.digest],
+      )
+    })
+
+    test('mode api on a registry without the API: the push is refused as a referrer, with what to do', async () => {
+      const { name, subject } = await withSubject('api mode')
+      const a = artifact(subject, 'a', { artifactType: 'application/vnd.example.a' })
+      const repo = env.proxied(name, { referrersMode: 'api' })
+      await repo.push(a.config.desc, a.config.bytes)
+      await assert.rejects(repo.push(a.manifest.desc, a.manifest.bytes), (err: unknown) => {
+        assert.ok(err instanceof UnsupportedError)
+        assert.match(err.message, /has no referrers API \(referrers mode "api"\)/)
+        assert.match(err.suggestions.join(' '), /--referrers-mode auto/)
+        return true
+      })
     })
   })
 })

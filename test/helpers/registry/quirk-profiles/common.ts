@@ -11,7 +11,8 @@ import { request, type Dispatcher } from 'undici'
 import type { Capability } from '../../../../src/compat/capabilities.js'
 import type { InterceptContext } from '../fault-proxy.js'
 
-export type QuirkProfileName = 'dockerhub-2019' | 'ecr' | 'ecr-2019' | 'gcr' | 'quay' | 'nexus-2020' | 'ghcr' | 'github-packages-2020'
+export type QuirkProfileName =
+  'dockerhub-2019' | 'ecr' | 'ecr-2019' | 'gcr' | 'quay' | 'nexus-2020' | 'ghcr' | 'github-packages-2020' | 'referrers-api' | 'gitlab'
 
 /** State one proxy keeps across requests. */
 export interface QuirkState {
@@ -21,6 +22,17 @@ export interface QuirkState {
   firstRanges: Map<string, string>
   /** For forwarding by hand (TLS upstreams need their CA). */
   dispatcher: Dispatcher | undefined
+  /** `referrers-api`: the referrers pushed through the proxy, by repository and subject digest. */
+  referrers: Map<string, Map<string, ReferrerEntry[]>>
+}
+
+/** A referrer as the referrers API lists it. */
+export interface ReferrerEntry {
+  mediaType: string
+  digest: string
+  size: number
+  artifactType?: string
+  annotations?: Record<string, string>
 }
 
 export interface QuirkProfile {
@@ -31,6 +43,8 @@ export interface QuirkProfile {
   disables: readonly Capability[]
   /** Capabilities the probe cannot measure here as a consequence (e.g. no second repository). */
   unknowable: readonly Capability[]
+  /** Capabilities the probe must find supported here although distribution 2.8 lacks them. */
+  enables?: readonly Capability[]
   /** Answers a request itself (true) or lets the proxy forward it (false); see InterceptContext. */
   handle(req: IncomingMessage, ctx: InterceptContext, state: QuirkState): Promise<boolean>
 }
@@ -104,21 +118,22 @@ export function familyOf(mediaType: unknown): 'oci' | 'docker' | undefined {
 }
 
 /**
- * Forwards the request upstream (with its buffered body) and answers the client with `rewrite`
- * applied to the upstream's status and headers; absolute Locations are pointed at the proxy, as
- * the fault proxy does.
+ * Forwards the request upstream (with its buffered body; to `path` when given) and answers the
+ * client with `rewrite` applied to the upstream's status and headers; absolute Locations are
+ * pointed at the proxy, as the fault proxy does.
  */
 export async function forwardRewritten(
   req: IncomingMessage,
   ctx: InterceptContext,
   state: QuirkState,
   rewrite: (answer: { status: number; headers: Record<string, string> }) => { status: number; headers: Record<string, string> },
+  path: string = req.url ?? '/',
 ): Promise<true> {
   const headers: Record<string, string> = {}
   for (const [k, v] of Object.entries(req.headers))
     if (typeof v === 'string' && !['host', 'connection', 'transfer-encoding', 'content-length'].includes(k)) headers[k] = v
   const body = await ctx.body()
-  const up = await request(new URL(req.url ?? '/', ctx.upstream), {
+  const up = await request(new URL(path, ctx.upstream), {
     method: req.method as Dispatcher.HttpMethod,
     headers,
     ...(req.method !== 'GET' && req.method !== 'HEAD' && { body }),

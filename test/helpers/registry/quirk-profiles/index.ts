@@ -7,6 +7,8 @@ import { ghcr } from './ghcr.js'
 import { githubPackages2020 } from './github-packages-2020.js'
 import { nexus2020 } from './nexus-2020.js'
 import { quay } from './quay.js'
+import { gitlab } from './gitlab.js'
+import { referrersApi } from './referrers-api.js'
 
 export type { QuirkProfile, QuirkProfileName } from './common.js'
 
@@ -19,4 +21,6 @@ export const QUIRK_PROFILES: Readonly<Record<QuirkProfileName, QuirkProfile>> = 
   'nexus-2020': nexus2020,
   ghcr,
   'github-packages-2020': githubPackages2020,
+  'referrers-api': referrersApi,
+  gitlab,
 }
