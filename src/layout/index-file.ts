@@ -43,6 +43,17 @@ export class IndexFile {
   }
 
   /**
+   * Runs `fn` with the current index.json under the cross-process lock, without writing it:
+   * no other writer can change index.json meanwhile. Throws LockTimeoutError.
+   */
+  async locked<T>(fn: (doc: IndexDocument) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const run = async (): Promise<T> => withFileLock(`${this.path}.lock`, async () => fn(await this.read()), { ...this.lock, signal })
+    const result = this.queue.then(run)
+    this.queue = result.catch(() => undefined)
+    return result
+  }
+
+  /**
    * Applies `edit` to the current index.json under the cross-process lock and writes the result
    * atomically if `edit` reports a change. Returns that report. Throws LockTimeoutError when
    * another process holds the lock for too long.

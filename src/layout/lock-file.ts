@@ -133,7 +133,8 @@ function isStale(owner: Owner, staleMs: number): boolean {
   return owner.host === hostname() && !processAlive(owner.pid)
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` of this machine is alive (signal 0; EPERM means it is, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

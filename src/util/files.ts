@@ -3,7 +3,8 @@
  * Every write goes through a temporary file in a directory on the same file system and a
  * rename, so readers (our own or other tools) only ever see complete files.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { readBounded } from './streams.js'
@@ -13,10 +14,32 @@ export function hasErrorCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code
 }
 
-/** A fresh path in `dir` (created if needed) for a temporary file; the pid helps diagnose leftovers. */
+/**
+ * A short tag of this machine's host name (8 hex digits of its SHA-256) for the names of
+ * temporary files, so that a file whose writer is gone can be told from one a live process on
+ * another machine (sharing the directory) is writing.
+ */
+export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+
+/**
+ * A fresh path in `dir` (created if needed) for a temporary file, named
+ * `.<label>-<host tag>-<pid>-<random>.tmp` so that leftovers of a killed writer can be recognised
+ * (tempFileOwner) and collected.
+ */
 export async function tempPath(dir: string, label: string): Promise<string> {
   await mkdir(dir, { recursive: true })
-  return join(dir, `.${label}-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
+  return join(dir, `.${label}-${HOST_TAG}-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
+}
+
+/**
+ * Who wrote a temporary file named by tempPath: its pid and host tag. Names of earlier versions
+ * (`.<label>-<pid>-<random>.tmp`) have no host tag and count as this machine's. Undefined for
+ * any other name.
+ */
+export function tempFileOwner(name: string): { pid: number; host: string } | undefined {
+  const m = /-(?:([0-9a-f]{8})-)?(\d{1,10})-[0-9a-f]{16}\.tmp$/.exec(name)
+  if (m === null || !name.startsWith('.')) return undefined
+  return { pid: Number(m[2]), host: m[1] ?? HOST_TAG }
 }
 
 /**
