@@ -98,7 +98,7 @@ export class InvalidReferenceError extends OcibundleError {
     readonly reason: string,
     options: ErrorOptions = {},
   ) {
-    super(`invalid reference "${input}": ${reason}`, options)
+    super(`invalid reference "${input.length > 100 ? `${input.slice(0, 100)}…` : input}": ${reason}`, options)
   }
 }
 

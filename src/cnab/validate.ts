@@ -2,7 +2,7 @@
  * The validation pipeline: load (bytes) → shape → JSON Schema → semantic rules. Each stage reports
  * issues instead of stopping, except when the document is not a usable JSON object at all.
  */
-import { sortIssues, type Issue, type ValidationMode } from './issue.js'
+import { clipped, sortIssues, type Issue, type ValidationMode } from './issue.js'
 import { documentShapeIssues, loadBundleBytes, readBundleFile, type LoadedBundle } from './load.js'
 import { runSemanticRules } from './rules/registry.js'
 import { validateBundleSchema } from './schema.js'
@@ -130,6 +130,10 @@ function validateParsed(value: unknown, raw: Uint8Array | undefined, loadIssues:
   return finish([...loadIssues, ...schemaIssues, ...ruleIssues], canonical, schemaIssues.length === 0)
 }
 
+/** The longest message an issue carries: every check quotes values short (quoted), this bounds the rest. */
+const MAX_MESSAGE_LENGTH = 1000
+
 function finish(issues: Issue[], canonical: boolean, schemaValid: boolean): ValidationResult {
-  return { valid: !issues.some((i) => i.severity === 'error'), issues: sortIssues(issues), canonical, schemaValid }
+  const bounded = issues.map((i) => (i.message.length > MAX_MESSAGE_LENGTH ? { ...i, message: clipped(i.message, MAX_MESSAGE_LENGTH) } : i))
+  return { valid: !issues.some((i) => i.severity === 'error'), issues: sortIssues(bounded), canonical, schemaValid }
 }

@@ -9,14 +9,14 @@
  * no tag can move meanwhile.
  * Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md
  */
-import { open, readdir, rm, stat } from 'node:fs/promises'
+import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidContentError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { isDigest, type Digest } from '../oci/digest.js'
 import { MAX_MANIFEST_BYTES, parseManifest, successors } from '../oci/manifest.js'
 import { isManifest } from '../oci/media-types.js'
-import { hasErrorCode, readFileBounded } from '../util/files.js'
+import { hasErrorCode, openRegularFile, readFileBounded } from '../util/files.js'
 import { BLOBS_DIR, blobPath } from './blob-path.js'
 import type { IndexDocument } from './index-document.js'
 import { deadIngestFiles, oldestForeignLease, type IngestFile } from './ingest.js'
@@ -85,7 +85,7 @@ async function blobFiles(root: string): Promise<Array<CollectedBlob & { mtimeMs:
 
 /** Whether a file starts with `{` (after white space): only such blobs can be manifests. */
 async function looksLikeJson(path: string): Promise<boolean> {
-  const fh = await open(path, 'r')
+  const fh = await openRegularFile(path, 'blob')
   try {
     const { buffer, bytesRead } = await fh.read({ buffer: Buffer.alloc(64), position: 0 })
     return /^\s*\{/.test(buffer.subarray(0, bytesRead).toString('latin1'))
@@ -108,7 +108,7 @@ async function manifestLinks(root: string, blobs: readonly CollectedBlob[]): Pro
     const path = blobPath(root, b.digest)
     try {
       if (!(await looksLikeJson(path))) continue
-      const parsed = parseManifest(await readFileBounded(path, MAX_MANIFEST_BYTES, 'blob'))
+      const parsed = parseManifest(await readFileBounded(path, MAX_MANIFEST_BYTES, 'blob', { regularOnly: true }))
       const subject = parsed.kind === 'index' ? parsed.index.subject : parsed.manifest.subject
       links.set(b.digest, { children: successors(parsed), ...(subject !== undefined && { subject: subject.digest }) })
     } catch (err) {

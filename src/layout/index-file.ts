@@ -34,7 +34,7 @@ export class IndexFile {
    * SizeLimitError above MAX_INDEX_FILE_BYTES and InvalidContentError when it is malformed.
    */
   async read(): Promise<IndexDocument> {
-    return parseIndexDocument(await readFileBounded(this.path, MAX_INDEX_FILE_BYTES, INDEX_FILE), this.path)
+    return parseIndexDocument(await readFileBounded(this.path, MAX_INDEX_FILE_BYTES, INDEX_FILE, { regularOnly: true }), this.path)
   }
 
   /** Creates an empty index.json unless one exists (another process may be creating the layout too). */

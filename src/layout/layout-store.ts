@@ -4,7 +4,7 @@
  * by several of our processes at once (design after oras-go v2 content/oci).
  * Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md
  */
-import { mkdir, open, readdir, rm, type FileHandle } from 'node:fs/promises'
+import { mkdir, readdir, rm, type FileHandle } from 'node:fs/promises'
 import { join, resolve as resolvePath, sep } from 'node:path'
 import { addAbortSignal, type Readable } from 'node:stream'
 import { readManifestBody } from '../content/manifest-body.js'
@@ -18,7 +18,7 @@ import { parseManifest, successors } from '../oci/manifest.js'
 import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { BLOBS_DIR, blobFileSize, blobPath } from './blob-path.js'
 import { writeBlob } from './blob-writer.js'
-import { hasErrorCode } from '../util/files.js'
+import { hasErrorCode, openRegularFile } from '../util/files.js'
 import { addUntagged, findTagged, removeDigest, removeTag, setTag, tagsOf, withoutRefName, type IndexDocument } from './index-document.js'
 import { IndexFile } from './index-file.js'
 import { collectLayoutGarbage, type GarbageCollectionOptions, type GarbageCollectionResult } from './gc.js'
@@ -141,7 +141,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     const path = blobPath(this.root, desc.digest)
     let fh: FileHandle
     try {
-      fh = await open(path, 'r')
+      fh = await openRegularFile(path, `blob ${desc.digest}`)
     } catch (err) {
       if (hasErrorCode(err, 'ENOENT')) throw new NotFoundError(`${desc.digest} not found in layout ${this.root}`)
       throw err

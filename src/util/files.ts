@@ -5,7 +5,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
+import { constants } from 'node:fs'
 import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { InvalidContentError } from '../errors.js'
 import { basename, dirname, join } from 'node:path'
 import { readBounded } from './streams.js'
 
@@ -135,12 +137,32 @@ export async function createFileExclusive(path: string, data: Uint8Array, tempDi
 }
 
 /**
- * Reads a small file, failing with SizeLimitError past `limit` bytes (files may come from anyone;
- * counting as we read also copes with files that grow or are pipes). Throws the file system's
- * error (ENOENT, …) when the file cannot be opened.
+ * Opens an existing regular file for reading, never waiting: a FIFO (named pipe) in its place
+ * would block open(2) until a writer came (for ever, holding one of libuv's four threads), a
+ * directory or a device is not content. Throws InvalidContentError for anything but a regular
+ * file, and the file system's error (ENOENT, …) when it cannot be opened.
  */
-export async function readFileBounded(path: string, limit: number, what: string): Promise<Buffer> {
-  const fh = await open(path, 'r')
+export async function openRegularFile(path: string, what: string): Promise<FileHandle> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const st = await fh.stat()
+    if (!st.isFile()) throw new InvalidContentError(`${what} (${path}) is not a regular file`)
+  } catch (err) {
+    await fh.close()
+    throw err
+  }
+  return fh
+}
+
+/**
+ * Reads a small file, failing with SizeLimitError past `limit` bytes (files may come from anyone;
+ * counting as we read also copes with files that grow or are pipes). With `regularOnly`,
+ * anything but a regular file is refused without waiting (see openRegularFile): for files of a
+ * layout, which anyone may have put there. Throws the file system's error (ENOENT, …) when the
+ * file cannot be opened.
+ */
+export async function readFileBounded(path: string, limit: number, what: string, o: { regularOnly?: boolean } = {}): Promise<Buffer> {
+  const fh = o.regularOnly ? await openRegularFile(path, what) : await open(path, 'r')
   try {
     return await readBounded(fh.createReadStream({ autoClose: false }), limit, what)
   } finally {
