@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import ajvFormats from 'ajv-formats'
-import { clipped, quoted, type Issue, type Severity } from './issue.js'
+import { clipped, QUOTE_LIMIT, quoted, type Issue, type Severity } from './issue.js'
 import { jsonTypeOf } from './json-shape.js'
 
 /** The names of the vendored CNAB JSON Schemas (file names without `.schema.json`). */
@@ -139,7 +139,8 @@ function describeAjvError(e: ErrorObject): string {
 
 /** A value for a message, cut so a large value cannot flood the output. */
 function short(value: unknown): string {
-  // Only the start is shown: no need to serialise a multi-megabyte value whole.
-  const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 81)) : (JSON.stringify(value) ?? String(value))
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+  // Only the start is shown: no need to serialise a multi-megabyte string whole.
+  if (typeof value === 'string') return quoted(value)
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text
 }

@@ -123,7 +123,8 @@ function validateLoaded(loaded: LoadedBundle, options: ValidateOptions): Validat
 
 function validateParsed(value: unknown, raw: Uint8Array | undefined, loadIssues: Issue[], options: ValidateOptions): ValidationResult {
   // Schema and rules would only repeat "not an object" or overflow the stack on absurd nesting.
-  if (loadIssues.some((i) => i.rule === 'json-not-object' || i.rule === 'json-nesting-depth')) return finish(loadIssues, false, false)
+  if (loadIssues.some((i) => ['json-not-object', 'json-nesting-depth', 'json-key-length'].includes(i.rule)))
+    return finish(loadIssues, false, false)
   const schemaIssues = validateBundleSchema(value)
   const ruleIssues = runSemanticRules(value, { mode: options.mode ?? 'lint', raw })
   const canonical = !ruleIssues.some((i) => i.rule === 'canonical-json')

@@ -279,6 +279,32 @@ describe('faults: every request kind of a pull is retried', () => {
   })
 })
 
+describe('faults: a failed operation creates nothing', () => {
+  test('a pull of a bundle that does not exist leaves no output directory', async () => {
+    const output = join(dir.path, `bundle-out${++runs}`, 'nested')
+    const r = await cli(['pull', `${proxy.host}/faults/nothing-here:v1`, '--output', output, '--images'])
+    assert.equal(r.code, 6, r.stdout + r.stderr)
+    assert.equal(existsSync(join(dir.path, `bundle-out${runs}`)), false)
+  })
+
+  test('a build whose image cannot be found leaves no output layout', async () => {
+    const bundle = join(dir.path, `bundle${++runs}.json`)
+    await writeFile(
+      bundle,
+      JSON.stringify({
+        schemaVersion: 'v1.2.0',
+        name: 'x',
+        version: '1.0.0',
+        invocationImages: [{ image: `${proxy.host}/faults/missing:1`, imageType: 'oci' }],
+      }),
+    )
+    const layout = join(dir.path, `built${runs}`)
+    const r = await cli(['build', bundle, '--output', `ocidir://${layout}`, '--auto-update'])
+    assert.equal(r.code, 6, r.stdout + r.stderr)
+    assert.equal(existsSync(layout), false)
+  })
+})
+
 describe('faults: the CLI killed during a copy into a layout', () => {
   test('kill -9 while a blob is being written, then a re-run: the copy completes, verified, and the partial file is gone', async () => {
     const name = await seeded()
