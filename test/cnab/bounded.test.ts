@@ -16,7 +16,14 @@ import { validateBundle } from '../../src/cnab/validate.js'
 import { runCli } from '../helpers/cli.js'
 import { makeTempDir } from '../helpers/tmp.js'
 
-const FULL = JSON.parse(readFileSync(new URL('../fixtures/bundles/valid/full.json', import.meta.url), 'utf8')) as Record<string, any>
+/** The parts of the fixture these tests change. */
+interface Bundle {
+  version: string
+  images: Record<string, unknown>
+  parameters: { port: Record<string, unknown> }
+  definitions: Record<string, unknown> & { hostname: Record<string, unknown> }
+}
+const FULL = JSON.parse(readFileSync(new URL('../fixtures/bundles/valid/full.json', import.meta.url), 'utf8')) as Bundle
 
 function withDefinition(definition: unknown): string {
   const b = structuredClone(FULL)
@@ -63,7 +70,7 @@ describe('bounded validation: schema keywords and patterns', () => {
 })
 
 /** A bundle of exactly MAX_BUNDLE_BYTES with one huge value placed by `place`. */
-function largest(place: (b: Record<string, any>, v: string) => void, unit: string): string {
+function largest(place: (b: Bundle, v: string) => void, unit: string): string {
   const b = structuredClone(FULL)
   place(b, '')
   const room = MAX_BUNDLE_BYTES - Buffer.byteLength(JSON.stringify(b))
@@ -75,7 +82,7 @@ function largest(place: (b: Record<string, any>, v: string) => void, unit: strin
 }
 
 describe('bounded validation: the largest accepted input', { timeout: 300_000 }, () => {
-  const shapes: Array<[string, (b: Record<string, any>, v: string) => void, string]> = [
+  const shapes: Array<[string, (b: Bundle, v: string) => void, string]> = [
     ['an applyTo value', (b, v) => (b.parameters.port.applyTo = [v]), 'a'],
     ['an image key of slashes', (b, v) => (b.images = { [v]: FULL.images.web }), '/'],
     ['a pattern of a definition', (b, v) => (b.definitions.hostname.pattern = v), 'a.'],
