@@ -172,15 +172,24 @@ export class BlobUploader {
     await this.completing(second, () => this.chunked(second, desc, source, signal, budget))
   }
 
-  /** HEAD of the blob: whether a complete blob of `desc`'s digest and size is stored. */
+  /**
+   * HEAD of the blob: whether a complete blob of `desc`'s digest and size is stored. A HEAD that
+   * fails says nothing: false, and the new session's POST meets the registry's state itself.
+   */
   private async exists(desc: Descriptor, signal: AbortSignal | undefined): Promise<boolean> {
-    const res = await this.ctx.send({
-      method: 'HEAD',
-      path: blobPath(this.ctx.repository, desc.digest),
-      scopes: this.ctx.pushScopes,
-      expect: [200, 404],
-      ...(signal && { signal }),
-    })
+    let res: RegistryResponse
+    try {
+      res = await this.ctx.send({
+        method: 'HEAD',
+        path: blobPath(this.ctx.repository, desc.digest),
+        scopes: this.ctx.pushScopes,
+        expect: [200, 404],
+        ...(signal && { signal }),
+      })
+    } catch (err) {
+      if (signal?.aborted || retryOutcomeOf(err) === undefined) throw err
+      return false
+    }
     await discard(res)
     const size = contentLength(res)
     return res.status === 200 && (size === undefined || size === desc.size)

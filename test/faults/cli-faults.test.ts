@@ -209,15 +209,21 @@ describe('faults: every request kind of a push is retried', () => {
       match: (req) => {
         if (killed || !blobPut(req)) return false
         killed = true
-        // Killed while this request waits at the proxy; back half a second later, on the same storage and port.
-        void registry.kill().then(() => sleep(500).then(() => registry.restart()))
+        // Killed while this request waits at the proxy, which then finds it gone (502); started
+        // again at once on the same storage and port, which takes a few hundred milliseconds.
+        void registry.kill().then(() => registry.restart())
         return true
       },
       action: { delayMs: 100 },
     })
+    const start = proxy.requests.length
     const r = await push(name)
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.ok(killed)
+    assert.ok(
+      proxy.requests.slice(start).some((q) => q.status === 502 && q.error !== undefined),
+      'a request found the registry gone',
+    )
     await assertPushed(name)
   })
 })
