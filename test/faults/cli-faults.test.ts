@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -112,8 +112,7 @@ afterEach(() => {
 
 /** The CLI with fast time limits, so stalls end in a second. */
 function cli(args: string[]) {
-  const [command, ...rest] = args
-  return runCli([command!, '--json', ...rest, '--headers-timeout', '2', '--idle-timeout', '2'], { env })
+  return runCli([...args, '--json', '--headers-timeout', '2', '--idle-timeout', '2'], { env })
 }
 
 /** A repository of the registry, read without the proxy. */
@@ -252,6 +251,16 @@ describe('faults: every request kind of a pull is retried', () => {
       await assertPulled(layout)
     })
   }
+
+  test('blob get of a blob corrupted once: fetched again, the file holds the verified bytes', async () => {
+    const name = await seeded()
+    const file = join(dir.path, `blob${++runs}`)
+    const fault = proxy.addFault({ match: matchRequest('GET', `/blobs/${big()}`), action: { corruptBody: true } })
+    const r = await cli(['blob', 'get', `${proxy.host}/${name}@${big()}`, '-o', file])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(fault.hits, 1)
+    assert.deepEqual(await digestStream(createReadStream(file)), { digest: big(), size: BIG })
+  })
 
   test('token request reset: retried, the pull succeeds', async () => {
     const name = await seeded()

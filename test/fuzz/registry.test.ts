@@ -134,7 +134,7 @@ describe('fuzz: hostile registries', () => {
           }
         },
       ),
-      params(40),
+      params(25),
     )
   })
 })
