@@ -21,7 +21,11 @@ export const DEFAULT_TAG = 'latest'
 export const LAYOUT_SCHEME = 'ocidir://'
 
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
-/** distribution/reference's NameTotalLengthMax: https://github.com/distribution/reference/blob/main/reference.go */
+/**
+ * NameTotalLengthMax of distribution/reference (https://github.com/distribution/reference/blob/main/reference.go)
+ * and of containers/image's copy of it (https://github.com/containers/image/blob/main/docker/reference/reference.go).
+ * Both match with Go's regexp, which runs in linear time, and check the length after the match.
+ */
 const MAX_NAME_LENGTH = 255
 /**
  * The longest registry reference parsed at all. Every valid one is far shorter: a name of at

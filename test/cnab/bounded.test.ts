@@ -87,7 +87,6 @@ describe('bounded validation: the largest accepted input', { timeout: 300_000 },
     ['an image key of slashes', (b, v) => (b.images = { [v]: FULL.images.web }), '/'],
     ['a pattern of a definition', (b, v) => (b.definitions.hostname.pattern = v), 'a.'],
     ['a default against a pattern', (b, v) => (b.definitions.hostname = { type: 'string', pattern: '^(a+)+$', default: `${v}!` }), 'a'],
-    ['a version', (b, v) => (b.version = `1.0.0-${v}`), '1'],
   ]
   for (const [what, place, unit] of shapes) {
     test(`16 MiB in ${what}: validate and fmt finish, every message quotes at most a ${QUOTE_LIMIT}-character prefix`, () => {

@@ -45,6 +45,9 @@ let env: NodeJS.ProcessEnv
 let direct: RegistryClient
 let runs = 0
 
+/** Runs (and is awaited) before the registry proxy forwards a request: a test's hook. */
+let beforeForward: ((req: FaultRequest) => Promise<void>) | undefined
+
 /** A registry request that needs a token: it carries none yet, so its answer's challenge names the realm. */
 function challenged(req: { headers: Record<string, string | string[] | undefined> }): boolean {
   return req.headers.authorization === undefined
@@ -58,6 +61,12 @@ before(async () => {
   // Token requests go through their own fault proxy: the registry's challenges are rewritten to name it.
   proxy = await startFaultProxy(registry, {
     intercept: async (req, ctx) => {
+      await beforeForward?.({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        url: new URL(req.url ?? '/', proxy.url),
+        headers: req.headers,
+      })
       if (!challenged(req)) return false
       await forwardChanged(req, ctx, {
         response: (a) => {
@@ -204,25 +213,30 @@ describe('faults: every request kind of a push is retried', () => {
   test('the registry killed on the first blob PUT and restarted: the push succeeds once it is back', async () => {
     const name = `faults/push${++runs}`
     let killed = false
-    proxy.addFault({
-      match: (req) => {
-        if (killed || !blobPut(req)) return false
-        killed = true
-        // Killed while this request waits at the proxy, which then finds it gone (502); started
-        // again at once on the same storage and port, which takes a few hundred milliseconds.
-        void registry.kill().then(() => registry.restart())
-        return true
-      },
-      action: { delayMs: 100 },
-    })
+    // The registry is killed before the first blob PUT is forwarded, which then finds it gone (502).
+    beforeForward = async (req) => {
+      if (killed || !blobPut(req)) return
+      killed = true
+      await registry.kill()
+    }
     const start = proxy.requests.length
-    const r = await push(name)
+    const gone = () => proxy.requests.slice(start).some((q) => q.status === 502 && q.error !== undefined)
+    // Started again on the same storage and port once a request has found it gone.
+    let pushed = false
+    const restarted = (async () => {
+      while (!gone() && !pushed) await sleep(20)
+      if (killed) await registry.restart()
+    })()
+    let r: Awaited<ReturnType<typeof push>>
+    try {
+      r = await push(name)
+    } finally {
+      pushed = true
+      beforeForward = undefined
+      await restarted
+    }
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    assert.ok(killed)
-    assert.ok(
-      proxy.requests.slice(start).some((q) => q.status === 502 && q.error !== undefined),
-      'a request found the registry gone',
-    )
+    assert.ok(killed && gone(), 'a request found the registry gone')
     await assertPushed(name)
   })
 })
