@@ -110,11 +110,15 @@ const EXAMPLE_IMAGES: readonly ImageSpec[] = [
 export async function makeExampleImages(dir: string): Promise<Map<string, Descriptor>> {
   const store = await OciLayoutStore.open(dir, { create: true })
   const tagged = new Map<string, Descriptor>()
-  // One at a time: index.json lists manifests in push order, which must not depend on timing.
-  for (const spec of EXAMPLE_IMAGES) {
-    const root = spec.platforms.length === 1 ? await pushImage(store, spec, spec.platforms[0]!) : await pushIndex(store, spec)
-    await store.tag(root, spec.ref)
-    tagged.set(spec.ref, root)
+  try {
+    // One at a time: index.json lists manifests in push order, which must not depend on timing.
+    for (const spec of EXAMPLE_IMAGES) {
+      const root = spec.platforms.length === 1 ? await pushImage(store, spec, spec.platforms[0]!) : await pushIndex(store, spec)
+      await store.tag(root, spec.ref)
+      tagged.set(spec.ref, root)
+    }
+  } finally {
+    await store.close()
   }
   return tagged
 }

@@ -46,9 +46,9 @@ export class DigestMismatchError extends OcibundleError {
     readonly expected: string,
     /** The digest of the bytes that arrived. */
     readonly actual: string,
-    options: ErrorOptions = {},
+    options: ErrorOptions & { source?: string } = {},
   ) {
-    super(`digest mismatch: expected ${expected}, got ${actual}`, options)
+    super(`digest mismatch: expected ${expected}, got ${actual}${options.source === undefined ? '' : ` from ${options.source}`}`, options)
   }
 }
 
@@ -60,9 +60,12 @@ export class SizeMismatchError extends OcibundleError {
     readonly expected: number,
     /** Bytes that arrived; when above `expected`, reading stopped there and more may have followed. */
     readonly actual: number,
-    options: ErrorOptions = {},
+    options: ErrorOptions & { source?: string } = {},
   ) {
-    super(`size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}`, options)
+    super(
+      `size mismatch: expected ${expected} bytes, got ${actual}${actual > expected ? ' or more' : ''}${options.source === undefined ? '' : ` from ${options.source}`}`,
+      options,
+    )
   }
 }
 
@@ -95,7 +98,7 @@ export class InvalidReferenceError extends OcibundleError {
     readonly reason: string,
     options: ErrorOptions = {},
   ) {
-    super(`invalid reference "${input}": ${reason}`, options)
+    super(`invalid reference "${input.length > 100 ? `${input.slice(0, 100)}…` : input}": ${reason}`, options)
   }
 }
 

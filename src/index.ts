@@ -38,6 +38,8 @@ export { MemoryStore } from './content/memory-store.js'
 export { referrersInGraph } from './content/referrer-list.js'
 export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
 export type { LockOptions } from './layout/lock-file.js'
+export type { CollectedBlob, GarbageCollectionOptions, GarbageCollectionResult } from './layout/gc.js'
+export type { IngestFile } from './layout/ingest.js'
 
 // OCI data model
 export * from './oci/digest.js'

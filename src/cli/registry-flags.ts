@@ -4,6 +4,7 @@
  */
 import * as Flags from '@oclif/core/flags'
 import type { RegistryOptions } from '../registry/config/registry-options.js'
+import { timeoutFlags, timeoutOptions, type TimeoutFlagValues } from './timeout-flags.js'
 
 export const registryFlags = {
   'plain-http': Flags.boolean({
@@ -16,9 +17,10 @@ export const registryFlags = {
     helpGroup: 'REGISTRY',
     helpValue: 'pem',
   }),
+  ...timeoutFlags,
 }
 
-export interface RegistryFlagValues {
+export interface RegistryFlagValues extends TimeoutFlagValues {
   'plain-http'?: boolean
   insecure?: boolean
   'ca-file'?: string
@@ -30,5 +32,6 @@ export function registryOptions(flags: RegistryFlagValues): RegistryOptions {
     ...(flags['plain-http'] !== undefined && { plainHttp: flags['plain-http'] }),
     ...(flags.insecure !== undefined && { insecure: flags.insecure }),
     ...(flags['ca-file'] !== undefined && { caFile: flags['ca-file'] }),
+    ...timeoutOptions(flags),
   }
 }

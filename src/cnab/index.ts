@@ -5,7 +5,7 @@
 export type { Issue, Severity, ValidationMode } from './issue.js'
 export { pointerOf, pointerTokens, sortIssues } from './issue.js'
 export type { LoadedBundle } from './load.js'
-export { MAX_BUNDLE_BYTES, MAX_NESTING_DEPTH, documentShapeIssues, loadBundleBytes, readBundleFile } from './load.js'
+export { MAX_BUNDLE_BYTES, MAX_KEY_LENGTH, MAX_NESTING_DEPTH, documentShapeIssues, loadBundleBytes, readBundleFile } from './load.js'
 export type { CnabSchemaName, SchemaIssueOptions } from './schema.js'
 export {
   ajvErrorsToIssues,

@@ -25,6 +25,24 @@ export interface Issue {
   message: string
 }
 
+/** How much of a value a message quotes: values (and keys) of any size are cut to this prefix. */
+export const QUOTE_LIMIT = 64
+
+/**
+ * A value as a message quotes it: `"value"`, or for a long one its first QUOTE_LIMIT characters
+ * and its length (`"aaaa…" (8388608 characters)`), so a multi-megabyte value never floods the output.
+ */
+export function quoted(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value)
+  if (text.length <= QUOTE_LIMIT) return `"${text}"`
+  return `"${text.slice(0, QUOTE_LIMIT)}…" (${text.length} characters)`
+}
+
+/** Text of any origin cut to `limit` characters, marked with `…` when cut. */
+export function clipped(text: string, limit = 200): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}…`
+}
+
 /** Builds a JSON pointer from unescaped reference tokens: `pointerOf('images', 'a/b')` is `/images/a~1b`. */
 export function pointerOf(...tokens: ReadonlyArray<string | number>): string {
   return tokens.map((t) => `/${pointerToken(t)}`).join('')
@@ -44,12 +62,13 @@ export function pointerTokens(pointer: string): string[] {
  * then by rule id. Returns a new array; the sort is stable for equal keys.
  */
 export function sortIssues(issues: readonly Issue[]): Issue[] {
-  return [...issues].sort((a, b) => comparePointers(a.pointer, b.pointer) || compareStrings(a.rule, b.rule))
+  // Each pointer is split once, not once per comparison: pointers may hold multi-megabyte keys.
+  const keyed = issues.map((issue) => ({ issue, tokens: pointerTokens(issue.pointer) }))
+  keyed.sort((a, b) => compareTokens(a.tokens, b.tokens) || compareStrings(a.issue.rule, b.issue.rule))
+  return keyed.map((k) => k.issue)
 }
 
-function comparePointers(a: string, b: string): number {
-  const ta = pointerTokens(a)
-  const tb = pointerTokens(b)
+function compareTokens(ta: readonly string[], tb: readonly string[]): number {
   for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
     const x = ta[i]!
     const y = tb[i]!

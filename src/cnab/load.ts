@@ -18,6 +18,13 @@ export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024
  */
 export const MAX_NESTING_DEPTH = 128
 
+/**
+ * Longest object key we accept. Keys are names (parameters, images, extensions) of a few dozen
+ * characters; every issue's JSON pointer carries the keys on its path, so a multi-megabyte key
+ * would be copied into every pointer of every rule that looks below it.
+ */
+export const MAX_KEY_LENGTH = 65536
+
 /** bundle.json bytes as loadBundleBytes and readBundleFile read them: bytes, text, value and the problems found. */
 export interface LoadedBundle {
   /** The input bytes, unchanged. */
@@ -100,8 +107,9 @@ async function readBounded(path: string): Promise<Buffer> {
 }
 
 /**
- * Issues that make a parsed value unusable as a bundle document: it is not a JSON object, or it
- * nests deeper than MAX_NESTING_DEPTH. Validation stops after these.
+ * Issues that make a parsed value unusable as a bundle document: it is not a JSON object, it
+ * nests deeper than MAX_NESTING_DEPTH, or it has a key longer than MAX_KEY_LENGTH. Validation
+ * stops after these.
  */
 export function documentShapeIssues(value: unknown): Issue[] {
   if (!isRecord(value)) {
@@ -110,26 +118,41 @@ export function documentShapeIssues(value: unknown): Issue[] {
       { pointer: '', rule: 'json-not-object', severity: 'error', message: `a bundle must be a JSON object, but the document is ${kind}` },
     ]
   }
-  const tooDeep = firstTooDeep(value)
-  if (tooDeep === undefined) return []
+  const problem = firstShapeProblem(value)
+  if (problem === undefined) return []
   return [
-    {
-      pointer: tooDeep,
-      rule: 'json-nesting-depth',
-      severity: 'error',
-      message: `arrays and objects nest deeper than ${MAX_NESTING_DEPTH} levels here; that is more than any bundle needs, so the document is not checked further`,
-    },
+    problem.kind === 'depth'
+      ? {
+          pointer: problem.pointer,
+          rule: 'json-nesting-depth',
+          severity: 'error',
+          message: `arrays and objects nest deeper than ${MAX_NESTING_DEPTH} levels here; that is more than any bundle needs, so the document is not checked further`,
+        }
+      : {
+          pointer: problem.pointer,
+          rule: 'json-key-length',
+          severity: 'error',
+          message: `an object here has a key of ${problem.length} characters; keys are names, at most ${MAX_KEY_LENGTH} characters, so the document is not checked further`,
+        },
   ]
 }
 
-/** Pointer of the first container nested deeper than MAX_NESTING_DEPTH; iterative so deep input cannot overflow the stack. */
-function firstTooDeep(root: unknown): string | undefined {
+/**
+ * The first container nested deeper than MAX_NESTING_DEPTH, or the first object with a key
+ * longer than MAX_KEY_LENGTH (pointed at by its parent, so the pointer stays short); iterative
+ * so deep input cannot overflow the stack.
+ */
+function firstShapeProblem(
+  root: unknown,
+): { kind: 'depth'; pointer: string } | { kind: 'key'; pointer: string; length: number } | undefined {
   const stack: Array<{ value: unknown; pointer: string; depth: number }> = [{ value: root, pointer: '', depth: 1 }]
   while (stack.length > 0) {
     const { value, pointer, depth } = stack.pop()!
     if (typeof value !== 'object' || value === null) continue
-    if (depth > MAX_NESTING_DEPTH) return pointer
+    if (depth > MAX_NESTING_DEPTH) return { kind: 'depth', pointer }
     const children: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value)
+    const long = children.find(([key]) => typeof key === 'string' && key.length > MAX_KEY_LENGTH)
+    if (long !== undefined) return { kind: 'key', pointer, length: (long[0] as string).length }
     for (const [key, child] of children) stack.push({ value: child, pointer: pointer + pointerOf(key), depth: depth + 1 })
   }
   return undefined

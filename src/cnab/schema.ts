@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import ajvFormats from 'ajv-formats'
-import type { Issue, Severity } from './issue.js'
+import { clipped, QUOTE_LIMIT, quoted, type Issue, type Severity } from './issue.js'
 import { jsonTypeOf } from './json-shape.js'
 
 /** The names of the vendored CNAB JSON Schemas (file names without `.schema.json`). */
@@ -116,9 +116,9 @@ function describeAjvError(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>
   switch (e.keyword) {
     case 'required':
-      return `missing required property "${String(p.missingProperty)}"`
+      return `missing required property ${quoted(p.missingProperty)}`
     case 'additionalProperties':
-      return `property "${String(p.additionalProperty)}" is not allowed here`
+      return `property ${quoted(p.additionalProperty)} is not allowed here`
     case 'type':
       return `must be ${String(p.type)}, found ${jsonTypeOf(e.data)}`
     case 'enum':
@@ -126,18 +126,21 @@ function describeAjvError(e: ErrorObject): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}, found ${short(e.data)}`
     case 'pattern':
-      return `must match the pattern ${String(p.pattern)}, found ${short(e.data)}`
+      return `must match the pattern ${short(String(p.pattern))}, found ${short(e.data)}`
     case 'format':
       return `must be a valid ${String(p.format)}, found ${short(e.data)}`
     case 'false schema':
       return 'is not allowed here'
     default:
-      return e.message ?? `fails the "${e.keyword}" check`
+      // Ajv's own messages may quote the schema (a user's pattern, a property name): cut them too.
+      return clipped(e.message ?? `fails the "${short(e.keyword)}" check`)
   }
 }
 
 /** A value for a message, cut so a large value cannot flood the output. */
 function short(value: unknown): string {
+  // Only the start is shown: no need to serialise a multi-megabyte string whole.
+  if (typeof value === 'string') return quoted(value)
   const text = JSON.stringify(value) ?? String(value)
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text
 }

@@ -2,7 +2,7 @@
  * The validation pipeline: load (bytes) → shape → JSON Schema → semantic rules. Each stage reports
  * issues instead of stopping, except when the document is not a usable JSON object at all.
  */
-import { sortIssues, type Issue, type ValidationMode } from './issue.js'
+import { clipped, sortIssues, type Issue, type ValidationMode } from './issue.js'
 import { documentShapeIssues, loadBundleBytes, readBundleFile, type LoadedBundle } from './load.js'
 import { runSemanticRules } from './rules/registry.js'
 import { validateBundleSchema } from './schema.js'
@@ -123,13 +123,18 @@ function validateLoaded(loaded: LoadedBundle, options: ValidateOptions): Validat
 
 function validateParsed(value: unknown, raw: Uint8Array | undefined, loadIssues: Issue[], options: ValidateOptions): ValidationResult {
   // Schema and rules would only repeat "not an object" or overflow the stack on absurd nesting.
-  if (loadIssues.some((i) => i.rule === 'json-not-object' || i.rule === 'json-nesting-depth')) return finish(loadIssues, false, false)
+  if (loadIssues.some((i) => ['json-not-object', 'json-nesting-depth', 'json-key-length'].includes(i.rule)))
+    return finish(loadIssues, false, false)
   const schemaIssues = validateBundleSchema(value)
   const ruleIssues = runSemanticRules(value, { mode: options.mode ?? 'lint', raw })
   const canonical = !ruleIssues.some((i) => i.rule === 'canonical-json')
   return finish([...loadIssues, ...schemaIssues, ...ruleIssues], canonical, schemaIssues.length === 0)
 }
 
+/** The longest message an issue carries: every check quotes values short (quoted), this bounds the rest. */
+const MAX_MESSAGE_LENGTH = 1000
+
 function finish(issues: Issue[], canonical: boolean, schemaValid: boolean): ValidationResult {
-  return { valid: !issues.some((i) => i.severity === 'error'), issues: sortIssues(issues), canonical, schemaValid }
+  const bounded = issues.map((i) => (i.message.length > MAX_MESSAGE_LENGTH ? { ...i, message: clipped(i.message, MAX_MESSAGE_LENGTH) } : i))
+  return { valid: !issues.some((i) => i.severity === 'error'), issues: sortIssues(bounded), canonical, schemaValid }
 }

@@ -5,7 +5,7 @@
  */
 import { addAbortSignal, finished, Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { SizeLimitError, SizeMismatchError } from '../errors.js'
+import { DigestMismatchError, SizeLimitError, SizeMismatchError } from '../errors.js'
 import { readBounded } from '../util/streams.js'
 import { VerifyingStream } from '../oci/digest.js'
 import { descriptorKey, type Descriptor } from '../oci/descriptor.js'
@@ -48,8 +48,19 @@ export function discardBody(body: Body): void {
 export async function fetchAll(store: Fetcher, desc: Descriptor, o: OpOptions & { limit?: number } = {}): Promise<Buffer> {
   const limit = o.limit ?? MAX_MANIFEST_BYTES
   if (desc.size > limit) throw new SizeLimitError(`content ${desc.digest} (${desc.size} bytes)`, limit)
-  const stream = await store.fetch(desc, o)
-  return readBounded(verifying(stream, desc), limit, `content ${desc.digest}`)
+  const read = async () => readBounded(verifying(await store.fetch(desc, o), desc), limit, `content ${desc.digest}`)
+  try {
+    return await read()
+  } catch (err) {
+    // Bytes that failed verification are fetched once more; a second failure stands.
+    if (!isIntegrityFailure(err) || o.signal?.aborted) throw err
+    return read()
+  }
+}
+
+/** Whether `err` says content did not match its digest or size. */
+export function isIntegrityFailure(err: unknown): boolean {
+  return err instanceof DigestMismatchError || err instanceof SizeMismatchError
 }
 
 /** Fetches content as a stream that errors if it does not match the descriptor. */

@@ -6,7 +6,7 @@
  */
 import { Transform, type Readable } from 'node:stream'
 import { canPushBlob, type Fetcher, type Pusher } from '../content/storage.js'
-import { fetchVerified, markVerified } from '../content/verify.js'
+import { fetchVerified, isIntegrityFailure, markVerified } from '../content/verify.js'
 import { AlreadyExistsError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { CopyError } from './copy-error.js'
@@ -34,6 +34,17 @@ export interface BlobTransferOptions {
  * `onProgress` throws, unchanged.
  */
 export async function transferBlob(src: Fetcher, dst: Pusher, desc: Descriptor, o: BlobTransferOptions): Promise<'pushed' | 'present'> {
+  try {
+    return await transferOnce(src, dst, desc, o)
+  } catch (err) {
+    // Content-addressed bytes that failed verification (an altered byte, a short body from a
+    // flaky proxy) are fetched once more: a second read often succeeds, a second failure stands.
+    if (!(err instanceof CopyError && err.origin === 'source' && isIntegrityFailure(err.cause)) || o.signal.aborted) throw err
+    return transferOnce(src, dst, desc, o)
+  }
+}
+
+async function transferOnce(src: Fetcher, dst: Pusher, desc: Descriptor, o: BlobTransferOptions): Promise<'pushed' | 'present'> {
   const opened: Readable[] = []
   const failures: Failures = {}
   // Each opening fetches the source again, so a destination that must restart an upload in

@@ -7,7 +7,7 @@
  * Blobs keep mode 0644 (less the umask) rather than 0444: other tools (umoci gc, skopeo) must
  * be able to manage the layout, and content addressing already detects changes.
  */
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, rm, utimes, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Body, OpOptions } from '../content/storage.js'
 import { consumeVerified, discardBody } from '../content/verify.js'
@@ -26,6 +26,9 @@ export async function writeBlob(root: string, expected: Descriptor, body: Body, 
   const final = blobPath(root, expected.digest)
   if ((await blobFileSize(root, expected.digest)) === expected.size) {
     discardBody(body)
+    // A fresh time tells garbage collection that a writer is about to link it (src/layout/gc.ts).
+    const now = new Date()
+    await utimes(final, now, now).catch(() => undefined)
     return 'exists'
   }
   const tmp = await tempPath(ingestDir(root), 'blob')

@@ -34,12 +34,23 @@ export class IndexFile {
    * SizeLimitError above MAX_INDEX_FILE_BYTES and InvalidContentError when it is malformed.
    */
   async read(): Promise<IndexDocument> {
-    return parseIndexDocument(await readFileBounded(this.path, MAX_INDEX_FILE_BYTES, INDEX_FILE), this.path)
+    return parseIndexDocument(await readFileBounded(this.path, MAX_INDEX_FILE_BYTES, INDEX_FILE, { regularOnly: true }), this.path)
   }
 
   /** Creates an empty index.json unless one exists (another process may be creating the layout too). */
   async createIfAbsent(): Promise<void> {
     await createFileExclusive(this.path, serializeIndexDocument(emptyIndex()), ingestDir(this.root))
+  }
+
+  /**
+   * Runs `fn` with the current index.json under the cross-process lock, without writing it:
+   * no other writer can change index.json meanwhile. Throws LockTimeoutError.
+   */
+  async locked<T>(fn: (doc: IndexDocument) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const run = async (): Promise<T> => withFileLock(`${this.path}.lock`, async () => fn(await this.read()), { ...this.lock, signal })
+    const result = this.queue.then(run)
+    this.queue = result.catch(() => undefined)
+    return result
   }
 
   /**

@@ -20,7 +20,7 @@ const MAX_HEADER_BYTES = 64 * 1024
  */
 export async function readLayoutHeader(root: string): Promise<void> {
   const path = join(root, LAYOUT_FILE)
-  const raw = await readFileBounded(path, MAX_HEADER_BYTES, LAYOUT_FILE)
+  const raw = await readFileBounded(path, MAX_HEADER_BYTES, LAYOUT_FILE, { regularOnly: true })
   let doc: unknown
   try {
     doc = parseStrictJson(raw.toString('utf8'))

@@ -4,8 +4,8 @@
  * by several of our processes at once (design after oras-go v2 content/oci).
  * Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md
  */
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises'
-import { join, resolve as resolvePath } from 'node:path'
+import { mkdir, readdir, rm, type FileHandle } from 'node:fs/promises'
+import { join, resolve as resolvePath, sep } from 'node:path'
 import { addAbortSignal, type Readable } from 'node:stream'
 import { readManifestBody } from '../content/manifest-body.js'
 import { PredecessorIndex } from '../content/predecessor-index.js'
@@ -19,16 +19,23 @@ import { parseManifest, successors } from '../oci/manifest.js'
 import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { BLOBS_DIR, blobFileSize, blobPath } from './blob-path.js'
 import { writeBlob } from './blob-writer.js'
-import { hasErrorCode } from '../util/files.js'
+import { hasErrorCode, openRegularFile } from '../util/files.js'
 import { addUntagged, findTagged, removeDigest, removeTag, setTag, tagsOf, withoutRefName, type IndexDocument } from './index-document.js'
 import { IndexFile } from './index-file.js'
+import { collectLayoutGarbage, type GarbageCollectionOptions, type GarbageCollectionResult } from './gc.js'
+import { deadIngestFiles, releaseLease, takeLease } from './ingest.js'
 import { createLayoutHeader, readLayoutHeader } from './layout-header.js'
 import type { LockOptions } from './lock-file.js'
 import { validateRefName } from './ref-name.js'
 
 /** Options of OciLayoutStore.open. */
 export interface OciLayoutOptions {
-  /** Create the layout (directory, oci-layout, index.json, blobs/) if `dir` holds none. Undefined → false. */
+  /**
+   * Open the layout for writing: create it (directory, oci-layout, index.json, blobs/) if `dir`
+   * holds none, remove the leftovers of killed writers from `.ingest`, and take a writer's lease
+   * there (so garbage collection leaves this process's new content alone) until close().
+   * Undefined → false: open for reading.
+   */
   create?: boolean
   /** Waiting for the index.json lock of another process. Undefined fields → 60 s timeout, 30 s staleness. */
   lock?: Omit<LockOptions, 'signal'>
@@ -58,6 +65,12 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     /** Absolute path of the layout directory. */
     readonly root: string,
     private readonly index: IndexFile,
+    /**
+     * The directory open() created for this layout (the layout's own, or the first missing one
+     * above it), when it did not exist before; undefined when the layout was there already.
+     */
+    readonly createdDir: string | undefined,
+    private lease: string | undefined,
   ) {}
 
   /**
@@ -69,11 +82,16 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
   static async open(dir: string, options: OciLayoutOptions = {}): Promise<OciLayoutStore> {
     const root = resolvePath(dir)
     const index = new IndexFile(root, options.lock)
+    let createdDir: string | undefined
+    let lease: string | undefined
     if (options.create === true) {
-      await mkdir(join(root, BLOBS_DIR), { recursive: true })
+      const first = await mkdir(join(root, BLOBS_DIR), { recursive: true })
+      if (first !== undefined && (first === root || root.startsWith(first + sep))) createdDir = first
       // index.json first: a directory with an oci-layout file must always have an index.
       await index.createIfAbsent()
       await createLayoutHeader(root)
+      await deadIngestFiles(root, true)
+      lease = await takeLease(root)
     }
     try {
       await readLayoutHeader(root)
@@ -83,13 +101,37 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
         suggestions: ['check the path, or create a new layout (for example by pushing to it)'],
       })
     }
-    const store = new OciLayoutStore(root, index)
-    await store.indexGraph(await store.readIndex())
+    const store = new OciLayoutStore(root, index, createdDir, lease)
+    try {
+      await store.indexGraph(await store.readIndex())
+    } catch (err) {
+      await store.close()
+      throw err
+    }
     return store
   }
 
-  /** Nothing to release: a layout holds no open file or lock between calls. Here so that every target can be closed alike. */
-  async close(): Promise<void> {}
+  /** Gives up the writer's lease of a layout opened for writing; a layout holds no open file or lock between calls. */
+  async close(): Promise<void> {
+    const lease = this.lease
+    this.lease = undefined
+    if (lease !== undefined) await releaseLease(lease)
+  }
+
+  /**
+   * Removes the blobs that no tag, index.json entry or referrer reaches, and the leftovers of
+   * killed writers in `.ingest`; `dryRun` lists them only. Blobs another live writer may still
+   * link are kept (listed as `inUse`). Throws LockTimeoutError when index.json stays locked.
+   */
+  async collectGarbage(o: GarbageCollectionOptions = {}): Promise<GarbageCollectionResult> {
+    return collectLayoutGarbage(this.root, (fn) => this.index.locked(fn, o.signal), this.lease, o)
+  }
+
+  /** Whether the layout holds any content: an index.json entry or a blob file. */
+  async isEmpty(): Promise<boolean> {
+    if ((await this.readIndex()).manifests.length > 0) return false
+    return (await listBlobDirs(this.root)).length === 0
+  }
 
   /**
    * Streams the blob, verified against `desc`: the stream fails with DigestMismatchError if the
@@ -100,7 +142,7 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     const path = blobPath(this.root, desc.digest)
     let fh: FileHandle
     try {
-      fh = await open(path, 'r')
+      fh = await openRegularFile(path, `blob ${desc.digest}`)
     } catch (err) {
       if (hasErrorCode(err, 'ENOENT')) throw new NotFoundError(`${desc.digest} not found in layout ${this.root}`)
       throw err
@@ -270,4 +312,13 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
       throw err
     }
   }
+}
+
+/** The files under `blobs/<alg>/` (names only); none when there is no blobs directory. */
+async function listBlobDirs(root: string): Promise<string[]> {
+  const files: string[] = []
+  for (const alg of await readdir(join(root, BLOBS_DIR)).catch(() => [] as string[])) {
+    files.push(...(await readdir(join(root, BLOBS_DIR, alg)).catch(() => [] as string[])))
+  }
+  return files
 }

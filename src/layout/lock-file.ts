@@ -102,7 +102,7 @@ async function release(path: string, token: string): Promise<void> {
 
 async function readOwner(path: string): Promise<Owner | undefined> {
   try {
-    const [st, raw] = await Promise.all([stat(path), readFileBounded(path, MAX_LOCK_FILE_BYTES, 'lock file')])
+    const [st, raw] = await Promise.all([stat(path), readFileBounded(path, MAX_LOCK_FILE_BYTES, 'lock file', { regularOnly: true })])
     const text = raw.toString('utf8')
     const owner: Owner = { since: st.mtimeMs, raw: text, ino: st.ino }
     try {
@@ -133,7 +133,8 @@ function isStale(owner: Owner, staleMs: number): boolean {
   return owner.host === hostname() && !processAlive(owner.pid)
 }
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` of this machine is alive (signal 0; EPERM means it is, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -21,7 +21,22 @@ export const DEFAULT_TAG = 'latest'
 export const LAYOUT_SCHEME = 'ocidir://'
 
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
+/**
+ * NameTotalLengthMax of distribution/reference (https://github.com/distribution/reference/blob/main/reference.go)
+ * and of containers/image's copy of it (https://github.com/containers/image/blob/main/docker/reference/reference.go).
+ * Both match with Go's regexp, which runs in linear time, and check the length after the match.
+ */
 const MAX_NAME_LENGTH = 255
+/**
+ * The longest registry reference parsed at all. Every valid one is far shorter: a name of at
+ * most 255 characters (as normalised; an alias of Docker Hub adds 11), a tag of at most 128 and
+ * a digest of at most 135 (sha512). The bound is checked before any pattern runs, so the cost of
+ * parsing never grows with a hostile input (a bundle's image reference is untrusted, and the
+ * patterns below would otherwise backtrack through megabytes).
+ */
+export const MAX_REFERENCE_LENGTH = 1024
+/** The longest `ocidir://` reference: a path of PATH_MAX (4096) plus the same tag and digest. */
+export const MAX_LAYOUT_REFERENCE_LENGTH = 4096 + 512
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
@@ -78,6 +93,7 @@ export interface ParseReferenceOptions {
 export function parseReference(input: string, options: ParseReferenceOptions = {}): Reference {
   if (typeof input !== 'string' || input.length === 0) throw new InvalidReferenceError(String(input), 'the reference is empty')
   if (input.startsWith(LAYOUT_SCHEME)) {
+    checkLength(input, MAX_LAYOUT_REFERENCE_LENGTH)
     if (options.allowLayout === false) {
       throw new InvalidReferenceError(input, 'an OCI layout reference is not accepted here; give a registry reference')
     }
@@ -98,6 +114,7 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
  * adds `latest` when neither tag nor digest is given. Throws InvalidReferenceError with the reason.
  */
 export function parseRegistryReference(input: string, defaultTag = true): RegistryReference {
+  checkLength(input, MAX_REFERENCE_LENGTH)
   if (/\s/.test(input)) throw new InvalidReferenceError(input, 'it contains white space')
   let rest = input
   let digest: Digest | undefined
@@ -133,6 +150,13 @@ export function parseRegistryReference(input: string, defaultTag = true): Regist
   }
   if (tag === undefined && digest === undefined && defaultTag) tag = DEFAULT_TAG
   return { kind: 'registry', registry, repository, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) }
+}
+
+/** Refuses a reference longer than `limit` before anything else looks at it. */
+function checkLength(input: string, limit: number): void {
+  if (input.length > limit) {
+    throw new InvalidReferenceError(input, `it is ${input.length} characters long; a reference has at most ${limit}`)
+  }
 }
 
 function parseLayoutReference(input: string): LayoutReference {

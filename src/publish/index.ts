@@ -27,6 +27,7 @@ export {
   type StaleReferrers,
 } from './publish.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
+export { collectGarbage, type CollectGarbageOptions } from './collect-garbage.js'
 export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
 export { checkRegistry, type CheckRegistryOptions, type RegistryCheckResult } from './check-registry.js'
 export { copyReference, type CopyReferenceOptions, type CopyReferenceResult } from './copy-reference.js'

@@ -4,6 +4,7 @@
  * that takes references opens its targets here, so the CLI and programs reach the same places
  * with the same settings.
  */
+import { rm } from 'node:fs/promises'
 import type { GraphTarget } from '../content/storage.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import { parseReference, type Reference } from '../oci/reference.js'
@@ -73,6 +74,8 @@ export async function openTarget(reference: string | Reference, options: OpenTar
  */
 export class OperationTargets {
   private client: Promise<RegistryClient> | undefined
+  /** Layouts opened for writing, to close (their writer's lease) and, after a failure, to remove when this operation created them and wrote nothing. */
+  private readonly layouts: OciLayoutStore[] = []
 
   constructor(
     private readonly options: OperationOptions,
@@ -88,15 +91,36 @@ export class OperationTargets {
 
   /** Opens `ref` (see openTarget); its close() leaves the shared client open. */
   async open(ref: Reference, options: { write?: boolean } = {}): Promise<OpenedTarget> {
-    if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
+    if (ref.kind === 'layout') return this.openLayout(ref.path, options.write ?? false)
     return new RegistryRepository(ref, await this.registryClient(), {
       access: options.write ? 'push' : 'pull',
       ...(this.options.referrersMode !== undefined && { referrersMode: this.options.referrersMode }),
     })
   }
 
-  /** Closes the registry client made for this operation, if any; a client from the options stays open. */
+  /** Opens the layout in `dir` (for writing: created when missing); see OciLayoutStore.open. */
+  async openLayout(dir: string, write: boolean): Promise<OciLayoutStore> {
+    const store = await OciLayoutStore.open(dir, { create: write })
+    if (write) this.layouts.push(store)
+    return store
+  }
+
+  /**
+   * After a failed operation: removes each layout this operation created (its directory did not
+   * exist before) that received no content, so a failure leaves nothing behind. A layout with
+   * content stays: a re-run reuses what was written.
+   */
+  async discardCreated(): Promise<void> {
+    for (const store of this.layouts) {
+      if (store.createdDir === undefined) continue
+      await store.close()
+      if (await store.isEmpty().catch(() => false)) await rm(store.createdDir, { recursive: true, force: true })
+    }
+  }
+
+  /** Closes the registry client made for this operation, if any (a client from the options stays open), and the layouts opened for writing. */
   async close(): Promise<void> {
+    for (const store of this.layouts.splice(0)) await store.close()
     const client = this.client
     this.client = undefined
     // A client that could not be made has nothing to close; its error reached the caller already.
@@ -106,7 +130,8 @@ export class OperationTargets {
 
 /**
  * Runs `fn` with the targets of an operation on `references`, and closes them when it is done,
- * whether it succeeded or not.
+ * whether it succeeded or not. When `fn` fails, layouts it created and wrote nothing into are
+ * removed (OperationTargets.discardCreated).
  */
 export async function withTargets<T>(
   options: OperationOptions,
@@ -116,6 +141,9 @@ export async function withTargets<T>(
   const targets = new OperationTargets(options, references)
   try {
     return await fn(targets)
+  } catch (err) {
+    await targets.discardCreated()
+    throw err
   } finally {
     await targets.close()
   }

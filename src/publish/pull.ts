@@ -3,8 +3,9 @@
  * exactly as published, the relocation map, and optionally every image in a thick-bundle layout,
  * written into a directory.
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { GraphTarget } from '../content/storage.js'
 import type { CopyProgress } from '../copy/index.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import type { Descriptor } from '../oci/descriptor.js'
@@ -63,39 +64,61 @@ export async function pull(source: string, outputDir: string, options: PullCallO
   const { ref, selector } = parseContentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const from = await targets.open(ref)
-    await mkdir(outputDir, { recursive: true })
+    // The first directory made for the output, when it did not exist: removed again if the pull fails before writing it.
+    const createdOutput = await mkdir(outputDir, { recursive: true })
     const layoutDir = join(outputDir, 'artifacts', 'layout')
-    const images = options.images ? await OciLayoutStore.open(layoutDir, { create: true }) : undefined
-    const pulled = await pullBundle(from, selector, {
-      ...(images && { images }),
-      allowMissingContentDigest: options.allowMissingDigest ?? false,
-      ...(options.referrers !== undefined && { referrers: options.referrers }),
-      ...(options.signal && { signal: options.signal }),
-      ...(options.onProgress && { onProgress: (_image: string, p: CopyProgress) => options.onProgress!(p) }),
-    })
-    const bundleFile = join(outputDir, 'bundle.json')
-    await writeFileAtomic(bundleFile, pulled.bundleBytes)
-    let relocationFile: string | undefined
-    if (pulled.relocationMap) {
-      relocationFile = join(outputDir, 'relocation-mapping.json')
-      await writeFileAtomic(relocationFile, Buffer.from(`${JSON.stringify(pulled.relocationMap, null, 2)}\n`))
-    }
-    for (const w of pulled.warnings) options.onWarning?.(w)
-    return {
-      source: formatReference(ref),
-      digest: pulled.digest,
-      bundle: bundleFile,
-      bundleSize: pulled.bundleBytes.length,
-      ...(relocationFile && { relocationMapping: relocationFile, relocationMap: pulled.relocationMap }),
-      ...(pulled.images && {
-        images: {
-          layout: layoutDir,
-          manifests: Object.fromEntries(pulled.images),
-          ...(pulled.referrers !== undefined && { referrers: pulled.referrers }),
-        },
-      }),
-      representation: pulled.representation,
-      warnings: pulled.warnings,
+    let images: OciLayoutStore | undefined
+    try {
+      images = options.images ? await targets.openLayout(layoutDir, true) : undefined
+      return await pullInto(from, selector, outputDir, images, options, formatReference(ref), layoutDir)
+    } catch (err) {
+      if (createdOutput !== undefined && (images === undefined || (await images.isEmpty().catch(() => false)))) {
+        await rm(createdOutput, { recursive: true, force: true })
+      }
+      throw err
     }
   })
+}
+
+/** The pull itself, into an existing `outputDir`. */
+async function pullInto(
+  from: GraphTarget,
+  selector: string,
+  outputDir: string,
+  images: OciLayoutStore | undefined,
+  options: PullCallOptions,
+  source: string,
+  layoutDir: string,
+): Promise<PullOutcome> {
+  const pulled = await pullBundle(from, selector, {
+    ...(images && { images }),
+    allowMissingContentDigest: options.allowMissingDigest ?? false,
+    ...(options.referrers !== undefined && { referrers: options.referrers }),
+    ...(options.signal && { signal: options.signal }),
+    ...(options.onProgress && { onProgress: (_image: string, p: CopyProgress) => options.onProgress!(p) }),
+  })
+  const bundleFile = join(outputDir, 'bundle.json')
+  await writeFileAtomic(bundleFile, pulled.bundleBytes)
+  let relocationFile: string | undefined
+  if (pulled.relocationMap) {
+    relocationFile = join(outputDir, 'relocation-mapping.json')
+    await writeFileAtomic(relocationFile, Buffer.from(`${JSON.stringify(pulled.relocationMap, null, 2)}\n`))
+  }
+  for (const w of pulled.warnings) options.onWarning?.(w)
+  return {
+    source,
+    digest: pulled.digest,
+    bundle: bundleFile,
+    bundleSize: pulled.bundleBytes.length,
+    ...(relocationFile && { relocationMapping: relocationFile, relocationMap: pulled.relocationMap }),
+    ...(pulled.images && {
+      images: {
+        layout: layoutDir,
+        manifests: Object.fromEntries(pulled.images),
+        ...(pulled.referrers !== undefined && { referrers: pulled.referrers }),
+      },
+    }),
+    representation: pulled.representation,
+    warnings: pulled.warnings,
+  }
 }

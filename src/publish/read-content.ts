@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Transform } from 'node:stream'
 import { canListTags, canResolveBlob } from '../content/storage.js'
-import { fetchAll, fetchVerified } from '../content/verify.js'
+import { fetchAll, fetchVerified, isIntegrityFailure } from '../content/verify.js'
 import { UnsupportedError, UsageError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { parseManifest } from '../oci/manifest.js'
@@ -61,7 +61,8 @@ export interface FetchBlobOptions extends OperationOptions {
  * Downloads the blob `reference` names by digest (`host/repo@sha256:…`, `ocidir://dir@sha256:…`)
  * into `destination`: a file path, written under a temporary name and renamed into place only
  * when size and digest match (a failed download leaves no file and an existing file untouched),
- * or a stream the bytes are written to as they are verified (left open). Throws UsageError for a
+ * or a stream the bytes are written to as they are verified (left open). Bytes that fail
+ * verification on the way to a file are fetched once more. Throws UsageError for a
  * reference without digest, NotFoundError, DigestMismatchError or SizeMismatchError.
  */
 export async function fetchBlob(reference: string, destination: string | Writable, options: FetchBlobOptions = {}): Promise<Descriptor> {
@@ -72,20 +73,30 @@ export async function fetchBlob(reference: string, destination: string | Writabl
     const target = await targets.open(ref)
     if (!canResolveBlob(target)) throw new UnsupportedError(`${formatReference(ref)} cannot look up blobs by digest`)
     const descriptor = await target.resolveBlob(digest, { signal: options.signal })
-    const body = await fetchVerified(target, descriptor, { signal: options.signal })
-    let bytes = 0
-    const counted = body.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length
-          options.onProgress?.(bytes, descriptor.size)
-          done(null, chunk)
-        },
-      }),
-    )
-    body.on('error', (err) => counted.destroy(err))
-    if (typeof destination === 'string') await writeFileAtomic(destination, counted)
-    else await pipeline(counted, destination, { end: false, ...(options.signal && { signal: options.signal }) })
+    const download = async (): Promise<void> => {
+      const body = await fetchVerified(target, descriptor, { signal: options.signal })
+      let bytes = 0
+      const counted = body.pipe(
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length
+            options.onProgress?.(bytes, descriptor.size)
+            done(null, chunk)
+          },
+        }),
+      )
+      body.on('error', (err) => counted.destroy(err))
+      if (typeof destination === 'string') await writeFileAtomic(destination, counted)
+      else await pipeline(counted, destination, { end: false, ...(options.signal && { signal: options.signal }) })
+    }
+    try {
+      await download()
+    } catch (err) {
+      // Into a file, bytes that failed verification were never written: fetch them once more.
+      // A stream has had them already, so there a failure stands.
+      if (typeof destination !== 'string' || !isIntegrityFailure(err) || options.signal?.aborted) throw err
+      await download()
+    }
     return descriptor
   })
 }

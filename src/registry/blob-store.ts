@@ -8,13 +8,15 @@
  *  - RFC 9110 §14 (Range requests)
  */
 import { Readable } from 'node:stream'
-import { markVerified } from '../content/verify.js'
+import { isIntegrityFailure, markVerified } from '../content/verify.js'
 import { DigestMismatchError, messageOf, NotFoundError, OcibundleError, SizeMismatchError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { ContentCheck, type Digest } from '../oci/digest.js'
 import { MediaTypes } from '../oci/media-types.js'
 import type { RepositoryContext } from './context.js'
 import { releaseBody, type RegistryResponse } from './http/client.js'
+import { stallOf } from './http/timeouts.js'
+import { NetworkError } from './http/transport-errors.js'
 import { contentLength, discard, hasStatus, header } from './responses.js'
 import { blobPath } from './urls.js'
 
@@ -69,7 +71,12 @@ export class BlobStore {
    */
   async fetch(desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     const first = await this.get(desc, 0, signal)
-    return markVerified(new BlobDownload(desc, first, this.name, this.maxResumes, (offset) => this.get(desc, offset, signal), signal), desc)
+    const download = new BlobDownload(desc, first, this.name, this.maxResumes, (offset) => this.get(desc, offset, signal), signal)
+    // The bytes failed verification: whoever fetches again (a copy retries once) gets new connections.
+    download.once('error', (err) => {
+      if (isIntegrityFailure(err)) this.ctx.client.renewConnections(this.ctx.registry)
+    })
+    return markVerified(download, desc)
   }
 
   /** DELETEs the blob. Throws NotFoundError (404), RegistryResponseError otherwise (405: delete disabled). */
@@ -97,7 +104,7 @@ export class BlobStore {
    * GET of the blob from `offset` on. Early checks on a whole-blob answer: Content-Length and
    * `Docker-Content-Digest` must match `desc` when sent. A 206 must start at `offset`.
    */
-  private async get(desc: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<RegistryResponse> {
+  private async get(desc: Descriptor, offset: number, signal: AbortSignal | undefined, retried = false): Promise<RegistryResponse> {
     let res: RegistryResponse
     try {
       res = await this.ctx.send({
@@ -121,15 +128,20 @@ export class BlobStore {
         return res
       }
       const size = contentLength(res)
-      if (size !== undefined && size !== desc.size) throw new SizeMismatchError(desc.size, size)
+      if (size !== undefined && size !== desc.size)
+        throw new SizeMismatchError(desc.size, size, { source: `${this.name} (Content-Length)` })
       // Absent after a redirect to object storage; checked when the registry itself answers.
       const served = header(res, 'docker-content-digest')
-      if (served !== undefined && served !== desc.digest) throw new DigestMismatchError(desc.digest, served)
+      if (served !== undefined && served !== desc.digest)
+        throw new DigestMismatchError(desc.digest, served, { source: `${this.name} (Docker-Content-Digest)` })
       return res
     } catch (err) {
       releaseBody(res.body)
-      throw err
+      if (retried || !isIntegrityFailure(err)) throw err
     }
+    // The answer announced other content: ask once more, over new connections.
+    this.ctx.client.renewConnections(this.ctx.registry)
+    return this.get(desc, offset, signal, true)
   }
 }
 
@@ -187,7 +199,7 @@ class BlobDownload extends Readable {
       try {
         this.check.add(buf)
       } catch (err) {
-        this.destroy(err as Error)
+        this.destroy(this.named(err))
         return
       }
       this.received += buf.length
@@ -203,7 +215,7 @@ class BlobDownload extends Readable {
       try {
         this.check.finish()
       } catch (err) {
-        this.destroy(err as Error)
+        this.destroy(this.named(err))
         return
       }
       this.push(null)
@@ -215,6 +227,14 @@ class BlobDownload extends Readable {
     })
   }
 
+  /** A verification failure with the blob's name and source in its message. */
+  private named(err: unknown): Error {
+    const source = `blob ${this.desc.digest} of ${this.source}`
+    if (err instanceof DigestMismatchError) return new DigestMismatchError(err.expected, err.actual, { source })
+    if (err instanceof SizeMismatchError) return new SizeMismatchError(err.expected, err.actual, { source })
+    return err as Error
+  }
+
   /** The connection broke off: ask for the rest with Range, up to `maxResumes` times. */
   private brokeOff(failure: unknown): void {
     if (this.destroyed) return
@@ -224,7 +244,7 @@ class BlobDownload extends Readable {
     }
     if (this.resumes >= this.maxResumes) {
       const message = `download of blob ${this.desc.digest} from ${this.source} broke off at ${this.received} of ${this.desc.size} bytes (${this.resumes} resumes): ${messageOf(failure)}`
-      this.destroy(new OcibundleError(message, { cause: failure }))
+      this.destroy(new NetworkError(message, stallOf(failure), { cause: failure }))
       return
     }
     this.resumes++

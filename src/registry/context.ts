@@ -5,6 +5,7 @@
  * Reference: https://distribution.github.io/distribution/spec/auth/scope/
  */
 import { sameOriginUrl, type RegistryClient, type RegistryRequest, type RegistryResponse } from './http/client.js'
+import { requestAndRead } from './http/read-retry.js'
 import { OcibundleError } from '../errors.js'
 import { header } from './responses.js'
 
@@ -40,6 +41,14 @@ export class RepositoryContext {
   /** Sends a request to this repository's registry; see RegistryClient.request for what it throws. */
   send(req: RepositoryRequest): Promise<RegistryResponse> {
     return this.client.request({ registry: this.registry, ...req })
+  }
+
+  /**
+   * Sends a request and reads its answer with `read`, retrying a body that breaks off and, once,
+   * content that fails verification (see requestAndRead).
+   */
+  sendAndRead<T>(req: RepositoryRequest, read: (res: RegistryResponse) => Promise<T>): Promise<T> {
+    return requestAndRead(this.client, { registry: this.registry, ...req }, read)
   }
 
   /**

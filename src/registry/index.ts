@@ -20,12 +20,15 @@ export {
   type RequestBody,
 } from './http/client.js'
 export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/response-errors.js'
+export { NetworkError } from './http/transport-errors.js'
+export { DEFAULT_TIMEOUTS, type Stall, type Timeouts } from './http/timeouts.js'
 export { isLoopbackRegistry, registryOrigin, type HostConfig } from './http/host-config.js'
 export {
   backoffPolicy,
   defaultRetryPolicy,
   noRetry,
   parseRetryAfter,
+  retryOutcomeOf,
   type BackoffOptions,
   type RetryOutcome,
   type RetryPolicy,

@@ -12,7 +12,7 @@ import type { Descriptor } from '../oci/descriptor.js'
 import { digestOf, isDigest, isDigestAlgorithm, verifyBytes, type Digest } from '../oci/digest.js'
 import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js'
 import { baseMediaType, isManifest, MANIFEST_ACCEPT } from '../oci/media-types.js'
-import type { RepositoryContext } from './context.js'
+import type { RepositoryContext, RepositoryRequest } from './context.js'
 import { releaseBody, type RegistryResponse } from './http/client.js'
 import { contentLength, discard, hasStatus, header } from './responses.js'
 import { manifestPath } from './urls.js'
@@ -105,7 +105,16 @@ export class ManifestStore {
     if (expected !== undefined && expected.size > MAX_MANIFEST_BYTES) {
       throw new SizeLimitError(`manifest ${expected.digest} (${expected.size} bytes)`, MAX_MANIFEST_BYTES)
     }
-    const res = await this.request('GET', reference, o.signal)
+    try {
+      return await this.ctx.sendAndRead(this.requestOf('GET', reference, o.signal), (res) => this.read(res, reference, expected))
+    } catch (err) {
+      if (hasStatus(err, 404)) throw new NotFoundError(`manifest ${reference} not found in ${this.name}`, { cause: err })
+      throw err
+    }
+  }
+
+  /** Reads and verifies a manifest answer; see get. */
+  private async read(res: RegistryResponse, reference: string, expected: Descriptor | undefined): Promise<FetchedManifest> {
     const length = contentLength(res)
     if (length !== undefined && length > MAX_MANIFEST_BYTES) {
       releaseBody(res.body)
@@ -174,18 +183,23 @@ export class ManifestStore {
     return `${this.ctx.registry}/${this.ctx.repository}`
   }
 
+  /** HEAD or GET with the full Accept list. */
+  private requestOf(method: 'HEAD' | 'GET', reference: string, signal: AbortSignal | undefined): RepositoryRequest {
+    return {
+      method,
+      path: manifestPath(this.ctx.repository, reference),
+      // Distribution answers 404 to an OCI manifest or index not named in Accept (D2-5).
+      headers: { accept: ACCEPT },
+      scopes: this.ctx.pullScopes,
+      expect: [200],
+      ...(signal && { signal }),
+    }
+  }
+
   /** HEAD or GET with the full Accept list; a 404 becomes NotFoundError. */
   private async request(method: 'HEAD' | 'GET', reference: string, signal: AbortSignal | undefined): Promise<RegistryResponse> {
     try {
-      return await this.ctx.send({
-        method,
-        path: manifestPath(this.ctx.repository, reference),
-        // Distribution answers 404 to an OCI manifest or index not named in Accept (D2-5).
-        headers: { accept: ACCEPT },
-        scopes: this.ctx.pullScopes,
-        expect: [200],
-        ...(signal && { signal }),
-      })
+      return await this.ctx.send(this.requestOf(method, reference, signal))
     } catch (err) {
       if (hasStatus(err, 404)) throw new NotFoundError(`manifest ${reference} not found in ${this.name}`, { cause: err })
       throw err

@@ -18,7 +18,7 @@ import { digestAlgorithm, digestEncoded, type Digest } from '../oci/digest.js'
 import { MAX_MANIFEST_BYTES, parseManifest, type ImageIndex, type ParsedManifest } from '../oci/manifest.js'
 import { baseMediaType, isManifest, MediaTypes } from '../oci/media-types.js'
 import { referrerDescriptor, subjectOf } from '../oci/referrers.js'
-import type { RepositoryContext } from './context.js'
+import type { RepositoryContext, RepositoryRequest } from './context.js'
 import type { RegistryResponse } from './http/client.js'
 import type { FetchedManifest, ManifestStore } from './manifest-store.js'
 import { discard, hasStatus, header } from './responses.js'
@@ -81,7 +81,7 @@ export interface ListReferrersOptions {
 }
 
 /** One page of the referrers API, or why there is none. */
-type ApiPage = { referrers: Descriptor[]; next?: string } | 'unsupported' | 'no-repository'
+type ApiPage = { referrers: Descriptor[]; url: string; next?: string } | 'unsupported' | 'no-repository'
 
 /** What the referrers tag holds: nothing, an index (with its ETag), something else, or (GITLAB-1) the subject itself. */
 type TagIndex = { index: ImageIndex; etag?: string } | 'invalid' | 'subject' | undefined
@@ -126,9 +126,12 @@ export class Referrers {
     if (this.mode !== 'tag' && this.state !== 'unsupported') {
       let page = await this.apiPage(referrersPath(this.ctx.repository, subject.digest), o, true)
       if (page === 'no-repository') return
+      // A Link that leads back to a page already read would page forever.
+      const visited = new Set<string>()
       while (page !== 'unsupported' && page !== 'no-repository') {
         yield* page.referrers
-        if (page.next === undefined) return
+        visited.add(page.url)
+        if (page.next === undefined || visited.has(page.next)) return
         page = await this.apiPage(page.next, { ...o, artifactType: undefined }, false)
       }
     }
@@ -201,29 +204,35 @@ export class Referrers {
 
   /** One page of the referrers API; `probe` lets the answer decide whether the API exists. */
   private async apiPage(path: string, o: ListReferrersOptions, probe: boolean): Promise<ApiPage> {
-    let res: RegistryResponse
+    const request: RepositoryRequest = {
+      method: 'GET',
+      path,
+      ...(o.artifactType !== undefined && { query: { artifactType: o.artifactType } }),
+      headers: { accept: MediaTypes.OciIndex },
+      scopes: this.ctx.pullScopes,
+      expect: [200],
+      ...(o.signal && { signal: o.signal }),
+    }
+    let page: ApiPage
     try {
-      res = await this.ctx.send({
-        method: 'GET',
-        path,
-        ...(o.artifactType !== undefined && { query: { artifactType: o.artifactType } }),
-        headers: { accept: MediaTypes.OciIndex },
-        scopes: this.ctx.pullScopes,
-        expect: [200],
-        ...(o.signal && { signal: o.signal }),
-      })
+      page = await this.ctx.sendAndRead(request, (res) => this.readPage(res, path, o, probe))
     } catch (err) {
       if (!probe || !hasStatus(err, 404, 405)) throw err
       if (err.status === 404 && err.hasCode('NAME_UNKNOWN')) return 'no-repository'
       this.state = 'unsupported'
       return 'unsupported'
     }
+    if (page === 'unsupported') this.state = 'unsupported'
+    return page
+  }
+
+  /** One answer of the referrers API: a page, or 'unsupported' when a probe's answer is not an index. */
+  private async readPage(res: RegistryResponse, path: string, o: ListReferrersOptions, probe: boolean): Promise<ApiPage> {
     const type = header(res, 'content-type')
     if (type === undefined || baseMediaType(type) !== MediaTypes.OciIndex) {
       await discard(res)
       if (!probe)
         throw new InvalidContentError(`a referrers page of ${this.ctx.repository} is not an image index (${type ?? 'no Content-Type'})`)
-      this.state = 'unsupported'
       return 'unsupported'
     }
     this.state = 'supported'
@@ -237,7 +246,7 @@ export class Referrers {
       .map((v) => v.trim())
     const filter = o.artifactType !== undefined && !applied.includes('artifactType') ? o.artifactType : undefined
     const referrers = index.manifests.filter((d) => filter === undefined || d.artifactType === filter)
-    return { referrers, ...(next !== undefined && { next: this.ctx.sameOrigin(next) }) }
+    return { referrers, url: res.url, ...(next !== undefined && { next: this.ctx.sameOrigin(next) }) }
   }
 
   /**

@@ -7,7 +7,6 @@
 import { readBounded } from '../util/streams.js'
 import { InvalidContentError } from '../errors.js'
 import type { RepositoryContext } from './context.js'
-import type { RegistryResponse } from './http/client.js'
 import { hasStatus, header } from './responses.js'
 import { nextLink, tagsPath } from './urls.js'
 
@@ -38,20 +37,27 @@ export async function* listTags(ctx: RepositoryContext, o: TagListOptions = {}):
     n: o.pageSize === undefined ? undefined : String(o.pageSize),
     last,
   }
+  // A Link that leads back to a page already read would page forever.
+  const visited = new Set<string>()
   for (;;) {
-    let res: RegistryResponse
+    let page: { next: string | undefined; tags: string[] }
     try {
-      res = await ctx.send({ method: 'GET', path, ...(query && { query }), scopes: ctx.pullScopes, ...(o.signal && { signal: o.signal }) })
+      page = await ctx.sendAndRead(
+        { method: 'GET', path, ...(query && { query }), scopes: ctx.pullScopes, ...(o.signal && { signal: o.signal }) },
+        async (res) => {
+          visited.add(res.url)
+          const next = nextLink(header(res, 'link'), res.url)
+          return { next, tags: parsePage(await readBounded(res.body, MAX_PAGE_BYTES, `tag list of ${ctx.repository}`)) }
+        },
+      )
     } catch (err) {
       if (hasStatus(err, 404) && err.hasCode('NAME_UNKNOWN')) return
       throw err
     }
-    const next = nextLink(header(res, 'link'), res.url)
-    const tags = parsePage(await readBounded(res.body, MAX_PAGE_BYTES, `tag list of ${ctx.repository}`))
-    for (const tag of tags.sort(byCodeUnit)) if (last === undefined || tag > last) yield tag
-    if (next === undefined) return
+    for (const tag of page.tags.sort(byCodeUnit)) if (last === undefined || tag > last) yield tag
+    if (page.next === undefined || visited.has(page.next)) return
     // The link carries every parameter of the next page; ours would be duplicates.
-    path = ctx.sameOrigin(next)
+    path = ctx.sameOrigin(page.next)
     query = undefined
   }
 }

@@ -6,6 +6,8 @@
  * Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#endpoints
  */
 
+import { InvalidContentError } from '../errors.js'
+
 /** end-3, end-7, end-9: `/v2/<name>/manifests/<tag|digest>`. */
 export function manifestPath(repository: string, reference: string): string {
   return `/v2/${repository}/manifests/${reference}`
@@ -40,7 +42,14 @@ export function nextLink(link: string | undefined, base: string): string | undef
   if (link === undefined) return undefined
   for (const m of link.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]*)*)/g)) {
     const params = m[2] ?? ''
-    if (/;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(params)) return new URL(m[1] ?? '', base).toString()
+    if (!/;\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(params)) continue
+    try {
+      return new URL(m[1] ?? '', base).toString()
+    } catch {
+      throw new InvalidContentError(
+        `the registry's Link header names a next page that is not a URL: ${JSON.stringify((m[1] ?? '').slice(0, 100))}`,
+      )
+    }
   }
   return undefined
 }

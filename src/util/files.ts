@@ -3,8 +3,11 @@
  * Every write goes through a temporary file in a directory on the same file system and a
  * rename, so readers (our own or other tools) only ever see complete files.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { constants } from 'node:fs'
 import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { InvalidContentError } from '../errors.js'
 import { basename, dirname, join } from 'node:path'
 import { readBounded } from './streams.js'
 
@@ -13,10 +16,32 @@ export function hasErrorCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code
 }
 
-/** A fresh path in `dir` (created if needed) for a temporary file; the pid helps diagnose leftovers. */
+/**
+ * A short tag of this machine's host name (8 hex digits of its SHA-256) for the names of
+ * temporary files, so that a file whose writer is gone can be told from one a live process on
+ * another machine (sharing the directory) is writing.
+ */
+export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+
+/**
+ * A fresh path in `dir` (created if needed) for a temporary file, named
+ * `.<label>-<host tag>-<pid>-<random>.tmp` so that leftovers of a killed writer can be recognised
+ * (tempFileOwner) and collected.
+ */
 export async function tempPath(dir: string, label: string): Promise<string> {
   await mkdir(dir, { recursive: true })
-  return join(dir, `.${label}-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
+  return join(dir, `.${label}-${HOST_TAG}-${process.pid}-${randomBytes(8).toString('hex')}.tmp`)
+}
+
+/**
+ * Who wrote a temporary file named by tempPath: its pid and host tag. Names of earlier versions
+ * (`.<label>-<pid>-<random>.tmp`) have no host tag and count as this machine's. Undefined for
+ * any other name.
+ */
+export function tempFileOwner(name: string): { pid: number; host: string } | undefined {
+  const m = /-(?:([0-9a-f]{8})-)?(\d{1,10})-[0-9a-f]{16}\.tmp$/.exec(name)
+  if (m === null || !name.startsWith('.')) return undefined
+  return { pid: Number(m[2]), host: m[1] ?? HOST_TAG }
 }
 
 /**
@@ -112,12 +137,32 @@ export async function createFileExclusive(path: string, data: Uint8Array, tempDi
 }
 
 /**
- * Reads a small file, failing with SizeLimitError past `limit` bytes (files may come from anyone;
- * counting as we read also copes with files that grow or are pipes). Throws the file system's
- * error (ENOENT, …) when the file cannot be opened.
+ * Opens an existing regular file for reading, never waiting: a FIFO (named pipe) in its place
+ * would block open(2) until a writer came (for ever, holding one of libuv's four threads), a
+ * directory or a device is not content. Throws InvalidContentError for anything but a regular
+ * file, and the file system's error (ENOENT, …) when it cannot be opened.
  */
-export async function readFileBounded(path: string, limit: number, what: string): Promise<Buffer> {
-  const fh = await open(path, 'r')
+export async function openRegularFile(path: string, what: string): Promise<FileHandle> {
+  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const st = await fh.stat()
+    if (!st.isFile()) throw new InvalidContentError(`${what} (${path}) is not a regular file`)
+  } catch (err) {
+    await fh.close()
+    throw err
+  }
+  return fh
+}
+
+/**
+ * Reads a small file, failing with SizeLimitError past `limit` bytes (files may come from anyone;
+ * counting as we read also copes with files that grow or are pipes). With `regularOnly`,
+ * anything but a regular file is refused without waiting (see openRegularFile): for files of a
+ * layout, which anyone may have put there. Throws the file system's error (ENOENT, …) when the
+ * file cannot be opened.
+ */
+export async function readFileBounded(path: string, limit: number, what: string, o: { regularOnly?: boolean } = {}): Promise<Buffer> {
+  const fh = o.regularOnly ? await openRegularFile(path, what) : await open(path, 'r')
   try {
     return await readBounded(fh.createReadStream({ autoClose: false }), limit, what)
   } finally {

@@ -196,7 +196,11 @@ describe('copyGraph', () => {
     assert.ok(err.suggestions.length > 0)
     for (const d of [bad, g.arm64.manifest.desc, g.index.desc]) assert.equal(await dst.exists(d), false, d.digest)
     const ingest = await readdir(join((dst.inner as OciLayoutStore).root, INGEST_DIR)).catch(() => [])
-    assert.deepEqual(ingest, [])
+    // The writer's lease of the open store is all there is.
+    assert.deepEqual(
+      ingest.filter((f) => !f.startsWith('.writer-')),
+      [],
+    )
   })
 
   test('a source manifest with wrong bytes fails with CopyError from the source before any of its children is copied', async () => {

@@ -18,8 +18,9 @@ import { blob, failingAfter, pattern, patternDescriptor, patternStream } from '.
 import { makeTempDir, type TempDir } from '../helpers/tmp.js'
 import { killHard, startWorker } from '../helpers/worker-process.js'
 
+/** Temporary files in `.ingest`; the writer's lease of a store open for writing is not one. */
 async function ingestFiles(root: string): Promise<string[]> {
-  return readdir(join(root, INGEST_DIR)).catch(() => [])
+  return (await readdir(join(root, INGEST_DIR)).catch(() => [])).filter((f) => !f.startsWith('.writer-'))
 }
 
 async function fileExists(path: string): Promise<boolean> {

@@ -247,7 +247,7 @@ describe('OciLayoutStore', () => {
           // Pause the source halfway and wait for the writer to catch up on disk.
           const ingest = join(dir.path, INGEST_DIR)
           for (let i = 0; i < 500 && onDiskMidway < produced - 1024 * 1024; i++) {
-            const [file] = await readdir(ingest)
+            const [file] = (await readdir(ingest)).filter((f) => !f.startsWith('.writer-'))
             onDiskMidway = file === undefined ? 0 : (await stat(join(ingest, file))).size
             await sleep(2)
           }

@@ -53,6 +53,8 @@ export async function snapshot(dir: string): Promise<Map<string, Buffer>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue
     const path = join(entry.parentPath, entry.name)
+    // The writer's lease of a store still open for writing is not content.
+    if (entry.name.startsWith('.writer-')) continue
     files.set(relative(dir, path), await readFile(path))
   }
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)))

@@ -1,5 +1,5 @@
 /** Rules about custom actions and the `applyTo` lists that refer to actions (checklist rules 14 and 16). */
-import { pointerOf, type Issue } from '../issue.js'
+import { pointerOf, quoted, type Issue } from '../issue.js'
 import { entriesOf, field, isRecord, itemsOf } from '../json-shape.js'
 
 /** The actions every runtime implements; a bundle may not redefine them. */
@@ -13,7 +13,7 @@ export function builtInActionName(bundle: unknown): Issue[] {
       pointer: pointerOf('actions', name),
       rule: 'built-in-action-name',
       severity: 'error' as const,
-      message: `"${name}" is a built-in action and cannot be declared as a custom action`,
+      message: `${quoted(name)} is a built-in action and cannot be declared as a custom action`,
     }))
 }
 
@@ -33,7 +33,7 @@ export function applyToAction(bundle: unknown): Issue[] {
           pointer: pointerOf(section, name, 'applyTo', i),
           rule: 'apply-to-action',
           severity: 'warning',
-          message: `applyTo names "${action}", which is neither a built-in action (${BUILT_IN_ACTIONS.join(', ')}) nor declared in actions`,
+          message: `applyTo names ${quoted(action)}, which is neither a built-in action (${BUILT_IN_ACTIONS.join(', ')}) nor declared in actions`,
         })
       })
     }

@@ -1,11 +1,46 @@
 /** Rules about `definitions` and the references to them (checklist rules 8 and 9). */
 import type { Ajv, ValidateFunction } from 'ajv'
+import { RE2JS } from 're2js'
 import { messageOf } from '../../errors.js'
-import { pointerOf, type Issue } from '../issue.js'
+import { clipped, pointerOf, quoted, type Issue } from '../issue.js'
 import { entriesOf, field, isRecord, stringField, type JsonObject } from '../json-shape.js'
 import { ajvErrorsToIssues, newAjv } from '../schema.js'
 
 let definitionAjv: Ajv | undefined
+
+/** The longest pattern that is compiled and run; real ones are a few dozen characters. */
+const MAX_PATTERN_LENGTH = 4096
+/** The longest `$id`, `$ref` or `$schema` taken: URLs longer than this are not addresses anyone uses, and resolving one costs more than linear time. */
+const MAX_IDENTIFIER_LENGTH = 2048
+
+/** Patterns of the definition being compiled that the linear engine cannot run (see linearRegExp). */
+let unrunnablePatterns: string[] = []
+
+/**
+ * The regular-expression engine of user definitions' `pattern` and `patternProperties`: RE2's
+ * linear-time matching (re2js), so that a bundle cannot make validation take exponential time
+ * with a pattern such as `^(a+)+$` and a default of thirty characters (a backtracking engine
+ * needs 2^n steps). Patterns RE2 does not support (lookaround, backreferences) but JavaScript
+ * accepts, and patterns longer than MAX_PATTERN_LENGTH, are not run: they match everything and
+ * are reported by definitionDefault. A pattern
+ * that is not a valid regular expression at all makes the definition unusable, as before.
+ */
+const linearRegExp = Object.assign(
+  (pattern: string, flags: string): { test: (s: string) => boolean } => {
+    try {
+      // Compiling costs more than linear time in the pattern's length: longer ones are not run.
+      if (pattern.length <= MAX_PATTERN_LENGTH) return RE2JS.compile(pattern)
+    } catch {
+      // Not RE2 syntax: see below.
+    }
+    // Throws for an invalid pattern: Ajv then reports the definition unusable. (A long one was
+    // checked by the bundle schema's `format: regex` already; parsing it twice costs seconds.)
+    if (pattern.length <= MAX_PATTERN_LENGTH) new RegExp(pattern, flags)
+    unrunnablePatterns.push(pattern)
+    return { test: () => true }
+  },
+  { code: 'ocibundle-re2js' },
+)
 
 /**
  * One Ajv instance for user definitions, created on first use: its first compile also compiles the
@@ -13,9 +48,15 @@ let definitionAjv: Ajv | undefined
  * It registers nothing by $id, so definitions with equal $id values do not clash.
  */
 function getDefinitionAjv(): Ajv {
-  definitionAjv ??= newAjv({ addUsedSchema: false })
+  definitionAjv ??= newAjv({ addUsedSchema: false, code: { regExp: linearRegExp } })
   return definitionAjv
 }
+
+/**
+ * Keywords Ajv reads as identifiers before it checks the schema: a value of another type makes
+ * it throw a TypeError (`id.replace is not a function`) instead of reporting the problem.
+ */
+const IDENTIFIER_KEYWORDS = ['$id', '$ref', '$schema'] as const
 
 /** Rule 8: every parameter and output names a definition that exists, since that is the only schema its value has. */
 export function definitionExists(bundle: unknown): Issue[] {
@@ -29,7 +70,7 @@ export function definitionExists(bundle: unknown): Issue[] {
         pointer: pointerOf(section, name, 'definition'),
         rule: 'definition-exists',
         severity: 'error',
-        message: `${section === 'parameters' ? 'parameter' : 'output'} "${name}" refers to definition "${ref}", which is not in definitions`,
+        message: `${section === 'parameters' ? 'parameter' : 'output'} ${quoted(name)} refers to definition ${quoted(ref)}, which is not in definitions`,
       })
     }
   }
@@ -48,7 +89,7 @@ export function definitionSchema(bundle: unknown): Issue[] {
         pointer: pointerOf('definitions', name),
         rule: 'definition-schema',
         severity: 'error' as const,
-        message: `definition "${name}" is not a usable JSON Schema: ${compiled.error}`,
+        message: `definition ${quoted(name)} is not a usable JSON Schema: ${clipped(compiled.error)}`,
       },
     ]
   })
@@ -63,12 +104,22 @@ export function definitionDefault(bundle: unknown): Issue[] {
   return schemaDefinitions(bundle).flatMap(([name, definition]) => {
     if (!isRecord(definition) || !Object.hasOwn(definition, 'default')) return []
     const compiled = compileDefinition(definition)
-    if ('error' in compiled || compiled.validate(definition.default)) return []
-    return ajvErrorsToIssues(compiled.validate.errors ?? [], {
+    if ('error' in compiled) return []
+    const unrun: Issue[] = compiled.unrunnable.map((pattern) => ({
+      pointer: pointerOf('definitions', name),
       rule: 'definition-default',
       severity: 'warning',
-      pointerPrefix: `${pointerOf('definitions', name)}/default`,
-    }).map((issue) => ({ ...issue, message: `the default does not match definition "${name}": ${issue.message}` }))
+      message: `the default was not checked against the pattern ${quoted(pattern)} of definition ${quoted(name)}: it uses lookaround or backreferences, or is longer than ${MAX_PATTERN_LENGTH} characters, which ocibundle does not evaluate (it matches in linear time only)`,
+    }))
+    if (compiled.validate(definition.default)) return unrun
+    return [
+      ...unrun,
+      ...ajvErrorsToIssues(compiled.validate.errors ?? [], {
+        rule: 'definition-default',
+        severity: 'warning',
+        pointerPrefix: `${pointerOf('definitions', name)}/default`,
+      }).map((issue) => ({ ...issue, message: `the default does not match definition ${quoted(name)}: ${issue.message}` })),
+    ]
   })
 }
 
@@ -78,14 +129,44 @@ function schemaDefinitions(bundle: unknown): Array<[string, JsonObject | boolean
   )
 }
 
-function compileDefinition(definition: JsonObject | boolean): { validate: ValidateFunction } | { error: string } {
+function compileDefinition(definition: JsonObject | boolean): { validate: ValidateFunction; unrunnable: string[] } | { error: string } {
+  const problem = identifierProblem(definition)
+  if (problem !== undefined) return { error: problem }
   const ajv = getDefinitionAjv()
+  unrunnablePatterns = []
   try {
-    return { validate: ajv.compile(definition) }
+    return { validate: ajv.compile(definition), unrunnable: unrunnablePatterns }
   } catch (err) {
     return { error: messageOf(err) }
   } finally {
     // Ajv caches every compiled schema object; bundles come and go, so drop it to keep memory flat.
     if (typeof definition === 'object') ajv.removeSchema(definition)
   }
+}
+
+/**
+ * What is wrong with the `$id`, `$ref` and `$schema` values of a definition before Ajv sees it:
+ * a top-level one that is not a string (Ajv would throw), or any one longer than
+ * MAX_IDENTIFIER_LENGTH. Walks the definition without recursion.
+ */
+function identifierProblem(definition: JsonObject | boolean): string | undefined {
+  if (typeof definition !== 'object') return undefined
+  const wrong = IDENTIFIER_KEYWORDS.find((k) => Object.hasOwn(definition, k) && typeof definition[k] !== 'string')
+  if (wrong !== undefined) return `${wrong} must be a string, found ${jsonKind(definition[wrong])}`
+  const stack: unknown[] = [definition]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (typeof node !== 'object' || node === null) continue
+    for (const [key, value] of Object.entries(node)) {
+      if ((IDENTIFIER_KEYWORDS as readonly string[]).includes(key) && typeof value === 'string' && value.length > MAX_IDENTIFIER_LENGTH) {
+        return `a ${key} is ${value.length} characters long; ocibundle takes at most ${MAX_IDENTIFIER_LENGTH}`
+      }
+      stack.push(value)
+    }
+  }
+  return undefined
+}
+
+function jsonKind(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
 }

@@ -3,7 +3,7 @@
  * (checklist rules 10, 11, 12 and 13).
  */
 import { posix } from 'node:path'
-import { pointerOf, type Issue } from '../issue.js'
+import { pointerOf, quoted, type Issue } from '../issue.js'
 import { entriesOf, field, isRecord, stringField } from '../json-shape.js'
 
 const OUTPUTS_DIR = '/cnab/app/outputs'
@@ -65,8 +65,8 @@ export function destinationPresent(bundle: unknown): Issue[] {
       severity: 'error' as const,
       message:
         d.kind === 'parameter'
-          ? `parameter "${d.name}" has a destination with neither env nor path`
-          : `credential "${d.name}" has neither env nor path`,
+          ? `parameter ${quoted(d.name)} has a destination with neither env nor path`
+          : `credential ${quoted(d.name)} has neither env nor path`,
     }))
 }
 
@@ -85,7 +85,7 @@ export function inputPath(bundle: unknown): Issue[] {
         pointer: `${d.pointer}/path`,
         rule: 'input-path',
         severity: 'error',
-        message: `${d.kind} "${d.name}" path "${d.path}" ${problem}`,
+        message: `${d.kind} ${quoted(d.name)} path ${quoted(d.path)} ${problem}`,
       })
     }
   }
@@ -100,9 +100,10 @@ export function outputPath(bundle: unknown): Issue[] {
     const path = stringField(output, 'path')
     if (path === undefined) continue
     const pointer = pointerOf('outputs', name, 'path')
-    const problem = outputPathProblem(path) ?? (firstUse.has(path) ? `is already the path of output "${firstUse.get(path)!}"` : undefined)
+    const problem =
+      outputPathProblem(path) ?? (firstUse.has(path) ? `is already the path of output ${quoted(firstUse.get(path)!)}` : undefined)
     if (problem !== undefined)
-      issues.push({ pointer, rule: 'output-path', severity: 'error', message: `output "${name}" path "${path}" ${problem}` })
+      issues.push({ pointer, rule: 'output-path', severity: 'error', message: `output ${quoted(name)} path ${quoted(path)} ${problem}` })
     if (!firstUse.has(path)) firstUse.set(path, name)
   }
   return issues
@@ -123,7 +124,7 @@ export function destinationConflict(bundle: unknown): Issue[] {
         pointer: `${d.pointer}/env`,
         rule: 'destination-conflict',
         severity: 'error',
-        message: `${d.kind} "${d.name}" sets ${d.env}; CNAB_ variables are reserved for the runtime`,
+        message: `${d.kind} ${quoted(d.name)} sets ${quoted(d.env)}; CNAB_ variables are reserved for the runtime`,
       })
     }
     if (d.kind !== 'parameter') continue
@@ -134,7 +135,7 @@ export function destinationConflict(bundle: unknown): Issue[] {
         pointer: `${d.pointer}/${key}`,
         rule: 'destination-conflict',
         severity: 'warning',
-        message: `parameter "${d.name}" uses the same ${key} "${d[key]!}" as credential "${clash.name}"; one would override the other`,
+        message: `parameter ${quoted(d.name)} uses the same ${key} ${quoted(d[key]!)} as credential ${quoted(clash.name)}; one would override the other`,
       })
     }
   }

@@ -2,7 +2,7 @@
  * Rules about `custom` extension data, `requiredExtensions` and dotted names (checklist rules 15,
  * 17 and 20).
  */
-import { pointerOf, type Issue } from '../issue.js'
+import { pointerOf, quoted, type Issue } from '../issue.js'
 import { entriesOf, field, isRecord } from '../json-shape.js'
 import { validateDependencies, validateParameterSources } from '../schema.js'
 
@@ -29,8 +29,8 @@ export function requiredExtensions(bundle: unknown): Issue[] {
 
 function requiredExtensionProblem(name: unknown, index: number, seen: ReadonlySet<string>, custom: unknown): string | undefined {
   if (typeof name !== 'string') return `entry ${index} is not a string`
-  if (seen.has(name)) return `"${name}" is listed more than once`
-  if (!(isRecord(custom) && Object.hasOwn(custom, name))) return `"${name}" is required but custom has no "${name}" entry`
+  if (seen.has(name)) return `${quoted(name)} is listed more than once`
+  if (!(isRecord(custom) && Object.hasOwn(custom, name))) return `${quoted(name)} is required but custom has no ${quoted(name)} entry`
   return undefined
 }
 
@@ -69,7 +69,7 @@ export function dottedNames(bundle: unknown): Issue[] {
         pointer: pointerOf(section, name),
         rule: 'dotted-name',
         severity: 'warning',
-        message: `${section === 'actions' ? 'action' : 'extension'} name "${name}" is not a dotted name such as "com.example.${section === 'actions' ? 'backup' : 'settings'}" (letters and "-" in each part)`,
+        message: `${section === 'actions' ? 'action' : 'extension'} name ${quoted(name)} is not a dotted name such as "com.example.${section === 'actions' ? 'backup' : 'settings'}" (letters and "-" in each part)`,
       })
     }
   }

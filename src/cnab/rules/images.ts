@@ -5,7 +5,7 @@
  */
 import { isDigest } from '../../oci/digest.js'
 import { MANIFEST_ACCEPT } from '../../oci/media-types.js'
-import { pointerOf, type Issue } from '../issue.js'
+import { pointerOf, quoted, type Issue } from '../issue.js'
 import { entriesOf, field, isRecord, itemsOf, stringField, type JsonObject } from '../json-shape.js'
 import { errorWhenPublishing, type RuleContext } from './rule.js'
 
@@ -61,7 +61,7 @@ export function imageTypeKnown(bundle: unknown, ctx: RuleContext): Issue[] {
       pointer: `${pointer}/imageType`,
       rule: 'image-type-known',
       severity: errorWhenPublishing(ctx),
-      message: `imageType "${String(field(image, 'imageType'))}" is not "docker" or "oci", so the image cannot be relocated or published to an OCI registry`,
+      message: `imageType ${quoted(String(field(image, 'imageType')))} is not "docker" or "oci", so the image cannot be relocated or published to an OCI registry`,
     }))
 }
 
@@ -89,7 +89,7 @@ export function imageContentDigest(bundle: unknown, ctx: RuleContext): Issue[] {
         pointer: `${pointer}/contentDigest`,
         rule: 'image-content-digest',
         severity: errorWhenPublishing(ctx),
-        message: `contentDigest "${digest}" is not a sha256 digest ("sha256:" and 64 lowercase hex characters)`,
+        message: `contentDigest ${quoted(digest)} is not a sha256 digest ("sha256:" and 64 lowercase hex characters)`,
       })
     }
   }
@@ -128,7 +128,7 @@ export function imageDescriptorFields(bundle: unknown, ctx: RuleContext): Issue[
         pointer: `${pointer}/mediaType`,
         rule: 'image-descriptor-fields',
         severity: errorWhenPublishing(ctx),
-        message: `mediaType "${mediaType}" is not an image manifest or index type (${MANIFEST_ACCEPT.join(', ')})`,
+        message: `mediaType ${quoted(mediaType)} is not an image manifest or index type (${MANIFEST_ACCEPT.join(', ')})`,
       })
     }
   }
@@ -150,7 +150,7 @@ export function componentImageDigestReference(bundle: unknown): Issue[] {
       pointer: pointerOf('images', name, 'image'),
       rule: 'image-digest-reference',
       severity: 'warning',
-      message: `image "${ref}" is not a digest reference; component images should be pinned as name@sha256:<digest>`,
+      message: `image ${quoted(ref)} is not a digest reference; component images should be pinned as name@sha256:<digest>`,
     })
   }
   return issues

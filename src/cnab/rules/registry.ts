@@ -65,6 +65,7 @@ const LOAD_AND_SCHEMA_CHECKS: readonly RuleInfo[] = [
   },
   { id: 'json-not-object', stage: 'load', lint: E, publish: E, description: 'The document is not a JSON object.' },
   { id: 'json-nesting-depth', stage: 'load', lint: E, publish: E, description: 'Arrays and objects nest deeper than 128 levels.' },
+  { id: 'json-key-length', stage: 'load', lint: E, publish: E, description: 'An object key is longer than 65536 characters.' },
   { id: 'schema', stage: 'schema', lint: E, publish: E, description: 'The bundle breaks bundle.schema.json (CNAB Core 1.2, draft-07).' },
 ]
 

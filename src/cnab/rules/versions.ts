@@ -1,5 +1,5 @@
 /** Rules about `schemaVersion` and `version` (checklist rules 1 and 2). */
-import { pointerOf, type Issue } from '../issue.js'
+import { pointerOf, quoted, type Issue } from '../issue.js'
 import { field } from '../json-shape.js'
 
 /**
@@ -29,7 +29,7 @@ export function cnabVersionSemver(bundle: unknown): Issue[] {
         pointer,
         rule: 'cnab-version-semver',
         severity: 'error',
-        message: `schemaVersion "${version}" is not a semantic version such as "v1.2.0" (a leading "v" is optional)`,
+        message: `schemaVersion ${quoted(version)} is not a semantic version such as "v1.2.0" (a leading "v" is optional)`,
       },
     ]
   }
@@ -41,7 +41,7 @@ export function cnabVersionSemver(bundle: unknown): Issue[] {
       pointer,
       rule: 'cnab-version-semver',
       severity: 'warning',
-      message: `schemaVersion "${version}" is outside CNAB Core 1.0–1.2, the versions this tool knows; checks may miss rules of that version`,
+      message: `schemaVersion ${quoted(version)} is outside CNAB Core 1.0–1.2, the versions this tool knows; checks may miss rules of that version`,
     },
   ]
 }
@@ -68,7 +68,7 @@ export function bundleVersionSemver(bundle: unknown): Issue[] {
 function explainVersion(version: string): string {
   if (version === 'latest') return 'version "latest" is not a version; bundle versions must be SemVer 2.0.0, such as "1.0.0"'
   if (/^v/i.test(version) && SEMVER2.test(version.slice(1))) {
-    return `version "${version}" is not SemVer 2.0.0 because of the leading "${version[0]}"; write "${version.slice(1)}"`
+    return `version ${quoted(version)} is not SemVer 2.0.0 because of the leading ${quoted(version[0])}; write ${quoted(version.slice(1))}`
   }
-  return `version "${version}" is not a complete SemVer 2.0.0 version (MAJOR.MINOR.PATCH with optional -prerelease and +build, such as "1.0.0")`
+  return `version ${quoted(version)} is not a complete SemVer 2.0.0 version (MAJOR.MINOR.PATCH with optional -prerelease and +build, such as "1.0.0")`
 }

@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
 import { request } from '../http/undici.js'
 import { readBounded } from '../../util/streams.js'
-import { networkError, releaseBody } from '../http/client.js'
+import { releaseBody } from '../http/client.js'
+import { bodyError, networkError } from '../http/transport-errors.js'
 import { AuthenticationError, readErrorBody } from '../http/response-errors.js'
 import type { RetryPolicy } from '../http/retry.js'
 import {
@@ -97,8 +98,19 @@ export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> 
       await sleep(delay)
       continue
     }
-    if (res.statusCode >= 200 && res.statusCode < 300)
-      return parseTokenResponse(req, await readBounded(res.body, MAX_TOKEN_RESPONSE_BYTES, 'the token response'))
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      let bytes: Buffer
+      try {
+        bytes = await readBounded(res.body, MAX_TOKEN_RESPONSE_BYTES, 'the token response')
+      } catch (err) {
+        // A token answer that breaks off is retried like a request that got none.
+        const delay = req.retry.delayFor(attempt, { error: err })
+        if (delay === undefined) throw bodyError('the token response', req.realm.toString(), err)
+        await sleep(delay)
+        continue
+      }
+      return parseTokenResponse(req, bytes)
+    }
     const retryAfter = res.headers['retry-after']
     const delay =
       res.statusCode === 401 || res.statusCode === 403

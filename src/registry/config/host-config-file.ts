@@ -23,7 +23,14 @@ import { normalizeHostKey } from './host-key.js'
 
 /** A settings file, not data: 1 MiB is generous. */
 const MAX_CONFIG_BYTES = 1024 * 1024
-const HOST_FIELDS: Record<keyof HostConfig, 'boolean' | 'string'> = { plainHttp: 'boolean', insecure: 'boolean', caFile: 'string' }
+const HOST_FIELDS: Record<keyof HostConfig, 'boolean' | 'string' | 'milliseconds'> = {
+  plainHttp: 'boolean',
+  insecure: 'boolean',
+  caFile: 'string',
+  connectTimeoutMs: 'milliseconds',
+  headersTimeoutMs: 'milliseconds',
+  idleTimeoutMs: 'milliseconds',
+}
 
 /** Where the host configuration file is, and whether the user named it (then it must exist). */
 export function hostConfigFilePath(env: NodeJS.ProcessEnv): { path: string; explicit: boolean } {
@@ -73,12 +80,25 @@ function parseHostEntry(value: unknown, where: string, baseDir: string): HostCon
   for (const [field, v] of Object.entries(value)) {
     const type = HOST_FIELDS[field as keyof HostConfig]
     if (type === undefined) throw new InputError(`${where}: unknown field "${field}" (expected ${Object.keys(HOST_FIELDS).join(', ')})`)
+    if (type === 'milliseconds') {
+      if (!isTimeLimit(v)) throw new InputError(`${where}.${field} must be a whole number of milliseconds from 1 to ${MAX_TIME_LIMIT_MS}`)
+      entry[field as 'connectTimeoutMs' | 'headersTimeoutMs' | 'idleTimeoutMs'] = v
+      continue
+    }
     if (typeof v !== type || (type === 'string' && v === ''))
       throw new InputError(`${where}.${field} must be ${type === 'boolean' ? 'true or false' : 'a non-empty string'}`)
     if (field === 'caFile') entry.caFile = resolve(baseDir, v as string)
     else entry[field as 'plainHttp' | 'insecure'] = v as boolean
   }
   return entry
+}
+
+/** The longest time limit accepted: a day (Node's timers hold at most about 24.8 days). */
+export const MAX_TIME_LIMIT_MS = 24 * 60 * 60 * 1000
+
+/** A whole number of milliseconds from 1 to MAX_TIME_LIMIT_MS. */
+export function isTimeLimit(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= MAX_TIME_LIMIT_MS
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -28,6 +28,15 @@ export interface RegistryOptions {
   /** PEM file of extra certificate authorities for the registries the operation names (`--ca-file`). */
   caFile?: string
   /**
+   * Time limit for opening a connection, in ms, for every host (`--connect-timeout`). Undefined →
+   * the host configuration, else 30 000. Like the other limits, a stall is retried as a network error.
+   */
+  connectTimeoutMs?: number
+  /** Time limit from the end of a request to its response headers, in ms, for every host (`--headers-timeout`). Undefined → the host configuration, else 60 000. */
+  headersTimeoutMs?: number
+  /** Time limit between two chunks of a response body, in ms, for every host (`--idle-timeout`). Undefined → the host configuration, else 60 000. */
+  idleTimeoutMs?: number
+  /**
    * Transport settings per registry (`host[:port]`, or `*` for every registry), as the host
    * configuration file writes them. They win over the environment and the file, and lose to
    * `plainHttp`, `insecure` and `caFile`.
@@ -62,6 +71,9 @@ export function hostConfigLayers(options: RegistryOptions, registries: readonly 
     ...(options.plainHttp !== undefined && { plainHttp: options.plainHttp }),
     ...(options.insecure !== undefined && { insecure: options.insecure }),
     ...(options.caFile !== undefined && { caFile: options.caFile }),
+    ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.headersTimeoutMs !== undefined && { headersTimeoutMs: options.headersTimeoutMs }),
+    ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
     ...(registries !== undefined && { registries }),
   }
   return {

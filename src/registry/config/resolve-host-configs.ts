@@ -20,7 +20,7 @@ import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { InputError } from '../../errors.js'
 import type { HostConfig } from '../http/host-config.js'
-import { hostConfigFilePath, loadHostConfigFile } from './host-config-file.js'
+import { hostConfigFilePath, isTimeLimit, loadHostConfigFile, MAX_TIME_LIMIT_MS } from './host-config-file.js'
 import { ALL_HOSTS, normalizeHostKey } from './host-key.js'
 
 export interface HostConfigFlags {
@@ -28,6 +28,10 @@ export interface HostConfigFlags {
   insecure?: boolean
   /** PEM file of extra CAs (relative to the working directory). */
   caFile?: string
+  /** Time limits; unlike the settings above they apply to every host (token servers, redirects). */
+  connectTimeoutMs?: number
+  headersTimeoutMs?: number
+  idleTimeoutMs?: number
   /** The registries the command works with; the flags apply to them. Undefined → every registry. */
   registries?: readonly string[]
 }
@@ -44,7 +48,8 @@ export interface ResolveHostConfigsOptions {
 
 type Layer = { source: string; hosts: Record<string, HostConfig> }
 
-const FIELDS = ['plainHttp', 'insecure', 'caFile'] as const
+const FIELDS = ['plainHttp', 'insecure', 'caFile', 'connectTimeoutMs', 'headersTimeoutMs', 'idleTimeoutMs'] as const
+const TIME_LIMITS = ['connectTimeoutMs', 'headersTimeoutMs', 'idleTimeoutMs'] as const
 
 /**
  * Merges flags, settings given in code, environment and the host configuration file into the `hosts` record of
@@ -73,7 +78,7 @@ export async function resolveHostConfigs(options: ResolveHostConfigsOptions = {}
         if (value === undefined) continue
         ;(merged as Record<string, unknown>)[field] = value
         if (field === 'caFile') await checkReadable(value as string, layer.source)
-        if (host !== ALL_HOSTS && own !== undefined && field !== 'plainHttp' && own !== false) tlsNamedForHost = true
+        if (host !== ALL_HOSTS && own !== undefined && (field === 'insecure' || field === 'caFile') && own !== false) tlsNamedForHost = true
         break
       }
     }
@@ -89,9 +94,20 @@ function flagLayer(flags: HostConfigFlags): Record<string, HostConfig> {
     ...(flags.insecure !== undefined && { insecure: flags.insecure }),
     ...(flags.caFile !== undefined && { caFile: resolve(flags.caFile) }),
   }
-  if (Object.keys(settings).length === 0) return {}
-  const hosts = flags.registries ?? [ALL_HOSTS]
-  return Object.fromEntries(hosts.map((h) => [normalizeHostKey(h, 'registry'), settings]))
+  const limits: HostConfig = {}
+  for (const field of TIME_LIMITS) {
+    const value = flags[field]
+    if (value === undefined) continue
+    if (!isTimeLimit(value))
+      throw new InputError(`the ${field} setting must be a whole number of milliseconds from 1 to ${MAX_TIME_LIMIT_MS}`)
+    limits[field] = value
+  }
+  const layer: Record<string, HostConfig> = {}
+  if (Object.keys(settings).length > 0) {
+    for (const h of flags.registries ?? [ALL_HOSTS]) layer[normalizeHostKey(h, 'registry')] = settings
+  }
+  if (Object.keys(limits).length > 0) layer[ALL_HOSTS] = { ...layer[ALL_HOSTS], ...limits }
+  return layer
 }
 
 function codeLayer(hosts: Readonly<Record<string, HostConfig>>): Record<string, HostConfig> {

@@ -16,6 +16,8 @@ import { OcibundleError } from '../../errors.js'
 import { AuthenticationError, readErrorBody, RegistryResponseError } from './response-errors.js'
 import { registryOrigin, type HostConfig } from './host-config.js'
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
+import { requestTimeoutOptions, timeoutsOf } from './timeouts.js'
+import { networkError } from './transport-errors.js'
 
 /** The HTTP methods the registry API uses. */
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE'
@@ -46,6 +48,12 @@ export interface RegistryRequest {
   expect?: readonly number[]
   /** Aborts the request, a wait between retries included. */
   signal?: AbortSignal
+  /**
+   * False: a failure is never retried here, whatever the body (the caller retries at a higher
+   * level: an upload starts a new session instead of repeating a request of a broken one).
+   * Answering a 401 challenge is not a retry and still happens. Default true.
+   */
+  retry?: boolean
 }
 
 /** A registry's answer whose status was expected. The caller must read or release `body`. */
@@ -116,6 +124,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
  */
 export class RegistryClient {
   private readonly agents = new Map<string, Dispatcher>()
+  /** Pools replaced by renewConnections, closed with the client. */
+  private readonly retired: Dispatcher[] = []
   private readonly auth: Authenticator
   private readonly retry: RetryPolicy
   private readonly userAgent: string
@@ -151,10 +161,15 @@ export class RegistryClient {
     const marker = /client sent an http request to an https server/i
     if (marker.test(body)) return true
     if (body.length > 0) return false
-    const probe = await request(`${this.origin(registry)}/v2/`, {
+    const url = new URL(`${this.origin(registry)}/v2/`)
+    const timeouts = timeoutsOf(this.hostConfig(registry))
+    const probe = await request(url, {
       method: 'GET',
       headers: { 'user-agent': this.userAgent },
       dispatcher: this.dispatcherFor(registry),
+      ...requestTimeoutOptions(timeouts),
+    }).catch((err: unknown) => {
+      throw networkError('GET', url, err, timeouts)
     })
     return probe.statusCode === 400 && marker.test((await readErrorBody(probe.body)).raw)
   }
@@ -180,6 +195,7 @@ export class RegistryClient {
       ...(req.signal && { signal: req.signal }),
     }
     const replayable = !(req.body !== undefined && typeof req.body !== 'function' && !(req.body instanceof Uint8Array))
+    const retryable = replayable && req.retry !== false
     let authorization = await this.auth.header(ctx)
     let challenged = false
     for (let attempt = 0; ; attempt++) {
@@ -187,8 +203,8 @@ export class RegistryClient {
       try {
         res = await this.send(req, url, authorization)
       } catch (err) {
-        const delay = replayable && !req.signal?.aborted ? this.retry.delayFor(attempt, { error: err }) : undefined
-        if (delay === undefined) throw networkError(req.method, url, err)
+        const delay = retryable && !req.signal?.aborted ? this.retry.delayFor(attempt, { error: err }) : undefined
+        if (delay === undefined) throw networkError(req.method, url, err, timeoutsOf(this.hostConfig(req.registry)))
         await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined)
         continue
       }
@@ -234,13 +250,14 @@ export class RegistryClient {
         )
       }
       const retryAfter = headerValue(res.headers['retry-after'])
-      const delay = replayable
+      const delay = retryable
         ? this.retry.delayFor(attempt, { status: res.status, ...(retryAfter !== undefined && { retryAfter }) })
         : undefined
       if (delay === undefined) {
         const { errors, raw } = withoutCredentials(await readErrorBody(res.body), authorization)
         const tlsPort = res.status === 400 && url.protocol === 'http:' && (await this.speaksTls(req.registry, raw))
         throw new RegistryResponseError(req.method, stripQuery(res.url), res.status, errors, raw, {
+          ...(retryAfter !== undefined && { retryAfter }),
           ...(tlsPort && {
             suggestions: ['the registry speaks HTTPS: drop --plain-http (and pass --ca-file if its certificate is private)'],
           }),
@@ -263,6 +280,7 @@ export class RegistryClient {
         headers,
         ...(body !== undefined && { body }),
         dispatcher: this.dispatcherFor(req.registry),
+        ...requestTimeoutOptions(timeoutsOf(this.hostConfig(req.registry))),
         ...(req.signal && { signal: req.signal }),
       })
       const location = headerValue(res.headers.location)
@@ -288,15 +306,40 @@ export class RegistryClient {
     return url
   }
 
+  /** The retry policy of this client, for callers that retry at a higher level (uploads, body reads). */
+  get retryPolicy(): RetryPolicy {
+    return this.retry
+  }
+
+  /**
+   * New requests to `registry` go over new connections: the pool they used is retired (its
+   * requests in flight finish, it is closed with the client). Called after content failed
+   * verification, so that the retry does not reuse a connection (or a proxy's) that altered it.
+   * Without effect on an injected dispatcher.
+   */
+  renewConnections(registry: string): void {
+    const key = this.agentKey(registry)
+    const agent = this.agents.get(key)
+    if (agent === undefined) return
+    this.agents.delete(key)
+    this.retired.push(agent)
+  }
+
+  private agentKey(registry: string): string {
+    const cfg = this.hostConfig(registry)
+    return `${cfg.insecure ? 'insecure' : 'verify'}|${cfg.caFile ?? ''}|${timeoutsOf(cfg).connectMs}`
+  }
+
   private dispatcherFor(registry: string): Dispatcher {
     if (this.options.dispatcher) return this.options.dispatcher
     const cfg = this.hostConfig(registry)
-    const key = `${cfg.insecure ? 'insecure' : 'verify'}|${cfg.caFile ?? ''}`
+    const key = this.agentKey(registry)
     let agent = this.agents.get(key)
     if (!agent) {
       agent = new Agent({
         connections: 16,
         connect: {
+          timeout: timeoutsOf(cfg).connectMs,
           ...(cfg.insecure && { rejectUnauthorized: false }),
           // Extra CAs are added to Node's own trust store, not put in its place: a registry with
           // a private CA may still send us to a token server with a public certificate.
@@ -310,8 +353,9 @@ export class RegistryClient {
 
   /** Closes pooled connections; the client must not be used afterwards. */
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.close()))
+    await Promise.all([...this.agents.values(), ...this.retired].map((a) => a.close()))
     this.agents.clear()
+    this.retired.length = 0
   }
 }
 
@@ -367,27 +411,4 @@ function isExpected(status: number, expect: readonly number[] | undefined): bool
 function stripQuery(url: string): string {
   const i = url.indexOf('?')
   return i === -1 ? url : url.slice(0, i)
-}
-
-/** Wraps a network failure with the URL (without query) and a hint for the common TLS mix-up. */
-export function networkError(method: string, url: URL, err: unknown): Error {
-  if ((err as { name?: string }).name === 'AbortError') return err as Error
-  const code = (err as { code?: string }).code ?? ''
-  const message = (err as Error).message ?? String(err)
-  const suggestions: string[] = []
-  if (/EPROTO|wrong version number|packet length too long/i.test(`${code} ${message}`)) {
-    suggestions.push(
-      url.protocol === 'https:'
-        ? 'the registry seems to speak plain HTTP: add --plain-http'
-        : 'the registry seems to speak HTTPS: drop --plain-http',
-    )
-  }
-  if (/CERT|self[- ]signed|unable to verify/i.test(`${code} ${message}`)) {
-    suggestions.push('trust the registry certificate with --ca-file <pem>, or (for testing only) skip verification with --insecure')
-  }
-  if (code === 'ECONNREFUSED') suggestions.push('check that the registry is running and the host and port are right')
-  return new OcibundleError(
-    `${method} ${stripQuery(url.toString())} failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`,
-    { cause: err, suggestions },
-  )
 }

@@ -13,6 +13,12 @@ export interface HostConfig {
   insecure?: boolean
   /** PEM file of extra certificate authorities to trust for this host. */
   caFile?: string
+  /** Time limit for opening a connection, in ms. Undefined → 30 000 (src/registry/http/timeouts.ts). */
+  connectTimeoutMs?: number
+  /** Time limit from the end of a request to its complete response headers, in ms. Undefined → 60 000. */
+  headersTimeoutMs?: number
+  /** Time limit between two chunks of a response body, in ms. Undefined → 60 000. */
+  idleTimeoutMs?: number
 }
 
 /** Splits `host[:port]`, keeping IPv6 brackets off the host name. */

@@ -23,6 +23,8 @@ export interface RegistryErrorDetail {
 /** A non-2xx answer from a registry, with its parsed error codes. */
 export class RegistryResponseError extends OcibundleError {
   override readonly code: string = 'ERR_REGISTRY_RESPONSE'
+  /** The answer's `Retry-After` header, for a caller that retries at a higher level. */
+  readonly retryAfter?: string
   constructor(
     /** The request's HTTP method. */
     readonly method: string,
@@ -34,9 +36,10 @@ export class RegistryResponseError extends OcibundleError {
     readonly errors: readonly RegistryErrorDetail[],
     /** The start of a body that was not in the spec's format, for the message. */
     readonly rawBody = '',
-    options: ErrorOptions = {},
+    options: ErrorOptions & { retryAfter?: string } = {},
   ) {
     super(formatRegistryError(method, url, status, errors, rawBody), options)
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter
   }
 
   /** Whether the registry's error body holds any of `codes` (e.g. `hasCode('DIGEST_INVALID', 'SIZE_INVALID')`). */

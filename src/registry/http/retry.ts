@@ -5,6 +5,9 @@
  * checks that). Policy after oras-go retry/policy.go.
  */
 
+import { RegistryResponseError } from './response-errors.js'
+import { isTransportFailure, NetworkError } from './transport-errors.js'
+
 /** How an attempt ended, as a RetryPolicy is told. */
 export interface RetryOutcome {
   /** HTTP status, when an answer came. */
@@ -48,6 +51,10 @@ const RETRY_ERROR_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CLOSED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ])
 
 /**
@@ -79,6 +86,19 @@ export const defaultRetryPolicy: RetryPolicy = backoffPolicy()
 
 /** A RetryPolicy that never retries: every failure reaches the caller at once. */
 export const noRetry: RetryPolicy = { delayFor: () => undefined }
+
+/**
+ * How a failure thrown by RegistryClient reads as a RetryOutcome, for callers that retry at a
+ * higher level (an upload starting a new session): a registry's answer by its status and
+ * Retry-After, a NetworkError by the transport failure behind it. Undefined for anything else
+ * (wrong content, our own refusals), which is never retried.
+ */
+export function retryOutcomeOf(err: unknown): RetryOutcome | undefined {
+  if (err instanceof RegistryResponseError)
+    return { status: err.status, ...(err.retryAfter !== undefined && { retryAfter: err.retryAfter }) }
+  if (err instanceof NetworkError) return { error: err.cause }
+  return isTransportFailure(err) ? { error: err } : undefined
+}
 
 function isRetryableError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code

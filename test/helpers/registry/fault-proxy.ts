@@ -11,6 +11,10 @@
  * | `{ resetAfterBytes: n }`  | forwarded; the client connection is reset (TCP RST) after n body bytes  |
  * | `{ truncateAfterBytes: n }` | forwarded; full Content-Length announced, connection closed after n bytes |
  * | `{ corruptBody: true }`   | forwarded; every body byte flipped (XOR 0xff), same length             |
+ * | `{ reset: 'before-upstream' }` | not forwarded; the connection is reset at once (the request never arrived) |
+ * | `{ reset: 'after-upstream' }` | forwarded; the upstream's answer is dropped and the connection reset (the request was done, the answer lost) |
+ * | `{ stallHeaders: true }`  | not forwarded; the request body is read and nothing is ever answered   |
+ * | `{ stallAfterBytes: n }`  | forwarded; the head and n body bytes are sent, then nothing more       |
  * | `{ delayMs }`             | forwarded after a pause (may be combined with any action above)        |
  *
  * Faults are checked in the order added; the first that matches and has uses left applies
@@ -65,6 +69,9 @@ export type FaultAction =
   | ({ resetAfterBytes: number } & WithDelay)
   | ({ truncateAfterBytes: number } & WithDelay)
   | ({ corruptBody: true } & WithDelay)
+  | ({ reset: 'before-upstream' | 'after-upstream' } & WithDelay)
+  | ({ stallHeaders: true } & WithDelay)
+  | ({ stallAfterBytes: number } & WithDelay)
   | { delayMs: number }
 
 export interface Fault {
@@ -81,7 +88,7 @@ export interface FaultHandle {
   remove(): void
 }
 
-export type FaultKind = 'status' | 'reset' | 'truncate' | 'corrupt' | 'delay'
+export type FaultKind = 'status' | 'reset' | 'truncate' | 'corrupt' | 'stall' | 'delay'
 
 /** One request through the proxy. */
 export interface ProxyRequestRecord {
@@ -175,7 +182,8 @@ function defaultFaultBody(status: number): string {
 
 function kindOf(action: FaultAction): FaultKind {
   if ('status' in action) return 'status'
-  if ('resetAfterBytes' in action) return 'reset'
+  if ('resetAfterBytes' in action || 'reset' in action) return 'reset'
+  if ('stallHeaders' in action || 'stallAfterBytes' in action) return 'stall'
   if ('truncateAfterBytes' in action) return 'truncate'
   if ('corruptBody' in action) return 'corrupt'
   return 'delay'
@@ -260,6 +268,12 @@ export async function startFaultProxy(upstream: { url: string; caFile?: string }
             cutAfter(up, res, status, outHeaders, action.resetAfterBytes, () => resetSocket(res.socket))
           } else if (action && 'truncateAfterBytes' in action) {
             truncate(up, res, status, outHeaders, action.truncateAfterBytes)
+          } else if (action && 'reset' in action) {
+            up.resume()
+            resetSocket(res.socket)
+          } else if (action && 'stallAfterBytes' in action) {
+            // The head and n bytes, then silence: the connection stays open until the client gives up.
+            cutAfter(up, res, status, outHeaders, action.stallAfterBytes, () => {})
           } else {
             res.writeHead(status, outHeaders)
             up.pipe(res)
@@ -369,6 +383,12 @@ export async function startFaultProxy(upstream: { url: string; caFile?: string }
     if (action) {
       record.fault = kindOf(action)
       if (action.delayMs) await sleep(action.delayMs)
+      if (('reset' in action && action.reset === 'before-upstream') || 'stallHeaders' in action) {
+        req.resume()
+        if ('reset' in action) resetSocket(res.socket)
+        // A stalled answer is never written; the socket is closed when the client gives up or the proxy stops.
+        return
+      }
       if ('status' in action) {
         req.resume()
         await new Promise<void>((resolve) => (req.complete ? resolve() : req.once('end', resolve).once('close', resolve)))

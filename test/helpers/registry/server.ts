@@ -82,6 +82,13 @@ export interface RunningRegistry {
   tokenRequests?: TokenRequestRecord[]
   /** Kills the registry (SIGTERM, then SIGKILL), stops the issuer, removes the temp dir. Idempotent. */
   stop(): Promise<void>
+  /** Kills the registry process with SIGKILL (as a crash would); storage, config and port stay. */
+  kill(): Promise<void>
+  /**
+   * Starts the registry again on the same storage, config and port (after kill(), or killing it
+   * first), and resolves once it serves. Upload sessions survive: the HTTP secret is fixed.
+   */
+  restart(): Promise<void>
   /** The registry's output so far (text log + access log). */
   logs(): string
 }
@@ -247,20 +254,33 @@ export async function startRegistry(variant: RegistryVariant, opts: StartRegistr
         if (err instanceof PortInUse && attempt < 5) continue
         throw err
       }
-      const running = proc
+      let running = proc
       const issuer = setup.issuer
+      const readyStatus = setup.readyStatus
       let stopped: Promise<void> | undefined
+      const kill = async () => {
+        running.child.kill('SIGKILL')
+        await running.exit
+      }
       return {
         variant,
         host: `127.0.0.1:${port}`,
         url,
-        pid: running.pid,
+        get pid() {
+          return running.pid
+        },
         ...(setup.caFile ? { caFile: setup.caFile } : {}),
         ...(setup.username ? { username: setup.username, password: setup.password } : {}),
         storageDir,
         configFile,
         ...(issuer ? { tokenIssuer: issuer, tokenRequests: issuer.requests } : {}),
         stop: () => (stopped ??= cleanup()),
+        kill,
+        restart: async () => {
+          if (!running.exited()) await kill()
+          running = proc = spawnManaged(binary, ['serve', configFile], { cwd: dir, env })
+          await waitReady(running, url, port, readyStatus, ca, Date.now() + (opts.readyTimeoutMs ?? 15_000))
+        },
         logs: () => running.logs(),
       }
     }

@@ -74,10 +74,15 @@ describe('loadHostConfigFile', () => {
     [
       'unknown host field (typo)',
       { hosts: { a: { plainHTTP: true } } },
-      /hosts\["a"\]: unknown field "plainHTTP" \(expected plainHttp, insecure, caFile\)/,
+      /hosts\["a"\]: unknown field "plainHTTP" \(expected plainHttp, insecure, caFile, connectTimeoutMs, headersTimeoutMs, idleTimeoutMs\)/,
     ],
     ['wrong type', { hosts: { a: { insecure: 'yes' } } }, /hosts\["a"\]\.insecure must be true or false/],
     ['empty caFile', { hosts: { a: { caFile: '' } } }, /caFile must be a non-empty string/],
+    [
+      'a time limit that is not whole milliseconds',
+      { hosts: { a: { connectTimeoutMs: 1.5 } } },
+      /connectTimeoutMs must be a whole number of milliseconds/,
+    ],
     ['URL as key', { hosts: { 'https://a.example': {} } }, /"https:\/\/a\.example" is not a registry host; write host\[:port\]/],
     ['two keys for one registry', { hosts: { 'A.example': {}, 'a.example': {} } }, /names the same registry as another entry/],
   ]
