@@ -112,6 +112,16 @@ export class UnsafePathError extends InvalidContentError {
   override readonly code: string = 'ERR_UNSAFE_PATH'
 }
 
+/**
+ * An archive (a tar file, gzip-compressed or not) holds something we refuse to read: a link, a
+ * device or FIFO, a name given twice, a header that does not check out, an entry running past
+ * the end of the file, too many entries, or more expanded data than its size allows (a gzip
+ * bomb). Names leading out of the archive are UnsafePathError.
+ */
+export class UnsafeArchiveError extends InvalidContentError {
+  override readonly code: string = 'ERR_UNSAFE_ARCHIVE'
+}
+
 /** A file or directory would be overwritten without the caller allowing it (`--force`). */
 export class FileExistsError extends OcibundleError {
   override readonly code: string = 'ERR_FILE_EXISTS'
