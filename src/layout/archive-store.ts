@@ -252,6 +252,11 @@ export class OciArchiveStore implements GraphTarget, TagLister, BlobResolver, Re
     this.dirty = changed || this.dirty
   }
 
+  /** The entries of index.json as they are (ref.name annotations included), in order. */
+  indexEntries(): Descriptor[] {
+    return this.doc.manifests.map((e) => ({ ...e }))
+  }
+
   /** The tags of index.json in ascending code-unit order, after `last` when given. */
   async *listTags(o: OpOptions & { last?: string } = {}): AsyncIterable<string> {
     for (const t of tagsOf(this.doc)) if (o.last === undefined || t > o.last) yield t
