@@ -37,6 +37,7 @@ export { fetchAll, fetchVerified, verifying } from './content/verify.js'
 export { MemoryStore } from './content/memory-store.js'
 export { referrersInGraph } from './content/referrer-list.js'
 export { OciLayoutStore, type OciLayoutOptions } from './layout/layout-store.js'
+export { OciArchiveStore, type OciArchiveOptions } from './layout/archive-store.js'
 export type { LockOptions } from './layout/lock-file.js'
 
 // OCI data model
@@ -51,3 +52,6 @@ export * from './oci/platform.js'
 
 export { parseStrictJson, JsonSyntaxError, type DuplicateKey } from './util/strict-json.js'
 export { readBounded } from './util/streams.js'
+export { tarBytes, tarHeader, tarStream, TAR_BLOCK, type TarEntry, type TarEntryBytes } from './util/tar.js'
+export { TarIndex, DEFAULT_MAX_ARCHIVE_ENTRIES, type TarFileEntry, type TarIndexOptions } from './util/tar-index.js'
+export { COMPRESSION_LEVELS, deterministicGzip, gunzipFile, isGzipFile, type CompressionLevel } from './util/gzip.js'

@@ -81,7 +81,11 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
       })
     }
     const store = new OciLayoutStore(root, index)
-    await indexReachable(store, store.graph, (await store.readIndex()).manifests.map((e) => withoutRefName(e)))
+    await indexReachable(
+      store,
+      store.graph,
+      (await store.readIndex()).manifests.map((e) => withoutRefName(e)),
+    )
     return store
   }
 

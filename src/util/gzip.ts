@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip, createGunzip, constants } from 'node:zlib'
-import { formatBytes, UnsafeArchiveError } from '../errors.js'
+import { DamagedArchiveError, formatBytes, UnsafeArchiveError } from '../errors.js'
 
 /** gzip's header byte 9 names the OS that wrote it; zlib writes the platform it was built for, so it is set to 255 ("unknown", as Go writes). */
 const OS_OFFSET = 9
@@ -29,7 +29,8 @@ export async function isGzipFile(path: string): Promise<boolean> {
 
 /**
  * Expands the gzip file `source` into the new file `target`, stopping with UnsafeArchiveError
- * (and removing nothing: the caller owns `target`) as soon as more than `limit` bytes come out.
+ * (and removing nothing: the caller owns `target`) as soon as more than `limit` bytes come out;
+ * DamagedArchiveError when the compressed stream is cut short or is not one.
  */
 export async function gunzipFile(source: string, target: string, limit: number, label = source): Promise<number> {
   let total = 0
@@ -47,7 +48,15 @@ export async function gunzipFile(source: string, target: string, limit: number, 
       callback(null, chunk)
     },
   })
-  await pipeline(createReadStream(source), createGunzip(), bound, createWriteStream(target, { flags: 'wx', mode: 0o600 }))
+  try {
+    await pipeline(createReadStream(source), createGunzip(), bound, createWriteStream(target, { flags: 'wx', mode: 0o600 }))
+  } catch (err) {
+    // zlib's own errors (Z_BUF_ERROR: it ends early; Z_DATA_ERROR: not deflate data) say the file is damaged.
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('Z_'))
+      throw new DamagedArchiveError(`${label} is damaged: ${(err as Error).message}`, { cause: err })
+    throw err
+  }
   return total
 }
 

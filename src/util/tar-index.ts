@@ -5,17 +5,17 @@
  * archive is ever written to disk, so no entry name can lead a write anywhere.
  *
  * The archive comes from anyone, so the pass refuses, before anything is used: names that are
- * absolute or contain `..` (UnsafePathError), and (UnsafeArchiveError) symbolic and hard links,
- * devices, FIFOs and every other kind of entry but regular files and directories, a name given
- * twice, a header whose checksum does not check out, an entry running past the end of the
- * file, and more than `maxEntries` headers.
+ * absolute or contain `..` (UnsafePathError); symbolic and hard links, devices, FIFOs and every
+ * other kind of entry but regular files and directories, a name given twice, a directory
+ * announcing content, and more than `maxEntries` headers (UnsafeArchiveError); a header whose
+ * checksum does not check out and an entry running past the end of the file (DamagedArchiveError).
  * Reference: https://pubs.opengroup.org/onlinepubs/9699919799/utilities/pax.html#tag_20_92_13_06
  */
 import { createReadStream } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { Header, Pax, type HeaderData } from 'tar'
-import { UnsafeArchiveError } from '../errors.js'
+import { DamagedArchiveError, UnsafeArchiveError } from '../errors.js'
 import { archiveEntryName } from './safe-path.js'
 import { readBounded } from './streams.js'
 import { TAR_BLOCK } from './tar.js'
@@ -68,8 +68,9 @@ export class TarIndex {
   ) {}
 
   /**
-   * Reads the headers of the tar file at `path`. Throws UnsafePathError and UnsafeArchiveError
-   * as the module comment says, and the file system's error when the file cannot be read.
+   * Reads the headers of the tar file at `path`. Throws UnsafePathError, UnsafeArchiveError and
+   * DamagedArchiveError as the module comment says, and the file system's error when the file
+   * cannot be read.
    */
   static async open(path: string, options: TarIndexOptions = {}): Promise<TarIndex> {
     const label = options.label ?? path
@@ -119,7 +120,7 @@ async function scan(
     if (++headers > maxEntries) throw new UnsafeArchiveError(`${label} has more than ${maxEntries} entries; refusing to read it`)
     const header = new Header(block, 0, extended, global)
     if (!header.cksumValid) {
-      throw new UnsafeArchiveError(`${label} is not a tar archive, or is damaged: the header at byte ${position} does not check out`)
+      throw new DamagedArchiveError(`${label} is not a tar archive, or is damaged: the header at byte ${position} does not check out`)
     }
     const size = header.size ?? 0
     // `tar` reads a directory's size as 0 whatever its header says; another reader would skip
@@ -131,7 +132,7 @@ async function scan(
     }
     const offset = position + TAR_BLOCK
     if (offset + size > fileSize) {
-      throw new UnsafeArchiveError(`${label} is truncated: entry "${header.path}" runs past the end of the file`)
+      throw new DamagedArchiveError(`${label} is truncated: entry "${header.path}" runs past the end of the file`)
     }
     position = offset + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK
     const type = header.type
@@ -182,7 +183,7 @@ async function readExactly(fh: FileHandle, into: Buffer, position: number): Prom
   let done = 0
   while (done < into.length) {
     const { bytesRead } = await fh.read(into, done, into.length - done, position + done)
-    if (bytesRead === 0) throw new UnsafeArchiveError(`the archive ended in the middle of a header at byte ${position}`)
+    if (bytesRead === 0) throw new DamagedArchiveError(`the archive ended in the middle of a header at byte ${position}`)
     done += bytesRead
   }
 }
