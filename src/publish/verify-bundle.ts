@@ -113,9 +113,16 @@ async function verifyArchive(file: string, options: VerifyOptions): Promise<Veri
     thick = await openThickArchive(file, options)
   } catch (err) {
     if (!(err instanceof DamagedArchiveError)) throw err
-    const walker = new Walker(undefined, options)
-    walker.corrupt.push({ where: file, problem: err.message })
-    return walker.result(file, undefined)
+    return {
+      source: file,
+      status: 'corrupt',
+      checked: { manifests: 0, blobs: 0, bytes: 0 },
+      images: [],
+      referrers: 0,
+      missing: [],
+      corrupt: [{ where: file, problem: err.message }],
+      warnings: [],
+    }
   }
   try {
     const walker = new Walker(thick.layout, options)
@@ -145,7 +152,7 @@ class Walker {
   private referrerCount = 0
 
   constructor(
-    private readonly store: ReadOnlyTarget | undefined,
+    private readonly store: ReadOnlyTarget,
     private readonly options: VerifyOptions,
   ) {
     this.lister = (options.referrers ?? true) && canListReferrers(store) ? store : undefined
@@ -159,7 +166,7 @@ class Walker {
   async bundle(root: Descriptor): Promise<string> {
     let bundle: unknown
     try {
-      bundle = (await pullBundle(this.store!, root.digest, { allowMissingContentDigest: true, ...this.o })).bundle
+      bundle = (await pullBundle(this.store, root.digest, { allowMissingContentDigest: true, ...this.o })).bundle
     } catch (err) {
       if (err instanceof NotABundleError || problemOf(err) === undefined) throw err
       // Damaged or incomplete: the walk below says exactly where.
@@ -265,7 +272,7 @@ class Walker {
   }
 
   private async check(desc: Descriptor, where: string): Promise<NodeStatus> {
-    const store = this.store!
+    const store = this.store
     let bytes: Buffer | undefined
     try {
       if (isManifest(desc.mediaType)) {
@@ -313,7 +320,7 @@ class Walker {
   /** The descriptor of a manifest known by digest only (an image bundle.json pins without size or media type); undefined, and recorded missing, when absent. */
   private async describe(digest: string, where: string): Promise<Descriptor | undefined> {
     try {
-      return plainDescriptor(await this.store!.resolve(digest, this.o))
+      return plainDescriptor(await this.store.resolve(digest, this.o))
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err
       this.missing.push({ digest, where, problem: 'missing' })
