@@ -13,7 +13,8 @@
  *     registry, against a bare `node -e 0`;
  *   - requests: how many HTTP requests a first publish of the example `shop` bundle makes, and a
  *     re-publish of the same bundle (counted by a proxy in front of the registry);
- *   - ocibundle's peak RSS while copying one 1 GiB blob.
+ *   - ocibundle's peak RSS while copying one 1 GiB blob, and while archiving a bundle whose
+ *     image has a 1 GiB layer (`ocibundle archive`, streamed into the .tgz).
  * Medians of every measure; ratio = ocibundle / reference (below 1: ocibundle is faster).
  *
  *   npm run bench                    # 5 rounds, a table
@@ -22,7 +23,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -241,6 +242,38 @@ async function peakRssFor1GiB(work: string, host: string): Promise<number> {
   return Math.round(Number(m[1]) / 1024)
 }
 
+/**
+ * Archives a bundle whose invocation image has one 1 GiB layer (`ocibundle archive` of a built
+ * layout, default compression) and reports the process's peak RSS: each blob streams from the
+ * layout into the gzip tar, so it must not grow with the image.
+ */
+async function peakRssArchiving1GiB(work: string): Promise<number> {
+  const layout = join(work, 'bundle-1g')
+  await makeImage(layout, { layers: 1, layerSize: 1024 * MiB })
+  const store = await OciLayoutStore.open(layout)
+  await store.tag(await store.resolve('bench'), 'bench.example/one-gib:v1')
+  const bundle = join(work, 'bundle.json')
+  await writeFile(
+    bundle,
+    JSON.stringify({
+      schemaVersion: 'v1.2.0',
+      name: 'one-gib',
+      version: '1.0.0',
+      invocationImages: [{ imageType: 'oci', image: 'bench.example/one-gib:v1' }],
+    }),
+  )
+  await run(process.execPath, [CLI, 'build', bundle, '--images', `ocidir://${layout}`, '--auto-update', '--output', `ocidir://${layout}`])
+  const archive = join(work, 'one-gib.tgz')
+  const { stderr } = await run(process.execPath, ['--import', RSS_PROBE, CLI, 'archive', `ocidir://${layout}:v1.0.0`, archive], {
+    maxBuffer: 16 * MiB,
+  })
+  await rm(layout, { recursive: true, force: true })
+  await rm(archive, { force: true })
+  const m = /max-rss-kib=(\d+)/.exec(stderr)
+  if (!m) throw new Error(`the RSS probe printed nothing: ${stderr}`)
+  return Math.round(Number(m[1]) / 1024)
+}
+
 async function main(): Promise<void> {
   const registry = await startRegistry('plain')
   const work = await mkdtemp(join(tmpdir(), 'ocibundle-bench-'))
@@ -250,8 +283,9 @@ async function main(): Promise<void> {
     const started = await startup(registry)
     const requests = await publishRequests(registry, work)
     const rssMiB = await peakRssFor1GiB(work, registry.host)
+    const archiveRssMiB = await peakRssArchiving1GiB(work)
     if (args.json) {
-      console.log(JSON.stringify({ rounds, cases, startup: started, rssMiB, requests }, null, 2))
+      console.log(JSON.stringify({ rounds, cases, startup: started, rssMiB, archiveRssMiB, requests }, null, 2))
       return
     }
     console.log(`rounds: ${rounds} (medians; ratio = ocibundle / skopeo, below 1 means ocibundle is faster)\n`)
@@ -266,6 +300,7 @@ async function main(): Promise<void> {
     for (const s of started) console.log(`  ${s.command.padEnd(9)} ${s.ocibundleMs} ms vs ${s.nodeMs} ms   ${s.ratio.toFixed(2)}`)
     console.log(`\nrequests: first publish of the shop bundle ${requests.publish}, publishing it again ${requests.republish}`)
     console.log(`ocibundle peak RSS copying one 1 GiB blob (layout → registry): ${rssMiB} MiB`)
+    console.log(`ocibundle peak RSS archiving a bundle with a 1 GiB image (layout → .tgz): ${archiveRssMiB} MiB`)
   } finally {
     await registry.stop()
     await rm(work, { recursive: true, force: true })

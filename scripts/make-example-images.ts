@@ -21,7 +21,7 @@ import { OciLayoutStore } from '../src/layout/layout-store.js'
 import { descriptorFromBytes, type Descriptor, type Platform } from '../src/oci/descriptor.js'
 import { digestOf } from '../src/oci/digest.js'
 import { MediaTypes } from '../src/oci/media-types.js'
-import { ustarArchive, type TarEntry } from './ustar.js'
+import { tarBytes, type TarEntryBytes } from '../src/util/tar.js'
 
 interface FileSpec {
   path: string
@@ -172,18 +172,18 @@ function gzip(data: Buffer): Buffer {
   return out
 }
 
-/** A ustar archive of `files` with an entry for every parent directory before its contents, in path order. */
+/** A tar archive (the `tar` package's ustar headers) of `files` with an entry for every parent directory before its contents, in path order. */
 function tarOf(files: readonly FileSpec[]): Buffer {
   const dirs = new Set<string>()
   for (const f of files) {
     const parts = f.path.split('/')
     for (let i = 1; i < parts.length; i++) dirs.add(`${parts.slice(0, i).join('/')}/`)
   }
-  const entries: TarEntry[] = [
-    ...[...dirs].map((path) => ({ path, content: Buffer.alloc(0), mode: 0o755, type: '5' as const })),
-    ...files.map((f) => ({ path: f.path, content: Buffer.from(f.content), mode: f.mode ?? 0o644, type: '0' as const })),
+  const entries: TarEntryBytes[] = [
+    ...[...dirs].map((path) => ({ path, type: 'directory' as const })),
+    ...files.map((f) => ({ path: f.path, type: 'file' as const, content: Buffer.from(f.content), mode: f.mode ?? 0o644 })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  return ustarArchive(entries)
+  return tarBytes(entries)
 }
 
 async function main(args: string[]): Promise<void> {

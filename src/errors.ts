@@ -115,6 +115,25 @@ export class UnsafePathError extends InvalidContentError {
   override readonly code: string = 'ERR_UNSAFE_PATH'
 }
 
+/**
+ * An archive (a tar file, gzip-compressed or not) holds something we refuse to read: a link, a
+ * device or FIFO, a name given twice, a directory announcing content, too many entries, or more
+ * expanded data than its size allows (a gzip bomb). Names leading out of the archive are
+ * UnsafePathError; a damaged archive is DamagedArchiveError.
+ */
+export class UnsafeArchiveError extends InvalidContentError {
+  override readonly code: string = 'ERR_UNSAFE_ARCHIVE'
+}
+
+/**
+ * An archive is damaged: it ends in the middle of an entry or of its compressed stream, or a
+ * header does not check out (a partial copy, a bad medium). `ocibundle verify` reports it as
+ * corrupt.
+ */
+export class DamagedArchiveError extends InvalidContentError {
+  override readonly code: string = 'ERR_DAMAGED_ARCHIVE'
+}
+
 /** A file or directory would be overwritten without the caller allowing it (`--force`). */
 export class FileExistsError extends OcibundleError {
   override readonly code: string = 'ERR_FILE_EXISTS'

@@ -17,6 +17,7 @@ import { FixupError, PublishError } from '../publish/publish-errors.js'
 import { NoWorkingTierError } from '../compat/classify.js'
 import { CopyError } from '../copy/copy-error.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/response-errors.js'
+import type { VerifyStatus } from '../publish/verify-bundle.js'
 
 export const ExitCode = {
   Ok: 0,
@@ -27,6 +28,8 @@ export const ExitCode = {
   Auth: 5,
   NotFound: 6,
   Integrity: 7,
+  Incomplete: 8,
+  Corrupt: 9,
   Internal: 10,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -52,6 +55,16 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
   { code: ExitCode.Auth, name: 'auth', meaning: 'the registry refused the credentials, or needs some: run `ocibundle login <registry>`' },
   { code: ExitCode.NotFound, name: 'not-found', meaning: 'a file, tag, manifest or blob does not exist' },
   { code: ExitCode.Integrity, name: 'integrity', meaning: 'content did not match its digest or size; nothing was written' },
+  {
+    code: ExitCode.Incomplete,
+    name: 'incomplete',
+    meaning: '`verify`: something the bundle needs is missing (a blob, a manifest, an image, a referrer); copy it again',
+  },
+  {
+    code: ExitCode.Corrupt,
+    name: 'corrupt',
+    meaning: '`verify`: something is present but does not match its digest or size, or the archive is damaged; do not install it',
+  },
   {
     code: ExitCode.Internal,
     name: 'internal',
@@ -90,4 +103,9 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
 /** Node's errors from the file system and sockets carry a string code and a syscall. */
 export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { code: string } {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && 'syscall' in err
+}
+
+/** Exit code of a `verify` verdict: 0 complete, 8 incomplete, 9 corrupt (corrupt wins when both are found). */
+export function exitCodeForVerify(status: VerifyStatus): ExitCodeValue {
+  return status === 'corrupt' ? ExitCode.Corrupt : status === 'incomplete' ? ExitCode.Incomplete : ExitCode.Ok
 }

@@ -29,7 +29,12 @@ function renderBuilt(s: BundleBuilt, verb: string): string {
   const refs = s.manifestRefs === 'digest' ? 'digest' : 'digest and under ocibundle-<alg>-<hex> tags'
   const lines = [
     `${verb} ${s.source} → ${s.reference}${s.unchanged ? ' (already there, nothing pushed)' : ''}`,
-    `  bundle digest   ${s.digest}`,
+    `  bundle digest   ${s.digest}${s.archived !== undefined ? ` (archived as ${s.archived.digest})` : ''}`,
+    ...(s.archived !== undefined
+      ? [
+          `  not as archived the registry refused the archived bundle (${s.archived.refusal}); published from bundle.json with the archive's images`,
+        ]
+      : []),
     `  representation  ${s.representation.index} + ${s.representation.config} (${s.representation.shape}), manifests by ${refs}`,
     `  chosen          ${chosen(s)}`,
   ]

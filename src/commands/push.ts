@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import { archiveReadOptions, maxExpansionFlag } from '../cli/archive-flags.js'
 import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { publishFlags, publishOptions } from '../cli/publish-flags.js'
@@ -8,12 +9,14 @@ import { renderPublish } from '../cli/render-publish.js'
 import { publish, type PublishOutcome } from '../publish/publish.js'
 
 export default class Push extends BaseCommand<PublishOutcome> {
-  static override summary = 'publish a bundle to a registry, from bundle.json, a built layout or another registry'
+  static override summary = 'publish a bundle to a registry, from bundle.json, a built layout, an archive or another registry'
   static override description = `From a bundle.json file: every image is resolved (from --images, then registries) and
 copied into the destination repository (mounted when it is in the same registry), then the
 bundle is pushed. From a built layout (ocidir://) or another registry: the bundle and all its
 images are copied with their bytes unchanged, so the bundle digest and any signature on it stay
 valid.
+
+From a thick bundle archive (.tgz, as \`ocibundle archive\` or \`porter archive\` writes it): the bundle index, every image and every referrer in it are pushed with their digests unchanged, so signatures still verify. Where the registry refuses the bundle index as archived, and from an archive without one (Porter's), bundle.json is published with the archive's images instead, and the output says which digests changed and why. A .tgz archive is expanded into the system's temporary directory while it is read (bounded by --max-expansion) and removed afterwards.
 
 The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is
 not moved without --force. The output gives the bundle digest, the relocation map and the
@@ -34,12 +37,19 @@ refuses the representation itself (docs/registries.md). --index-format, --config
       command: '<%= config.bin %> <%= command.id %> ocidir://./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
     },
     {
+      description: 'Publish an archive carried into an air gap, digests unchanged',
+      command: '<%= config.bin %> <%= command.id %> shop-2.3.1.tgz registry.internal:5000/acme/shop',
+    },
+    {
       description: 'Relocate a bundle to another registry',
       command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 mirror.internal:5000/acme/shop',
     },
   ]
   static override args = {
-    source: Args.string({ description: 'bundle.json, ocidir://dir[:tag], or a registry reference of a bundle', required: true }),
+    source: Args.string({
+      description: 'bundle.json, a .tgz archive, ocidir://dir[:tag], ociarchive://file[:tag], or a registry reference of a bundle',
+      required: true,
+    }),
     destination: Args.string({ description: 'registry repository, optionally with :tag', required: true }),
   }
   static override flags = {
@@ -50,6 +60,7 @@ refuses the representation itself (docs/registries.md). --index-format, --config
       summary: 'when copying a bundle, also copy the signatures, SBOMs and other artifacts that refer to it or its images',
     }),
     ...referrersModeFlag,
+    ...maxExpansionFlag,
     ...publishFlags,
     ...registryFlags,
   }
@@ -60,6 +71,7 @@ refuses the representation itself (docs/registries.md). --index-format, --config
     const result = await publish(args.source, args.destination, {
       ...publishOptions(flags),
       ...referrersOptions(flags),
+      ...archiveReadOptions(flags),
       referrers: flags.referrers,
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),

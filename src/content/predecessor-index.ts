@@ -3,7 +3,15 @@
  * which manifests point at it, so `predecessors` is a map lookup instead of a scan of every
  * manifest (design after oras-go v2 internal/graph.Memory).
  */
+import { OcibundleError } from '../errors.js'
 import { descriptorKey, type Descriptor } from '../oci/descriptor.js'
+import { parseManifest, successors } from '../oci/manifest.js'
+import { isManifest } from '../oci/media-types.js'
+import type { Fetcher } from './storage.js'
+import { fetchAll } from './verify.js'
+
+/** Manifests read in parallel while indexing a graph. */
+const INDEXING_CONCURRENCY = 8
 
 export class PredecessorIndex {
   /** child key → (parent key → parent descriptor). */
@@ -48,5 +56,40 @@ export class PredecessorIndex {
       if (set?.size === 0) this.parents.delete(childKey)
     }
     this.children.delete(nodeKey)
+  }
+}
+
+/**
+ * Records in `graph` the edges of every manifest reachable from `roots` in `store`, level by
+ * level. Missing or damaged manifests are skipped: a layout may lack blobs, and fetch reports
+ * damage when the content is actually used.
+ */
+export async function indexReachable(store: Fetcher, graph: PredecessorIndex, roots: readonly Descriptor[]): Promise<void> {
+  const seen = new Set<string>()
+  let level: readonly Descriptor[] = roots
+  while (level.length > 0) {
+    const fresh: Descriptor[] = []
+    for (const n of level) {
+      if (!isManifest(n.mediaType) || seen.has(descriptorKey(n))) continue
+      seen.add(descriptorKey(n))
+      fresh.push(n)
+    }
+    const next: Descriptor[] = []
+    for (let i = 0; i < fresh.length; i += INDEXING_CONCURRENCY) {
+      const batch = fresh.slice(i, i + INDEXING_CONCURRENCY)
+      for (const children of await Promise.all(batch.map((n) => indexNode(store, graph, n)))) next.push(...children)
+    }
+    level = next
+  }
+}
+
+async function indexNode(store: Fetcher, graph: PredecessorIndex, node: Descriptor): Promise<Descriptor[]> {
+  try {
+    const children = successors(parseManifest(await fetchAll(store, node), node.mediaType))
+    graph.add(node, children)
+    return children
+  } catch (err) {
+    if (err instanceof OcibundleError) return []
+    throw err
   }
 }

@@ -8,14 +8,13 @@ import { mkdir, readdir, rm, type FileHandle } from 'node:fs/promises'
 import { join, resolve as resolvePath, sep } from 'node:path'
 import { addAbortSignal, type Readable } from 'node:stream'
 import { readManifestBody } from '../content/manifest-body.js'
-import { PredecessorIndex } from '../content/predecessor-index.js'
+import { indexReachable, PredecessorIndex } from '../content/predecessor-index.js'
 import { referrersInGraph } from '../content/referrer-list.js'
 import type { BlobResolver, Body, Deleter, GraphTarget, OpOptions, ReferrerLister, TagLister, Untagger } from '../content/storage.js'
-import { fetchAll, verifying } from '../content/verify.js'
-import { InvalidContentError, InvalidReferenceError, NotFoundError, OcibundleError, SizeMismatchError } from '../errors.js'
-import { descriptorKey, plainDescriptor, type Descriptor } from '../oci/descriptor.js'
+import { verifying } from '../content/verify.js'
+import { InvalidContentError, InvalidReferenceError, NotFoundError, SizeMismatchError } from '../errors.js'
+import { plainDescriptor, type Descriptor } from '../oci/descriptor.js'
 import { isDigest, parseDigest } from '../oci/digest.js'
-import { parseManifest, successors } from '../oci/manifest.js'
 import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { BLOBS_DIR, blobFileSize, blobPath } from './blob-path.js'
 import { writeBlob } from './blob-writer.js'
@@ -41,8 +40,6 @@ export interface OciLayoutOptions {
   lock?: Omit<LockOptions, 'signal'>
 }
 
-/** Manifests read in parallel while indexing the graph on open. */
-const INDEXING_CONCURRENCY = 8
 /** Chunk size of blob reads. */
 const READ_CHUNK_BYTES = 1024 * 1024
 
@@ -103,7 +100,11 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     }
     const store = new OciLayoutStore(root, index, createdDir, lease)
     try {
-      await store.indexGraph(await store.readIndex())
+      await indexReachable(
+        store,
+        store.graph,
+        (await store.readIndex()).manifests.map((e) => withoutRefName(e)),
+      )
     } catch (err) {
       await store.close()
       throw err
@@ -275,41 +276,6 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     } catch (err) {
       if (!hasErrorCode(err, 'ENOENT')) throw err
       throw new InvalidContentError(`layout ${this.root} has no index.json`, { suggestions: ['the layout is damaged; recreate it'] })
-    }
-  }
-
-  /**
-   * Records the edges of every manifest reachable from index.json, level by level. Missing or
-   * damaged manifests are skipped: a layout may lack blobs, and fetch reports damage when the
-   * content is actually used.
-   */
-  private async indexGraph(doc: IndexDocument): Promise<void> {
-    const seen = new Set<string>()
-    let level: Descriptor[] = doc.manifests.map((e) => withoutRefName(e))
-    while (level.length > 0) {
-      const fresh: Descriptor[] = []
-      for (const n of level) {
-        if (!isManifest(n.mediaType) || seen.has(descriptorKey(n))) continue
-        seen.add(descriptorKey(n))
-        fresh.push(n)
-      }
-      const next: Descriptor[] = []
-      for (let i = 0; i < fresh.length; i += INDEXING_CONCURRENCY) {
-        const batch = fresh.slice(i, i + INDEXING_CONCURRENCY)
-        for (const children of await Promise.all(batch.map((n) => this.indexNode(n)))) next.push(...children)
-      }
-      level = next
-    }
-  }
-
-  private async indexNode(node: Descriptor): Promise<Descriptor[]> {
-    try {
-      const children = successors(parseManifest(await fetchAll(this, node), node.mediaType))
-      this.graph.add(node, children)
-      return children
-    } catch (err) {
-      if (err instanceof OcibundleError) return []
-      throw err
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
- * References to content: docker-style registry references (`registry/repo:tag@digest`) and OCI
- * image layout references (`ocidir://path:tag`). Parsing normalises the way Docker does
+ * References to content: docker-style registry references (`registry/repo:tag@digest`), OCI
+ * image layout references (`ocidir://path:tag`) and OCI layout archives (`ociarchive://file:tag`,
+ * skopeo's `oci-archive:` format). Parsing normalises the way Docker does
  * (docker.io aliases, `library/` for official images, `latest` when nothing is given) and every
  * rejection says which part is wrong.
  * References:
@@ -19,6 +20,8 @@ export const DOCKER_HUB_API_HOST = 'registry-1.docker.io'
 export const DEFAULT_TAG = 'latest'
 /** The prefix that marks a reference to an OCI image layout directory (`ocidir://path:tag`). */
 export const LAYOUT_SCHEME = 'ocidir://'
+/** The prefix that marks a reference to an OCI image layout in a tar file (`ociarchive://file.tar:tag`, skopeo's `oci-archive:`). */
+export const ARCHIVE_SCHEME = 'ociarchive://'
 
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
 /**
@@ -70,12 +73,24 @@ export interface LayoutReference {
   readonly digest?: Digest
 }
 
-/** What parseReference returns: a registry reference or a layout reference, told apart by `kind`. */
-export type Reference = RegistryReference | LayoutReference
+/** A parsed reference to an OCI image layout in a tar file (`ociarchive://file.tar`), with an optional tag and digest. */
+export interface ArchiveReference {
+  /** Tells the kinds of Reference apart. */
+  readonly kind: 'archive'
+  /** The tar file, as given (relative paths stay relative). */
+  readonly path: string
+  /** Tag (an index.json `org.opencontainers.image.ref.name`); never defaulted. */
+  readonly tag?: string
+  /** When present, the digest decides what is read. */
+  readonly digest?: Digest
+}
+
+/** What parseReference returns: a registry, layout or archive reference, told apart by `kind`. */
+export type Reference = RegistryReference | LayoutReference | ArchiveReference
 
 /** Options of parseReference. */
 export interface ParseReferenceOptions {
-  /** Accept `ocidir://` layout references (default true). */
+  /** Accept `ocidir://` layout and `ociarchive://` archive references (default true). */
   allowLayout?: boolean
   /** Add `latest` when a registry reference has neither tag nor digest (default true). */
   defaultTag?: boolean
@@ -89,21 +104,22 @@ export interface ParseReferenceOptions {
  * | `nginx` | docker.io/library/nginx:latest |
  * | `example.com:5000/user/repo:v1@sha256:…` | digest decides, tag kept for display |
  * | `ocidir://./out:v1` | layout `./out`, tag v1 |
+ * | `ociarchive://./out.tar@sha256:…` | the tar file `./out.tar`, by digest |
  */
 export function parseReference(input: string, options: ParseReferenceOptions = {}): Reference {
   if (typeof input !== 'string' || input.length === 0) throw new InvalidReferenceError(String(input), 'the reference is empty')
-  if (input.startsWith(LAYOUT_SCHEME)) {
+  if (input.startsWith(LAYOUT_SCHEME) || input.startsWith(ARCHIVE_SCHEME)) {
     checkLength(input, MAX_LAYOUT_REFERENCE_LENGTH)
     if (options.allowLayout === false) {
       throw new InvalidReferenceError(input, 'an OCI layout reference is not accepted here; give a registry reference')
     }
-    return parseLayoutReference(input)
+    return parseLocalReference(input)
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input)
   if (scheme) {
     throw new InvalidReferenceError(
       input,
-      `unknown scheme "${scheme[1]}://"; use a registry reference without a scheme, or ocidir://<path>`,
+      `unknown scheme "${scheme[1]}://"; use a registry reference without a scheme, ocidir://<directory> or ociarchive://<file.tar>`,
     )
   }
   return parseRegistryReference(input, options.defaultTag ?? true)
@@ -159,8 +175,10 @@ function checkLength(input: string, limit: number): void {
   }
 }
 
-function parseLayoutReference(input: string): LayoutReference {
-  let rest = input.slice(LAYOUT_SCHEME.length)
+/** `ocidir://dir[:tag|@digest]` or `ociarchive://file[:tag|@digest]`: the tag follows the last ":" after the last "/". */
+function parseLocalReference(input: string): LayoutReference | ArchiveReference {
+  const archive = input.startsWith(ARCHIVE_SCHEME)
+  let rest = input.slice(archive ? ARCHIVE_SCHEME.length : LAYOUT_SCHEME.length)
   let digest: Digest | undefined
   let tag: string | undefined
   const at = rest.lastIndexOf('@')
@@ -175,8 +193,14 @@ function parseLayoutReference(input: string): LayoutReference {
     rest = rest.slice(0, lastColon)
     if (!TAG.test(tag)) throw new InvalidReferenceError(input, `tag "${tag}" must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`)
   }
-  if (rest.length === 0) throw new InvalidReferenceError(input, 'the layout directory is missing after ocidir://')
-  return { kind: 'layout', path: rest, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) }
+  if (rest.length === 0) {
+    throw new InvalidReferenceError(
+      input,
+      archive ? 'the archive file is missing after ociarchive://' : 'the layout directory is missing after ocidir://',
+    )
+  }
+  const selector = { ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) }
+  return archive ? { kind: 'archive', path: rest, ...selector } : { kind: 'layout', path: rest, ...selector }
 }
 
 function digestPart(input: string, value: string): Digest {
@@ -263,9 +287,14 @@ export function parseContentReference(input: string): { ref: Reference; selector
   return { ref, selector }
 }
 
-/** Full, normalised form: `docker.io/library/nginx:latest`, `ocidir://out:v1`. */
+/** Full, normalised form: `docker.io/library/nginx:latest`, `ocidir://out:v1`, `ociarchive://out.tar:v1`. */
 export function formatReference(ref: Reference): string {
-  const base = ref.kind === 'layout' ? `${LAYOUT_SCHEME}${ref.path}` : `${ref.registry}/${ref.repository}`
+  const base =
+    ref.kind === 'layout'
+      ? `${LAYOUT_SCHEME}${ref.path}`
+      : ref.kind === 'archive'
+        ? `${ARCHIVE_SCHEME}${ref.path}`
+        : `${ref.registry}/${ref.repository}`
   return `${base}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`
 }
 

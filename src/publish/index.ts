@@ -5,7 +5,7 @@
  * repository), publishBundle (config blob, config manifest, index, with classified fallbacks or
  * a representation planned from a saved registry report: PublishSession), pullBundle (verified,
  * for installers) and copyBundle (bytes kept); artifacts and referrers (pushArtifact, pullArtifact,
- * attach, listReferrers). No CLI code lives here.
+ * attach, listReferrers); air-gap archives (archive, openThickArchive, verify). No CLI code lives here.
  */
 export {
   openTarget,
@@ -17,6 +17,7 @@ export {
 } from './open-target.js'
 export {
   build,
+  isArchiveFile,
   isBundleFile,
   publish,
   type BundleBuilt,
@@ -28,6 +29,9 @@ export {
 } from './publish.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
 export { collectGarbage, type CollectGarbageOptions } from './collect-garbage.js'
+export { archive, THICK_ARCHIVE, type ArchiveOptions, type ArchiveResult } from './archive-bundle.js'
+export { verify, type VerifyOptions, type VerifyProblem, type VerifyResult, type VerifyStatus } from './verify-bundle.js'
+export { DEFAULT_MAX_EXPANSION, openThickArchive, type ThickArchive, type ThickArchiveOptions } from './thick-archive.js'
 export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
 export { checkRegistry, type CheckRegistryOptions, type RegistryCheckResult } from './check-registry.js'
 export { copyReference, type CopyReferenceOptions, type CopyReferenceResult } from './copy-reference.js'

@@ -1,11 +1,12 @@
 /**
  * Opening what a reference names as a storage target: a registry repository (`host/repo`, the
- * docker-style forms) or an OCI image layout directory (`ocidir://path`). Every library call
- * that takes references opens its targets here, so the CLI and programs reach the same places
- * with the same settings.
+ * docker-style forms), an OCI image layout directory (`ocidir://path`) or an OCI layout in a tar
+ * file (`ociarchive://file.tar`). Every library call that takes references opens its targets
+ * here, so the CLI and programs reach the same places with the same settings.
  */
 import { rm } from 'node:fs/promises'
 import type { GraphTarget } from '../content/storage.js'
+import { OciArchiveStore } from '../layout/archive-store.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import { parseReference, type Reference } from '../oci/reference.js'
 import { createRegistryClient } from '../registry/config/create-registry-client.js'
@@ -31,9 +32,11 @@ export interface OperationOptions extends RegistryOptions {
 /** Options of openTarget. */
 export interface OpenTargetOptions extends Omit<OperationOptions, 'signal'> {
   /**
-   * The target will be written: a missing layout directory is created, and a registry
-   * repository asks for push access up front (one token for reading and writing). Default
-   * false: a missing layout is a NotFoundError.
+   * The target will be written: a missing layout directory is created, a registry repository
+   * asks for push access up front (one token for reading and writing), and an archive
+   * (`ociarchive://`) collects what is pushed and writes the tar file when it is closed (call
+   * `discard()` instead of `close()` to leave the file as it was). Default false: a missing
+   * layout or archive is a NotFoundError.
    */
   write?: boolean
 }
@@ -51,14 +54,17 @@ export interface OpenedTarget extends GraphTarget {
 /**
  * Opens `reference` (a string as the CLI takes it, or a parsed Reference). A tag or digest in
  * the reference is not looked at: pass it to the target's `resolve`. The transport options
- * (`plainHttp`, `insecure`, `caFile`) apply to this reference's registry.
+ * (`plainHttp`, `insecure`, `caFile`) apply to this reference's registry. An archive opened
+ * with `write` is written by close() (see OpenTargetOptions.write).
  * Throws InvalidReferenceError for a malformed reference, NotFoundError for a missing layout
- * directory (without `write`), InvalidContentError for a malformed layout, and InputError for
- * a malformed host configuration or an unreadable CA file.
+ * directory or archive (without `write`), InvalidContentError for a malformed layout,
+ * UnsafeArchiveError and UnsafePathError for a hostile archive, and InputError for a malformed
+ * host configuration or an unreadable CA file.
  */
 export async function openTarget(reference: string | Reference, options: OpenTargetOptions = {}): Promise<OpenedTarget> {
   const ref = typeof reference === 'string' ? parseReference(reference, { defaultTag: false }) : reference
   if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
+  if (ref.kind === 'archive') return OciArchiveStore.open(ref.path, { write: options.write ?? false })
   const client = options.client ?? (await createRegistryClient(options, [ref.registry]))
   return new RegistryRepository(ref, client, {
     access: options.write ? 'push' : 'pull',
@@ -69,11 +75,13 @@ export async function openTarget(reference: string | Reference, options: OpenTar
 
 /**
  * The targets of one operation: registry repositories share one client, made on first use with
- * the transport options applied to `references`' registries; close() closes the client (unless
- * the options brought their own).
+ * the transport options applied to `references`' registries. close() writes the archives opened
+ * for writing and closes the client (unless the options brought their own); discard() drops
+ * what was pushed into archives instead of writing it.
  */
 export class OperationTargets {
   private client: Promise<RegistryClient> | undefined
+  private readonly archives: OciArchiveStore[] = []
   /** Layouts opened for writing, to close (their writer's lease) and, after a failure, to remove when this operation created them and wrote nothing. */
   private readonly layouts: OciLayoutStore[] = []
 
@@ -89,9 +97,14 @@ export class OperationTargets {
     return this.client
   }
 
-  /** Opens `ref` (see openTarget); its close() leaves the shared client open. */
+  /** Opens `ref` (see openTarget); its close() leaves the shared client open, and archives are written by this object's close(). */
   async open(ref: Reference, options: { write?: boolean } = {}): Promise<OpenedTarget> {
     if (ref.kind === 'layout') return this.openLayout(ref.path, options.write ?? false)
+    if (ref.kind === 'archive') {
+      const archive = await OciArchiveStore.open(ref.path, { write: options.write ?? false })
+      this.archives.push(archive)
+      return archive
+    }
     return new RegistryRepository(ref, await this.registryClient(), {
       access: options.write ? 'push' : 'pull',
       ...(this.options.referrersMode !== undefined && { referrersMode: this.options.referrersMode }),
@@ -106,21 +119,36 @@ export class OperationTargets {
   }
 
   /**
-   * After a failed operation: removes each layout this operation created (its directory did not
-   * exist before) that received no content, so a failure leaves nothing behind. A layout with
-   * content stays: a re-run reuses what was written.
+   * Writes the archives opened for writing (what was pushed into them), then closes the
+   * registry client made for this operation, if any; a client from the options stays open.
    */
-  async discardCreated(): Promise<void> {
-    for (const store of this.layouts) {
-      if (store.createdDir === undefined) continue
-      await store.close()
-      if (await store.isEmpty().catch(() => false)) await rm(store.createdDir, { recursive: true, force: true })
+  async close(): Promise<void> {
+    try {
+      for (const archive of this.archives.splice(0)) await archive.close()
+    } finally {
+      for (const store of this.layouts.splice(0)) await store.close()
+      await this.closeClient()
     }
   }
 
-  /** Closes the registry client made for this operation, if any (a client from the options stays open), and the layouts opened for writing. */
-  async close(): Promise<void> {
-    for (const store of this.layouts.splice(0)) await store.close()
+  /**
+   * Closes like close(), but for an operation that failed: leaves every archive as it was, and
+   * removes each layout this operation created (its directory did not exist before) that
+   * received no content, so a failure leaves nothing behind. A layout with content stays: a
+   * re-run reuses what was written.
+   */
+  async discard(): Promise<void> {
+    for (const archive of this.archives.splice(0)) await archive.discard()
+    for (const store of this.layouts.splice(0)) {
+      await store.close()
+      if (store.createdDir !== undefined && (await store.isEmpty().catch(() => false))) {
+        await rm(store.createdDir, { recursive: true, force: true })
+      }
+    }
+    await this.closeClient()
+  }
+
+  private async closeClient(): Promise<void> {
     const client = this.client
     this.client = undefined
     // A client that could not be made has nothing to close; its error reached the caller already.
@@ -129,9 +157,8 @@ export class OperationTargets {
 }
 
 /**
- * Runs `fn` with the targets of an operation on `references`, and closes them when it is done,
- * whether it succeeded or not. When `fn` fails, layouts it created and wrote nothing into are
- * removed (OperationTargets.discardCreated).
+ * Runs `fn` with the targets of an operation on `references`, and closes them when it is done:
+ * archives written to are written when `fn` succeeded, and left as they were when it failed.
  */
 export async function withTargets<T>(
   options: OperationOptions,
@@ -139,14 +166,16 @@ export async function withTargets<T>(
   fn: (targets: OperationTargets) => Promise<T>,
 ): Promise<T> {
   const targets = new OperationTargets(options, references)
+  let result: T
   try {
-    return await fn(targets)
+    result = await fn(targets)
   } catch (err) {
-    await targets.discardCreated()
+    // The operation's error is what the caller needs; a failure to clean up must not hide it.
+    await targets.discard().catch(() => undefined)
     throw err
-  } finally {
-    await targets.close()
   }
+  await targets.close()
+  return result
 }
 
 /** The registries among some references: the transport options apply to these. */

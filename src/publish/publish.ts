@@ -20,10 +20,13 @@ import type { IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
 import { loadReport, type ReportCacheOptions } from '../compat/report-cache.js'
 import type { CopyProgress } from '../copy/index.js'
 import { InputError, UsageError } from '../errors.js'
+import { classifyPushError } from '../compat/classify.js'
+import { CopyError } from '../copy/copy-error.js'
+import { isManifest } from '../oci/media-types.js'
 import type { Descriptor, Platform } from '../oci/descriptor.js'
 import { canListReferrers } from '../content/storage.js'
 import { parsePlatform } from '../oci/platform.js'
-import { formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
+import { ARCHIVE_SCHEME, formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
 import { bundleTagOf } from './bundle-tags.js'
 import { fixupBundle, type FixupChange } from './fixup.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from './image-source.js'
@@ -32,6 +35,7 @@ import { publishBundle, type PublishResult } from './publish-bundle.js'
 import type { PublishAttempt } from './publish-errors.js'
 import { PublishSession } from './publish-session.js'
 import { copyBundle, type CopyBundleResult } from './relocate.js'
+import { openThickArchive, type ThickArchiveOptions } from './thick-archive.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 
 /** How the bundle is represented at the destination: preferences, forced choices and fallbacks. */
@@ -54,7 +58,7 @@ export interface RepresentationOptions {
 }
 
 /** Options of publish and build. */
-export interface PublishCallOptions extends OperationOptions, RepresentationOptions {
+export interface PublishCallOptions extends OperationOptions, RepresentationOptions, ThickArchiveOptions {
   /** An OCI layout (`ocidir://dir`) holding the images under the references bundle.json uses; looked up before any registry. */
   images?: string
   /** Write each image's resolved contentDigest, size and mediaType into the published bundle (the file is not changed). Default false. */
@@ -96,6 +100,13 @@ export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
    * published: each converted image with the referrers of its original that no longer apply.
    */
   staleReferrers: StaleReferrers[]
+  /**
+   * Published from a thick bundle archive whose bundle index the registry refused as it is: the
+   * digest the bundle has in the archive, and the refusal. The bundle was published from
+   * bundle.json and the archive's images instead, so its digest differs (`changes` says which
+   * images were converted, and why).
+   */
+  archived?: { digest: string; refusal: string }
 }
 
 /** The referrers of an image's original manifest that do not apply to its converted one. */
@@ -124,18 +135,29 @@ export interface BundleCopied extends CopyBundleResult {
 export type PublishOutcome = BundleBuilt | BundleCopied
 
 /**
- * Publishes `source` to `destination` (a registry repository, optionally with `:tag`, or an
- * `ocidir://` layout). `source` is a bundle.json file, an `ocidir://dir[:tag|@digest]` layout or
- * a registry reference of a published bundle: a path that exists, starts with `./`, `../` or `/`,
- * or ends in `.json` is a file and is never sent to a registry. The tag defaults to the
- * source's tag, else `v<version>` of the bundle.
+ * Publishes `source` to `destination` (a registry repository, optionally with `:tag`, an
+ * `ocidir://` layout or an `ociarchive://` file). `source` is a bundle.json file, a thick bundle
+ * archive (`.tgz`, `.tar.gz`, `.tar`: ocibundle's or Porter's), an `ocidir://dir[:tag|@digest]`
+ * layout, an `ociarchive://file[:tag|@digest]` or a registry reference of a published bundle: a
+ * path that exists, starts with `./`, `../` or `/`, or ends in `.json`, `.tgz` or `.tar` is a
+ * file and is never sent to a registry. The tag defaults to the source's tag, else
+ * `v<version>` of the bundle.
+ *
+ * From a thick archive holding the bundle index (ocibundle's), the bundle is copied as it is:
+ * the bundle digest and every image digest stay the same. Where the registry refuses that
+ * representation (a classified refusal, and `allowFallback` not false), and from an archive
+ * without bundle index (Porter's), bundle.json is published with the archive's images, as from
+ * a bundle.json file; `archived` and `changes` then say which digests changed and why.
+ *
  * Throws NotFoundError for a missing file, InputError and BundleValidationError for an unusable
- * bundle, UsageError for a destination with a digest, and what fixupBundle, publishBundle and
- * copyBundle throw (FixupError, PublishError, TagExistsError, RepositoryMissingError, …).
+ * bundle, UsageError for a destination with a digest, what openThickArchive throws for an
+ * unusable or hostile archive, and what fixupBundle, publishBundle and copyBundle throw
+ * (FixupError, PublishError, TagExistsError, RepositoryMissingError, …).
  */
 export async function publish(source: string, destination: string, options: PublishCallOptions = {}): Promise<PublishOutcome> {
   const dst = parseReference(destination, { defaultTag: false })
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
+  if (isArchiveFile(source)) return publishArchive(source, dst, options)
   if (isBundleFile(source)) return build(source, destination, options)
   const src = parseReference(source)
   const selector = referenceSelector(src)
@@ -174,14 +196,25 @@ export async function build(bundle: string, output: string, options: PublishCall
       suggestions: [`see every problem with: ocibundle validate ${bundle}`],
     })
   }
+  return buildLoaded(loaded.value, bundle, dst, options, (targets) => imageSource(options.images, targets))
+}
+
+/** build() of a bundle already loaded (`bundle`, read from `source`), its images from `images`. */
+async function buildLoaded(
+  bundle: unknown,
+  sourceName: string,
+  dst: Reference,
+  options: PublishCallOptions,
+  images: (targets: OperationTargets) => Promise<ImageSource>,
+): Promise<BundleBuilt> {
   const platforms = (options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p) : p))
   return withTargets(options, [dst], async (targets) => {
     const session = await publishSession(dst, options)
     const target = session.wrap(await targets.open(dst, { write: true }))
     const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
-    const source = await imageSource(options.images, targets)
+    const source = await images(targets)
     const fixed = await fixupBundle(
-      loaded.value,
+      bundle,
       { target, ...(repository && { repository }) },
       {
         source,
@@ -208,7 +241,7 @@ export async function build(bundle: string, output: string, options: PublishCall
       kind: 'built',
       // The publish's map: images converted while publishing have new digests.
       ...(relocationMap && { relocationMap }),
-      source: bundle,
+      source: sourceName,
       reference: formatReference({ ...dst, tag }),
       changes,
       warnings: messages,
@@ -243,8 +276,73 @@ async function staleReferrers(
 
 /** Whether a publish source names a bundle.json file rather than a published bundle (see publish). */
 export function isBundleFile(source: string): boolean {
-  if (source.startsWith(LAYOUT_SCHEME)) return false
+  if (source.startsWith(LAYOUT_SCHEME) || source.startsWith(ARCHIVE_SCHEME)) return false
   return existsSync(source) || /^\.{0,2}\//.test(source) || source.endsWith('.json')
+}
+
+/** Whether a publish source names a thick bundle archive file (`.tgz`, `.tar.gz`, `.tar`; see publish). */
+export function isArchiveFile(source: string): boolean {
+  if (source.startsWith(LAYOUT_SCHEME) || source.startsWith(ARCHIVE_SCHEME)) return false
+  return /\.(?:tgz|tar\.gz|tar)$/i.test(source)
+}
+
+/** publish() from a thick bundle archive: copied as it is when it holds the bundle index and the registry takes it, else built from its bundle.json. */
+async function publishArchive(file: string, dst: Reference, options: PublishCallOptions): Promise<PublishOutcome> {
+  const thick = await openThickArchive(file, options)
+  try {
+    let refusal: string | undefined
+    const archived = thick.bundleIndex
+    if (archived === undefined && thick.unreadable.length > 0) throw thick.unreadable[0]!.error
+    if (archived !== undefined) {
+      try {
+        return await withTargets(options, [dst], async (targets) => {
+          const copied = await copyBundle(
+            thick.layout,
+            archived.descriptor.digest,
+            { target: await targets.open(dst, { write: true }) },
+            dst.tag ?? archived.tag,
+            {
+              session: await publishSession(dst, options),
+              force: options.force ?? false,
+              ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+              ...(options.signal && { signal: options.signal }),
+              ...(options.onProgress && { onProgress: options.onProgress }),
+              ...(options.referrers !== undefined && { referrers: options.referrers }),
+            },
+          )
+          for (const w of copied.warnings) options.onWarning?.(w)
+          return { kind: 'copied' as const, source: file, reference: formatReference({ ...dst, tag: copied.tag }), ...copied }
+        })
+      } catch (err) {
+        refusal = options.allowFallback === false ? undefined : representationRefusal(err)
+        if (refusal === undefined) throw err
+      }
+    }
+    const built = await buildLoaded(thick.bundle, file, dst, options, async () => thick.images)
+    if (archived === undefined || refusal === undefined) return built
+    const note = `the registry refused the bundle as archived (${refusal}); published from bundle.json with the archive's images instead: the bundle digest is ${built.digest}, not ${archived.descriptor.digest} as in the archive`
+    options.onWarning?.(note)
+    return { ...built, warnings: [...built.warnings, note], archived: { digest: archived.descriptor.digest, refusal } }
+  } finally {
+    await thick.close()
+  }
+}
+
+/** Why the destination refused a manifest of a copied bundle as a representation it does not take; undefined for any other failure. */
+function representationRefusal(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (
+      e instanceof CopyError &&
+      e.op === 'push' &&
+      e.origin === 'destination' &&
+      e.descriptor !== undefined &&
+      isManifest(e.descriptor.mediaType)
+    ) {
+      const classification = classifyPushError(e.cause)
+      return classification.fallback ? `${e.descriptor.mediaType} ${e.descriptor.digest}: ${classification.reason}` : undefined
+    }
+  }
+  return undefined
 }
 
 /**

@@ -40,3 +40,13 @@ export async function resolveInside(root: string, name: string, what: string): P
   }
   return current
 }
+
+/**
+ * The name of an archive entry as a relative path (`a/b`), `''` for the archive's root (`.`,
+ * `./`): leading `./` and trailing `/` dropped, separators collapsed. Throws UnsafePathError
+ * for an absolute name, a `..` segment or a NUL byte, as relativeSegments does.
+ */
+export function archiveEntryName(name: string): string {
+  if (/^(?:\.\/*)+$/.test(name)) return ''
+  return relativeSegments(name, 'archive entry').join('/')
+}

@@ -103,6 +103,17 @@ describe('scripts/make-example-images.ts', () => {
     assert.deepEqual(await snapshot(first.path), a)
   })
 
+  test('writes the golden digests: a change in how layers are tarred or gzipped shows here, not in a published bundle', () => {
+    // The tar headers are the `tar` package's (src/util/tar.ts); the deflate stream is Node's zlib at level 9.
+    assert.deepEqual(Object.fromEntries([...tagged].map(([ref, d]) => [ref, d.digest])), {
+      'example.com/ocibundle/hello-installer:1.0.0': 'sha256:a3a9f8f4a17508e0a2f0f4c219d3640a0c79f6946ac8eb7a53edb92a484be274',
+      'example.com/ocibundle/shop-installer:2.3.1': 'sha256:77333d0e154c570db975a2203ff064cdf5aefb0befb2152f47c14ab3159b385b',
+      'example.com/ocibundle/shop-api:2.3.1': 'sha256:9f22e32f2a1fa79b9c4b596a3805f4afb7c57282ae7dd02df80f8a992c8559fa',
+      'example.com/ocibundle/shop-db:15': 'sha256:78f49b4dbbc1eeac88868459145eb5d9eeb1703ce3345d0a4aabc526ed5b622c',
+      'example.com/ocibundle/shop-web:2.3.1': 'sha256:3165149a6004a7856928c3a8e43d5efc09e18b958990f13ce1179fd62a3dfb95',
+    })
+  })
+
   test('holds exactly the images the example bundles reference, each tagged with its reference string', async () => {
     const refs = new Set<string>()
     for (const name of BUNDLES) for (const ref of imageRefs(await readBundle(name))) refs.add(ref)

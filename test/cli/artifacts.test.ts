@@ -13,7 +13,7 @@ import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } 
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
-import { ustarArchive } from '../../scripts/ustar.js'
+import { tarBytes } from '../../src/util/tar.js'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
 import { packDirectory } from '../../src/publish/artifact-files.js'
 import { json, runCli, type CliResult } from '../helpers/cli.js'
@@ -491,7 +491,7 @@ describe('artifact pull refuses hostile content', () => {
   })
 
   test('a directory layer with an entry outside it, or a link leading out: exit 3, nothing written', async () => {
-    const dotdot = gzipSync(ustarArchive([{ path: 'd/../../escaped', content: Buffer.from('evil'), mode: 0o644, type: '0' }]))
+    const dotdot = gzipSync(tarBytes([{ path: 'd/../../escaped', type: 'file', content: Buffer.from('evil') }]))
     const linked = join(dir.path, fresh('linked'), 'd')
     await mkdir(linked, { recursive: true })
     await symlink('/etc', join(linked, 'etc'))
