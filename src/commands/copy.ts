@@ -4,20 +4,15 @@ import { BaseCommand } from '../cli/base-command.js'
 import { copyProgress } from '../cli/progress.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { formatSize, plural } from '../cli/render.js'
-import { parsePlatform } from '../oci/platform.js'
 import { copyReference, type CopyReferenceResult } from '../publish/copy-reference.js'
 
 export default class Copy extends BaseCommand<CopyReferenceResult> {
   static override summary = 'copy an image, index or artifact with everything it references'
-  static override description = `Copies the whole graph below a manifest or index between any two places: registry to
-registry, registry to an OCI layout directory (ocidir://) and back, layout to layout. Children
-are copied before their parents, each blob once, in parallel; content already at the
-destination is skipped, and blobs are mounted instead of uploaded when both sides are
-repositories of the same registry. Every byte is verified against its digest, and digests are
-preserved exactly.
+  static override description = `Copies the whole graph below a manifest or index between any two places: registry to registry, registry to an OCI layout directory and back, layout to layout. Children are copied before their parents, each blob once, in parallel; content already at the destination is skipped, and blobs are mounted instead of uploaded when both sides are repositories of the same registry. Every byte is verified against its digest, and digests are preserved exactly.
 
-When the destination names no tag, the source's tag is used; a source given by digest alone
-is copied by digest.`
+When the destination names no tag, the source's tag is used; a source given by digest alone is copied by digest. A local path (an existing directory, ./…, ../…, /…) is an OCI layout directory, never a registry.
+
+With one --platform, the copied root is that platform's manifest (as oras, crane and regctl copy it); with several, a reduced index listing only them is written, which has a new digest.`
   static override examples = [
     {
       description: 'Mirror an image into another registry',
@@ -25,24 +20,28 @@ is copied by digest.`
     },
     {
       description: 'Save an image, with its signatures and SBOMs, into a layout for an air-gapped site',
-      command: '<%= config.bin %> <%= command.id %> --referrers ghcr.io/acme/app:2.0.0 ocidir://./airgap:app-2.0.0',
+      command: '<%= config.bin %> <%= command.id %> --with-referrers ghcr.io/acme/app:2.0.0 ./airgap:app-2.0.0',
     },
     {
       description: 'Publish from a layout to a local registry, linux/arm64 only',
-      command: '<%= config.bin %> <%= command.id %> --platform linux/arm64 ocidir://./out:v1 localhost:5000/acme/app:v1-arm64',
+      command: '<%= config.bin %> <%= command.id %> --platform linux/arm64 ./out:v1 localhost:5000/acme/app:v1-arm64',
     },
   ]
   static override args = {
-    source: Args.string({ description: 'what to copy: registry reference or ocidir://path[:tag|@digest]', required: true }),
-    destination: Args.string({ description: 'where to: registry reference or ocidir://path[:tag]', required: true }),
+    source: Args.string({ description: 'what to copy: registry reference, or OCI layout directory with :tag or @digest', required: true }),
+    destination: Args.string({
+      description: 'where to: registry reference, or OCI layout directory with an optional :tag',
+      required: true,
+    }),
   }
   static override flags = {
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once' }),
     platform: Flags.string({
-      summary: 'copy only this platform of an index (os/arch[/variant]); the copied digest is the platform manifest',
+      multiple: true,
+      summary: 'copy only these platforms of a multi-platform image (os/arch[/variant]); repeatable',
       helpValue: 'os/arch',
     }),
-    referrers: Flags.boolean({
+    'with-referrers': Flags.boolean({
       default: false,
       summary: 'also copy signatures, SBOMs and other artifacts that refer to the copied manifests',
     }),
@@ -54,8 +53,8 @@ is copied by digest.`
     const result = await copyReference(args.source, args.destination, {
       ...registryOptions(flags),
       concurrency: flags.concurrency,
-      referrers: flags.referrers,
-      ...(flags.platform !== undefined && { platform: parsePlatform(flags.platform) }),
+      referrers: flags['with-referrers'],
+      ...(flags.platform !== undefined && { platforms: flags.platform }),
       ...copyProgress(this.progressBars()),
     })
     const s = result.stats

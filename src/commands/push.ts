@@ -7,22 +7,12 @@ import { renderPublish } from '../cli/render-publish.js'
 import { publish, type PublishOutcome } from '../publish/publish.js'
 
 export default class Push extends BaseCommand<PublishOutcome> {
-  static override summary = 'publish a bundle to a registry, from bundle.json, a built layout or another registry'
-  static override description = `From a bundle.json file: every image is resolved (from --images, then registries) and
-copied into the destination repository (mounted when it is in the same registry), then the
-bundle is pushed. From a built layout (ocidir://) or another registry: the bundle and all its
-images are copied with their bytes unchanged, so the bundle digest and any signature on it stay
-valid.
+  static override summary = 'publish a bundle to a registry: from bundle.json, a built layout or a registry'
+  static override description = `From a bundle.json file: the bundle is validated as for publishing (before any request), every image is resolved (from --images, then registries) and copied into the destination repository (mounted when it is in the same registry), then the bundle is pushed. From a built layout directory or another registry: the bundle and all its images are copied with their bytes unchanged, so the bundle digest and any signature on it stay valid. A local path (an existing file or directory, ./…, ../…, /…, *.json) is never looked up in a registry.
 
-The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is
-not moved without --force. The output gives the bundle digest, the relocation map and the
-representation the registry accepted (with every fallback taken).
+The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is not moved without --force. The output gives the bundle digest, the relocation map and the representation the registry accepted (with every fallback taken).
 
-When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG
-cache directory), the representation is chosen from it up front, so the push makes no failed
-request. Otherwise each representation is tried in turn, falling back only when the registry
-refuses the representation itself (docs/registries.md). --index-format, --config-variant and
---manifest-refs force a choice; --no-fallback fails at the first refusal.`
+When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG cache directory), the representation is chosen from it up front, so the push makes no failed request. Otherwise each representation is tried in turn, falling back only when the registry refuses the representation itself (docs/registries.md). --index-format, --config-variant and --manifest-refs force a choice; --no-fallback fails at the first refusal.`
   static override examples = [
     {
       description: 'Publish a bundle and its images',
@@ -30,7 +20,7 @@ refuses the representation itself (docs/registries.md). --index-format, --config
     },
     {
       description: 'Publish what `build` wrote, keeping its digest',
-      command: '<%= config.bin %> <%= command.id %> ocidir://./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
+      command: '<%= config.bin %> <%= command.id %> ./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
     },
     {
       description: 'Relocate a bundle to another registry',
@@ -38,7 +28,10 @@ refuses the representation itself (docs/registries.md). --index-format, --config
     },
   ]
   static override args = {
-    source: Args.string({ description: 'bundle.json, ocidir://dir[:tag], or a registry reference of a bundle', required: true }),
+    source: Args.string({
+      description: 'bundle.json, a built OCI layout directory with :tag, or a registry reference of a bundle',
+      required: true,
+    }),
     destination: Args.string({ description: 'registry repository, optionally with :tag', required: true }),
   }
   static override flags = {

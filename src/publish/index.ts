@@ -16,7 +16,6 @@ export {
 } from './open-target.js'
 export {
   build,
-  isBundleFile,
   publish,
   type BundleBuilt,
   type BundleCopied,
@@ -24,6 +23,14 @@ export {
   type PublishOutcome,
   type RepresentationOptions,
 } from './publish.js'
+export {
+  buildOutputReference,
+  classifyArgument,
+  contentReference,
+  destinationReference,
+  sourceReference,
+  type TargetArgument,
+} from './target-argument.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
 export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
 export { checkRegistry, type CheckRegistryOptions, type RegistryCheckResult } from './check-registry.js'

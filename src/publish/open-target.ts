@@ -6,11 +6,12 @@
  */
 import type { GraphTarget } from '../content/storage.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
-import { parseReference, type Reference } from '../oci/reference.js'
+import type { Reference } from '../oci/reference.js'
 import { createRegistryClient } from '../registry/config/create-registry-client.js'
 import type { RegistryOptions } from '../registry/config/registry-options.js'
 import type { RegistryClient } from '../registry/http/client.js'
 import { RegistryRepository } from '../registry/repository.js'
+import { destinationReference, sourceReference } from './target-argument.js'
 
 /** What every library call that takes references accepts: how to reach registries, a shared client, cancellation. */
 export interface OperationOptions extends RegistryOptions {
@@ -41,15 +42,16 @@ export interface OpenedTarget extends GraphTarget {
 }
 
 /**
- * Opens `reference` (a string as the CLI takes it, or a parsed Reference). A tag or digest in
- * the reference is not looked at: pass it to the target's `resolve`. The transport options
+ * Opens `reference` (a string as the CLI takes it, read by the rule of classifyArgument, or a
+ * parsed Reference). A tag or digest in the reference is not looked at: pass it to the target's
+ * `resolve`. The transport options
  * (`plainHttp`, `insecure`, `caFile`) apply to this reference's registry.
  * Throws InvalidReferenceError for a malformed reference, NotFoundError for a missing layout
- * directory (without `write`), InvalidContentError for a malformed layout, and InputError for
+ * directory or local path (without `write`), UsageError for a file, InvalidContentError for a malformed layout, and InputError for
  * a malformed host configuration or an unreadable CA file.
  */
 export async function openTarget(reference: string | Reference, options: OpenTargetOptions = {}): Promise<OpenedTarget> {
-  const ref = typeof reference === 'string' ? parseReference(reference, { defaultTag: false }) : reference
+  const ref = typeof reference !== 'string' ? reference : options.write ? destinationReference(reference) : sourceReference(reference)
   if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
   const client = options.client ?? (await createRegistryClient(options, [ref.registry]))
   return new RegistryRepository(ref, client, { access: options.write ? 'push' : 'pull', ownsClient: options.client === undefined })

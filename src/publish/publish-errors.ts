@@ -104,17 +104,32 @@ export class BundleValidationError extends InputError {
   constructor(
     /** Every issue of the validation, warnings included; the errors are what stopped the publish. */
     readonly issues: readonly Issue[],
+    /** The bundle, to name the image an issue is about (`image "…"`); optional. */
+    bundle?: unknown,
   ) {
     const errors = issues.filter((i) => i.severity === 'error')
+    const imageFields = errors.some((i) => i.rule === 'image-content-digest' || i.rule === 'image-descriptor-fields')
     super(
-      `the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}: ${i.message} [${i.rule}]`).join('\n')}`,
+      `the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}${imageAt(bundle, i.pointer)}: ${i.message} [${i.rule}]`).join('\n')}`,
       {
         suggestions: [
-          'fix the listed problems (run `ocibundle validate --mode publish` to see them with warnings), or fix up the images first',
+          ...(imageFields
+            ? ['run again with --auto-update (autoUpdate) to write the resolved contentDigest, size and mediaType into the bundle']
+            : []),
+          'fix the listed problems (run `ocibundle validate --mode publish` to see them with warnings)',
         ],
       },
     )
   }
+}
+
+/** ` (image "ref")` when `pointer` is an image of `bundle` (`/invocationImages/0`, `/images/web`); else empty. */
+function imageAt(bundle: unknown, pointer: string): string {
+  const m = /^\/(invocationImages|images)\/([^/]+)$/.exec(pointer)
+  if (m === null || typeof bundle !== 'object' || bundle === null) return ''
+  const list = (bundle as Record<string, unknown>)[m[1]!] as Record<string, { image?: unknown }> | undefined
+  const image = list?.[m[2]!.replaceAll('~1', '/').replaceAll('~0', '~')]?.image
+  return typeof image === 'string' ? ` (image "${image}")` : ''
 }
 
 /** A tag already names other content, and overwriting it was not asked for. */

@@ -13,7 +13,6 @@
  * from the options. Everything that happened is in the result; warnings, fallbacks and progress
  * also reach the callbacks as they happen.
  */
-import { existsSync } from 'node:fs'
 import { readBundleFile } from '../cnab/load.js'
 import type { ConfigVariantId, OciShape } from '../cnab/oci/to-oci.js'
 import type { IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
@@ -22,15 +21,24 @@ import type { CopyProgress } from '../copy/index.js'
 import { InputError, UsageError } from '../errors.js'
 import type { Platform } from '../oci/descriptor.js'
 import { parsePlatform } from '../oci/platform.js'
-import { formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
+import { formatReference, type Reference } from '../oci/reference.js'
+import { validateBundle } from '../cnab/validate.js'
 import { bundleTagOf } from './bundle-tags.js'
 import { fixupBundle, type FixupChange } from './fixup.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from './image-source.js'
 import { OperationTargets, withTargets, type OperationOptions } from './open-target.js'
 import { publishBundle, type PublishResult } from './publish-bundle.js'
-import type { PublishAttempt } from './publish-errors.js'
+import { BundleValidationError, type PublishAttempt } from './publish-errors.js'
 import { PublishSession } from './publish-session.js'
 import { copyBundle, type CopyBundleResult } from './relocate.js'
+import {
+  buildOutputReference,
+  bundleFilePath,
+  classifyArgument,
+  contentReference,
+  destinationReference,
+  existingLayoutPath,
+} from './target-argument.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 
 /** How the bundle is represented at the destination: preferences, forced choices and fallbacks. */
@@ -54,7 +62,7 @@ export interface RepresentationOptions {
 
 /** Options of publish and build. */
 export interface PublishCallOptions extends OperationOptions, RepresentationOptions {
-  /** An OCI layout (`ocidir://dir`) holding the images under the references bundle.json uses; looked up before any registry. */
+  /** An OCI layout directory (`ocidir://dir` or a path) holding the images under the references bundle.json uses; looked up before any registry. */
   images?: string
   /** Write each image's resolved contentDigest, size and mediaType into the published bundle (the file is not changed). Default false. */
   autoUpdate?: boolean
@@ -100,22 +108,22 @@ export interface BundleCopied extends CopyBundleResult {
 export type PublishOutcome = BundleBuilt | BundleCopied
 
 /**
- * Publishes `source` to `destination` (a registry repository, optionally with `:tag`, or an
- * `ocidir://` layout). `source` is a bundle.json file, an `ocidir://dir[:tag|@digest]` layout or
- * a registry reference of a published bundle: a path that exists, starts with `./`, `../` or `/`,
- * or ends in `.json` is a file and is never sent to a registry. The tag defaults to the
- * source's tag, else `v<version>` of the bundle.
- * Throws NotFoundError for a missing file, InputError and BundleValidationError for an unusable
- * bundle, UsageError for a destination with a digest, and what fixupBundle, publishBundle and
- * copyBundle throw (FixupError, PublishError, TagExistsError, RepositoryMissingError, …).
+ * Publishes `source` to `destination` (a registry repository, optionally with `:tag`, or an OCI
+ * layout directory). `source` is a bundle.json file, an OCI layout (`ocidir://dir[:tag|@digest]`,
+ * or a directory path) or a registry reference of a published bundle, read by the rule of
+ * classifyArgument: a local path is never sent to a registry. A bundle.json is validated in
+ * publish mode before any request. The tag defaults to the source's tag, else `v<version>` of
+ * the bundle.
+ * Throws NotFoundError for a missing file or directory, InputError and BundleValidationError for
+ * an unusable bundle, UsageError for a destination with a digest or a file name, and what
+ * fixupBundle, publishBundle and copyBundle throw (FixupError, PublishError, TagExistsError,
+ * RepositoryMissingError, NotARegistryError, …).
  */
 export async function publish(source: string, destination: string, options: PublishCallOptions = {}): Promise<PublishOutcome> {
-  const dst = parseReference(destination, { defaultTag: false })
+  const dst = destinationReference(destination)
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
-  if (isBundleFile(source)) return build(source, destination, options)
-  const src = parseReference(source)
-  const selector = referenceSelector(src)
-  if (selector === undefined) throw new UsageError(`${source} names no tag or digest`, { suggestions: [`add one, e.g. ${source}:v1.0.0`] })
+  if (classifyArgument(source).kind === 'file') return buildInto(source, dst, options)
+  const { ref: src, selector } = contentReference(source)
   return withTargets(options, [src, dst], async (targets) => {
     // The bytes are copied as they are; of the representation options only manifestRefs and allowFallback apply.
     const session = await publishSession(dst, options)
@@ -133,23 +141,31 @@ export async function publish(source: string, destination: string, options: Publ
 }
 
 /**
- * Builds the bundle.json file `bundle` into `output`: an OCI layout (`ocidir://dir[:tag]`) or a
- * registry repository. Every image is resolved (from `images`, then registries) and copied into
- * the output, then the config blob, config manifest and index are written; the same input gives
- * the same bytes and digests on every run and machine. The tag defaults to `v<version>`.
- * Throws like publish.
+ * Builds the bundle.json file `bundle` into `output`: an OCI layout directory (`ocidir://dir[:tag]`,
+ * or a plain path: `out`, `./out:v1`) or a registry repository named with its host
+ * (`registry.example.com/acme/shop`; a bare name such as `acme/shop` is a directory, so a build
+ * never publishes by accident). The bundle is validated in publish mode first (with
+ * `autoUpdate`, the fields it fills in excepted); then every image is resolved (from `images`,
+ * then registries) and copied into the output, and the config blob, config manifest and index
+ * are written; the same input gives the same bytes and digests on every run and machine. The
+ * tag defaults to `v<version>`. Throws like publish.
  */
 export async function build(bundle: string, output: string, options: PublishCallOptions = {}): Promise<BundleBuilt> {
-  const dst = parseReference(output, { defaultTag: false })
+  return buildInto(bundle, buildOutputReference(output), options)
+}
+
+async function buildInto(bundle: string, dst: Reference, options: PublishCallOptions): Promise<BundleBuilt> {
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
-  const loaded = await readBundleFile(bundle)
+  const loaded = await readBundleFile(bundleFilePath(bundle))
   const fatal = loaded.issues.filter((i) => i.severity === 'error')
   if (loaded.value === undefined || fatal.length > 0) {
-    throw new InputError(`${bundle} is not usable JSON: ${fatal.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`, {
+    throw new InputError(`${bundle}: ${fatal.map((i) => i.message).join('; ')}`, {
       suggestions: [`see every problem with: ocibundle validate ${bundle}`],
     })
   }
+  validateBeforePublishing(loaded.value, options.autoUpdate ?? false)
   const platforms = (options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p) : p))
+  const images = options.images !== undefined ? existingLayoutPath(options.images, 'the images layout') : undefined
   return withTargets(options, [dst], async (targets) => {
     const session = await publishSession(dst, options)
     const target = session.wrap(await targets.open(dst, { write: true }))
@@ -158,7 +174,7 @@ export async function build(bundle: string, output: string, options: PublishCall
       loaded.value,
       { target, ...(repository && { repository }) },
       {
-        source: await imageSource(options.images, targets),
+        source: await imageSource(images, targets),
         autoUpdate: options.autoUpdate ?? false,
         session,
         ...(platforms.length > 0 && { platforms }),
@@ -189,10 +205,18 @@ export async function build(bundle: string, output: string, options: PublishCall
   })
 }
 
-/** Whether a publish source names a bundle.json file rather than a published bundle (see publish). */
-export function isBundleFile(source: string): boolean {
-  if (source.startsWith(LAYOUT_SCHEME)) return false
-  return existsSync(source) || /^\.{0,2}\//.test(source) || source.endsWith('.json')
+/** The rules whose fields `autoUpdate` writes: they cannot stop a publish that fills them in. */
+const AUTO_UPDATED_RULES: ReadonlySet<string> = new Set(['image-content-digest', 'image-descriptor-fields'])
+
+/**
+ * Validates `bundle` in publish mode before anything is read from or written to a registry, so
+ * that an invalid bundle is reported as such and not as the first network error. With
+ * `autoUpdate`, the rules about the fields it fills in (contentDigest, size, mediaType) are left
+ * to the fixup. Throws BundleValidationError listing every error.
+ */
+function validateBeforePublishing(bundle: unknown, autoUpdate: boolean): void {
+  const issues = validateBundle(bundle, { mode: 'publish' }).issues.filter((i) => !(autoUpdate && AUTO_UPDATED_RULES.has(i.rule)))
+  if (issues.some((i) => i.severity === 'error')) throw new BundleValidationError(issues, bundle)
 }
 
 /**
@@ -224,15 +248,9 @@ async function publishSession(dst: Reference, options: PublishCallOptions): Prom
   })
 }
 
-/** Where images come from: the `images` layout first (when given), then the registries their references name. */
+/** Where images come from: the layout directory `images` first (when given), then the registries their references name. */
 async function imageSource(images: string | undefined, targets: OperationTargets): Promise<ImageSource> {
   const registries = registryImageSource(await targets.registryClient())
   if (images === undefined) return registries
-  const ref = images.startsWith(LAYOUT_SCHEME) ? parseReference(images, { defaultTag: false }) : undefined
-  if (ref?.kind !== 'layout') {
-    throw new UsageError(`the images layout (--images) must be an OCI layout directory written as ocidir://<dir>, not "${images}"`, {
-      suggestions: [`if ${images} is a layout directory: --images ocidir://${images}`],
-    })
-  }
-  return chainImageSources(layoutImageSource(await OciLayoutStore.open(ref.path)), registries)
+  return chainImageSources(layoutImageSource(await OciLayoutStore.open(images)), registries)
 }

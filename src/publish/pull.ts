@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import type { CopyProgress } from '../copy/index.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import type { Descriptor } from '../oci/descriptor.js'
-import { formatReference, parseContentReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
+import { contentReference } from './target-argument.js'
 import { writeFileAtomic } from '../util/files.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 import { pullBundle, type PullResult } from './pull-bundle.js'
@@ -16,7 +17,7 @@ import { pullBundle, type PullResult } from './pull-bundle.js'
 /** Options of pull. */
 export interface PullCallOptions extends OperationOptions {
   /** Also write every image into `<outputDir>/artifacts/layout`, tagged with the references bundle.json uses. Default false. */
-  images?: boolean
+  withImages?: boolean
   /** Accept an invocation image without contentDigest (a warning instead of an error). Default false. */
   allowMissingDigest?: boolean
   /** Bytes of each image blob as it is written. */
@@ -39,7 +40,7 @@ export interface PullOutcome {
   relocationMapping?: string
   /** CNAB relocation map (spec 103): original image reference → where it is now. */
   relocationMap?: Record<string, string>
-  /** With `images`: the layout written and the manifest of every image reference. */
+  /** With `withImages`: the layout written and the manifest of every image reference. */
   images?: { layout: string; manifests: Record<string, Descriptor> }
   /** What was found: the index format, the config manifest's and the config's media types. */
   representation: PullResult['representation']
@@ -48,9 +49,9 @@ export interface PullOutcome {
 }
 
 /**
- * Pulls the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`) into
+ * Pulls the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`, `./dir:tag`) into
  * `outputDir` (created when missing): `bundle.json`, byte-identical to the published config
- * blob, `relocation-mapping.json` (not for a layout source), and with `images` every image in
+ * blob, `relocation-mapping.json` (not for a layout source), and with `withImages` every image in
  * `<outputDir>/artifacts/layout`. Every digest and size is verified, and the invocation image
  * must be the one bundle.json pins. Files are written atomically.
  * Throws what pullBundle throws (NotABundleError, InvalidContentError,
@@ -58,12 +59,12 @@ export interface PullOutcome {
  * errors.
  */
 export async function pull(source: string, outputDir: string, options: PullCallOptions = {}): Promise<PullOutcome> {
-  const { ref, selector } = parseContentReference(source)
+  const { ref, selector } = contentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const from = await targets.open(ref)
     await mkdir(outputDir, { recursive: true })
     const layoutDir = join(outputDir, 'artifacts', 'layout')
-    const images = options.images ? await OciLayoutStore.open(layoutDir, { create: true }) : undefined
+    const images = options.withImages ? await OciLayoutStore.open(layoutDir, { create: true }) : undefined
     const pulled = await pullBundle(from, selector, {
       ...(images && { images }),
       allowMissingContentDigest: options.allowMissingDigest ?? false,

@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
-import { json, runCli } from '../helpers/cli.js'
+import { json, ROOT, runCli } from '../helpers/cli.js'
 import { startRegistry, type RegistryVariant, type RunningRegistry } from '../helpers/registry/server.js'
 import { runSkopeo } from '../helpers/registry/skopeo.js'
 import { makeTempDir, type TempDir } from '../helpers/tmp.js'
@@ -67,11 +67,19 @@ describe('build writes the same bundle on every run, offline', () => {
     assert.match(r.stderr, /--auto-update/)
   })
 
-  test('--images given as a plain path is a usage error that shows the ocidir:// form', async () => {
-    const r = await runCli(['build', SHOP, '--images', images, '--output', `ocidir://${join(dir.path, 'unused')}`])
-    assert.equal(r.code, 2)
-    assert.match(r.stderr, /the images layout \(--images\) must be an OCI layout directory written as ocidir:\/\/<dir>/)
-    assert.ok(r.stderr.includes(`--images ocidir://${images}`))
+  test('plain paths need no ocidir://: build -o out writes a layout directory, never a registry', async () => {
+    const r = await runCli(['build', '--json', join(ROOT, SHOP), '--images', images, '--auto-update', '-o', 'out'], { cwd: dir.path })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(json<{ reference: string }>(r).result.reference, 'ocidir://out:v2.3.1')
+    const index = JSON.parse(await readFile(join(dir.path, 'out', 'index.json'), 'utf8')) as { manifests: unknown[] }
+    assert.ok(index.manifests.length > 0)
+  })
+
+  test('a missing images directory is reported by name before anything is written', async () => {
+    const r = await runCli(['build', join(ROOT, SHOP), '--images', './no-images', '--auto-update', '-o', 'never'], { cwd: dir.path })
+    assert.equal(r.code, 6)
+    assert.match(r.stderr, /the images layout \.\/no-images does not exist/)
+    await assert.rejects(readdir(join(dir.path, 'never')))
   })
 
   test('inspect and pull read the built layout; pulled bundle.json is the stored config blob', async () => {
@@ -129,7 +137,7 @@ for (const variant of VARIANTS) {
       assert.deepEqual(pushed.representation, { index: 'oci-index', config: 'cnab-config', shape: 'portable' })
 
       const out = join(dir.path, `pulled-${variant}`)
-      const pull = await cli(['pull', '--json', `${reg.host}/acme/shop:v2.3.1`, '--output', out, '--images'])
+      const pull = await cli(['pull', '--json', `${reg.host}/acme/shop:v2.3.1`, '--output', out, '--with-images'])
       assert.equal(pull.code, 0, pull.stderr)
       const pulled = json<{
         digest: string

@@ -12,12 +12,14 @@ export interface TagListResult {
 
 export default class TagLs extends BaseCommand<TagListResult> {
   static override summary = 'list the tags of a repository or OCI layout'
-  static override description = `Lists every tag, following the registry's pagination to the end (or up to --limit).`
+  static override description = `Lists every tag, one per line, following the registry's pagination to the end (or up to --limit). A repository that does not exist is an error (exit 6), not an empty list.`
   static override examples = [
     { description: 'Tags of a repository', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app' },
-    { description: 'Tags in an OCI layout, as JSON', command: '<%= config.bin %> <%= command.id %> --json ocidir://./out' },
+    { description: 'Tags in an OCI layout, as JSON', command: '<%= config.bin %> <%= command.id %> --json ./out' },
   ]
-  static override args = { repository: Args.string({ description: 'registry repository (no tag) or ocidir://path', required: true }) }
+  static override args = {
+    repository: Args.string({ description: 'registry repository (no tag) or OCI layout directory', required: true }),
+  }
   static override flags = {
     limit: Flags.integer({ min: 1, summary: 'stop after this many tags' }),
     ...registryFlags,
