@@ -18,6 +18,7 @@ export const publishFlags = {
   }),
   platform: Flags.string({
     multiple: true,
+    multipleNonGreedy: true,
     summary: 'keep only these platforms of multi-platform images (os/arch[/variant]); repeatable',
     helpValue: 'os/arch',
   }),

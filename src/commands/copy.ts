@@ -38,6 +38,7 @@ With one --platform, the copied root is that platform's manifest (as oras, crane
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once' }),
     platform: Flags.string({
       multiple: true,
+      multipleNonGreedy: true,
       summary: 'copy only these platforms of a multi-platform image (os/arch[/variant]); repeatable',
       helpValue: 'os/arch',
     }),

@@ -14,6 +14,7 @@ import {
 import type { TierAttempt } from '../compat/strategies.js'
 import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../errors.js'
 import { RegistryResponseError } from '../registry/http/response-errors.js'
+import { NotARegistryError } from '../registry/http/registry-answer.js'
 import type { Issue } from '../cnab/issue.js'
 import type { RepositoryName } from './repository-name.js'
 
@@ -312,13 +313,17 @@ export class NotABundleError extends InvalidContentError {
 }
 
 /**
- * The error to show for `err` from writing into `repository`: a 404 NAME_UNKNOWN from that
+ * The error to show for `err` from writing into `repository`: a NotARegistryError anywhere in the
+ * chain is shown alone, a 404 NAME_UNKNOWN from that
  * repository anywhere in the chain (ECR-1) becomes RepositoryMissingError, a refused PUT of the
  * bundle `tag` that says the tag is immutable becomes ImmutableTagError; anything else is
  * returned as it is. The original error stays the `cause`.
  */
 export function actionableError(err: unknown, context: { repository?: RepositoryName | undefined; tag?: string }): unknown {
   if (err instanceof RepositoryMissingError || err instanceof ImmutableTagError) return err
+  // Every request to such an address fails the same way: say it once, not once per image.
+  const notRegistry = causesOf(err).find((c) => c instanceof NotARegistryError)
+  if (notRegistry !== undefined) return notRegistry
   const refusals = causesOf(err).filter((c): c is RegistryResponseError => c instanceof RegistryResponseError)
   const { repository, tag } = context
   if (repository !== undefined && refusals.some((r) => isMissingRepository(r, repository.repository))) {

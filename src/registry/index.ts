@@ -20,6 +20,7 @@ export {
   type RequestBody,
 } from './http/client.js'
 export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/response-errors.js'
+export { NotARegistryError } from './http/registry-answer.js'
 export { isLoopbackRegistry, registryOrigin, type HostConfig } from './http/host-config.js'
 export {
   backoffPolicy,

@@ -15,6 +15,7 @@ import { Agent, request } from './undici.js'
 import { OcibundleError } from '../../errors.js'
 import { AuthenticationError, readErrorBody, RegistryResponseError } from './response-errors.js'
 import { registryOrigin, type HostConfig } from './host-config.js'
+import { checkRegistryApi, unlikeRegistry, type NotARegistryError } from './registry-answer.js'
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
 
 /** The HTTP methods the registry API uses. */
@@ -159,6 +160,30 @@ export class RegistryClient {
     return probe.statusCode === 400 && marker.test((await readErrorBody(probe.body)).raw)
   }
 
+  /** The API version checks made because of a suspicious answer, per registry: NotARegistryError, or undefined for a registry. */
+  private readonly apiChecks = new Map<string, Promise<NotARegistryError | undefined>>()
+
+  /**
+   * Throws NotARegistryError when `res`, from the registry's own origin, is unlike a registry's
+   * answer (src/registry/http/registry-answer.ts) and `GET /v2/` confirms it; checked once per
+   * registry, so a command reports it once. Go's plain-text 400 to plain HTTP on a TLS port is
+   * left to the scheme handling.
+   */
+  private async refuseNonRegistry(req: RegistryRequest, origin: string, res: RegistryResponse): Promise<void> {
+    if (new URL(res.url).origin !== new URL(origin).origin || !unlikeRegistry(res)) return
+    const html = /html/i.test(headerValue(res.headers['content-type']) ?? '')
+    if (res.status === 400 && origin.startsWith('http:') && !html) return
+    let check = this.apiChecks.get(req.registry)
+    if (check === undefined) {
+      check = checkRegistryApi(req.registry, origin, this.dispatcherFor(req.registry), this.userAgent, req.signal)
+      this.apiChecks.set(req.registry, check)
+    }
+    const notRegistry = await check
+    if (notRegistry === undefined) return
+    releaseBody(res.body)
+    throw notRegistry
+  }
+
   /** Plain HTTP was only assumed for this loopback registry (nobody configured a scheme). */
   private assumedPlain(registry: string): boolean {
     const cfg = this.hostConfig(registry)
@@ -180,6 +205,11 @@ export class RegistryClient {
       ...(req.signal && { signal: req.signal }),
     }
     const replayable = !(req.body !== undefined && typeof req.body !== 'function' && !(req.body instanceof Uint8Array))
+    const known = this.apiChecks.get(req.registry)
+    if (known !== undefined) {
+      const notRegistry = await known
+      if (notRegistry !== undefined) throw notRegistry
+    }
     let authorization = await this.auth.header(ctx)
     let challenged = false
     for (let attempt = 0; ; attempt++) {
@@ -192,6 +222,7 @@ export class RegistryClient {
         await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined)
         continue
       }
+      await this.refuseNonRegistry(req, origin, res)
       if (res.status === 401 && !challenged && replayable) {
         challenged = true
         const challenge = headerValue(res.headers['www-authenticate'])

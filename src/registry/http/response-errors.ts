@@ -56,11 +56,21 @@ export class AuthenticationError extends OcibundleError {
 }
 
 function formatRegistryError(method: string, url: string, status: number, errors: readonly RegistryErrorDetail[], raw: string): string {
+  const title = /^\s*(<!doctype html|<html)/i.test(raw) ? htmlTitle(raw) : undefined
   const what =
     errors.length > 0
       ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ')
-      : raw.trim().slice(0, 200) || 'no details'
+      : title !== undefined || /^\s*(<!doctype html|<html)/i.test(raw)
+        ? `an HTML page${title !== undefined ? ` ("${title}")` : ''}, not a registry error`
+        : raw.trim().slice(0, 200) || 'no details'
   return `${method} ${url} answered ${status}: ${what}`
+}
+
+/** The `<title>` of an HTML page, white space collapsed, at most 120 characters; undefined when there is none. */
+export function htmlTitle(text: string): string | undefined {
+  const m = /<title[^>]*>([^<]*)<\/title>/i.exec(text)
+  const title = m?.[1]?.replace(/\s+/g, ' ').trim()
+  return title ? title.slice(0, 120) : undefined
 }
 
 /** Reads at most MAX_ERROR_BODY_BYTES of an error body and parses the spec's error format. */
