@@ -159,7 +159,8 @@ async function buildInto(bundle: string, dst: Reference, options: PublishCallOpt
   const loaded = await readBundleFile(bundleFilePath(bundle))
   const fatal = loaded.issues.filter((i) => i.severity === 'error')
   if (loaded.value === undefined || fatal.length > 0) {
-    throw new InputError(`${bundle}: ${fatal.map((i) => i.message).join('; ')}`, {
+    const problems = fatal.map((i) => i.message).join('; ')
+    throw new InputError(problems.includes(bundle) ? problems : `${bundle}: ${problems}`, {
       suggestions: [`see every problem with: ocibundle validate ${bundle}`],
     })
   }

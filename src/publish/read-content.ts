@@ -85,6 +85,9 @@ export async function fetchBlob(reference: string, destination: string | Writabl
       }),
     )
     body.on('error', (err) => counted.destroy(err))
+    // The error reaches whoever reads `counted`; one that comes before the reading starts (the
+    // file is being opened) must not be an uncaught 'error' event.
+    counted.on('error', () => {})
     if (typeof destination === 'string') await writeFileAtomic(destination, counted)
     else await pipeline(counted, destination, { end: false, ...(options.signal && { signal: options.signal }) })
     return descriptor

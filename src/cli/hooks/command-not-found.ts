@@ -24,7 +24,8 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   if (suggestions.length === 0) mistyped = words[0]!
   const message = `"${shown(mistyped)}" is not an ${opts.config.bin} command${suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`
   const help = `see every command with: ${opts.config.bin} help`
-  if ((opts.argv ?? []).includes('--json')) {
+  // Not opts.argv: oclif cuts it by the number of `:` in the id, and references have colons of their own.
+  if (process.argv.slice(2).includes('--json')) {
     const error = { name: 'UsageError', code: 'ERR_UNKNOWN_COMMAND', message, suggestions: [...suggestions, help] }
     process.stdout.write(`${JSON.stringify({ status: ExitCode.Usage, error, warnings: [] }, null, 2)}\n`)
   } else {

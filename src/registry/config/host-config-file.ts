@@ -15,7 +15,7 @@
  */
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { InputError, messageOf } from '../../errors.js'
+import { InputError, messageOf, NotFoundError } from '../../errors.js'
 import { hasErrorCode, readFileBounded } from '../../util/files.js'
 import { parseStrictJson } from '../../util/strict-json.js'
 import type { HostConfig } from '../http/host-config.js'
@@ -44,7 +44,7 @@ export async function loadHostConfigFile(path: string, options: { required?: boo
   } catch (err) {
     if (hasErrorCode(err, 'ENOENT') && !options.required) return {}
     if (hasErrorCode(err, 'ENOENT'))
-      throw new InputError(`host configuration file ${path} does not exist`, { suggestions: ['check OCIBUNDLE_CONFIG'] })
+      throw new NotFoundError(`host configuration file ${path} does not exist`, { suggestions: ['check OCIBUNDLE_CONFIG'] })
     throw err
   }
   let doc: unknown

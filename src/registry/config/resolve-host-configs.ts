@@ -18,7 +18,8 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { InputError } from '../../errors.js'
+import { InputError, messageOf, NotFoundError } from '../../errors.js'
+import { describeSystemError, hasErrorCode } from '../../util/files.js'
 import type { HostConfig } from '../http/host-config.js'
 import { hostConfigFilePath, loadHostConfigFile } from './host-config-file.js'
 import { ALL_HOSTS, normalizeHostKey } from './host-key.js'
@@ -135,6 +136,8 @@ async function checkReadable(path: string, source: string): Promise<void> {
           : source === 'hosts option'
             ? 'the hosts option'
             : `caFile in ${source}`
-    throw new InputError(`the CA file ${path} (from ${origin}) cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    const message = `the CA file ${path} (from ${origin}) cannot be read: ${describeSystemError(err, path) ?? messageOf(err)}`
+    if (hasErrorCode(err, 'ENOENT')) throw new NotFoundError(message)
+    throw new InputError(message)
   }
 }

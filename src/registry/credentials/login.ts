@@ -42,6 +42,8 @@ export async function login(
   options: RegistryOptions = {},
 ): Promise<LoginResult> {
   const host = parseRegistryHost(registry)
+  if (credential.username?.includes(':'))
+    throw new UsageError('a user name must not contain ":" (it separates user and password in the stored "auth")')
   const hosts = await resolveRegistryHosts(options, [host])
   await verifyCredentials(
     {

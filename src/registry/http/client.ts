@@ -261,7 +261,13 @@ export class RegistryClient {
         const { errors, raw } = withoutCredentials(await readErrorBody(res.body), authorization)
         throw new AuthenticationError(
           `${req.registry} refused ${authorization === undefined ? 'anonymous access' : 'the credentials'} for ${req.method} ${stripQuery(res.url)}: ${errors.map((e) => e.message ?? e.code).join('; ') || raw.slice(0, 200) || 'unauthorized'}`,
-          { suggestions: [`log in first: ocibundle login ${req.registry}`] },
+          {
+            suggestions: [
+              authorization === undefined
+                ? `log in first: ocibundle login ${req.registry}`
+                : `log in again with credentials the registry takes: ocibundle login ${req.registry}`,
+            ],
+          },
         )
       }
       const retryAfter = headerValue(res.headers['retry-after'])

@@ -195,7 +195,7 @@ describe('resolveHostConfigs', () => {
   test('a CA file that cannot be read is reported with where it was set', async () => {
     await assert.rejects(
       resolveHostConfigs({ env: { HOME: tmp.path }, flags: { caFile: join(tmp.path, 'nope.pem') } }),
-      /the CA file .*nope\.pem \(from --ca-file\) cannot be read: ENOENT/,
+      /the CA file .*nope\.pem \(from --ca-file\) cannot be read: .*nope\.pem does not exist \(ENOENT\)/,
     )
     await assert.rejects(
       resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_CA_FILE: join(tmp.path, 'nope.pem') } }),
