@@ -20,7 +20,11 @@ import { withNote, type Answer, type ProbeSession } from './probe-session.js'
  * or does not serve `/v2/`, AuthenticationError when it refuses our credentials.
  */
 export async function probeConnection(s: ProbeSession): Promise<AuthInfo> {
-  const anonymous = new RegistryClient({ hosts: { [s.registry]: s.client.hostConfig(s.registry) }, retry: noRetry })
+  const anonymous = new RegistryClient({
+    hosts: { [s.registry]: s.client.hostConfig(s.registry) },
+    retry: noRetry,
+    ...(s.client.proxies && { proxies: s.client.proxies }),
+  })
   let auth: AuthInfo
   try {
     const res = await anonymous.request({

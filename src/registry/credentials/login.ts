@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js'
 import type { IdentityTokenCredential, PasswordCredential } from '../auth/credential.js'
 import { environmentOf, type RegistryOptions } from '../config/registry-options.js'
 import { resolveRegistryHosts } from '../config/create-registry-client.js'
+import { proxyEnvironment } from '../http/proxy.js'
 import { removeCredentials, saveCredentials, type CredentialLocation } from './save-credentials.js'
 import { canonicalRegistryHost } from './server-address.js'
 import { verifyCredentials } from './verify-credentials.js'
@@ -48,6 +49,7 @@ export async function login(
   await verifyCredentials(
     {
       hosts,
+      proxies: proxyEnvironment(environmentOf(options)),
       ...(options.retry && { retry: options.retry }),
       ...(options.dispatcher && { dispatcher: options.dispatcher }),
       ...(options.userAgent !== undefined && { userAgent: options.userAgent }),

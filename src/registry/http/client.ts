@@ -11,7 +11,8 @@ import { rootCertificates } from 'node:tls'
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
-import { Agent, request } from './undici.js'
+import { request } from './undici.js'
+import { createDispatcher, ProxyError, type ProxyEnvironment } from './proxy.js'
 import { OcibundleError } from '../../errors.js'
 import { AuthenticationError, readErrorBody, RegistryResponseError } from './response-errors.js'
 import { registryOrigin, type HostConfig } from './host-config.js'
@@ -104,6 +105,11 @@ export interface RegistryClientOptions {
   dispatcher?: Dispatcher
   /** User-Agent header of every request. Undefined → `ocibundle`. */
   userAgent?: string
+  /**
+   * The environment's proxies (proxyEnvironment: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY),
+   * for registries whose host settings name no `proxy`. Undefined → none.
+   */
+  proxies?: ProxyEnvironment
 }
 
 const MAX_REDIRECTS = 5
@@ -325,21 +331,27 @@ export class RegistryClient {
     return url
   }
 
+  /** The proxies of the environment this client was given (`proxies` of its options). */
+  get proxies(): ProxyEnvironment | undefined {
+    return this.options.proxies
+  }
+
   private dispatcherFor(registry: string): Dispatcher {
     if (this.options.dispatcher) return this.options.dispatcher
     const cfg = this.hostConfig(registry)
-    const key = `${cfg.insecure ? 'insecure' : 'verify'}|${cfg.caFile ?? ''}`
+    const key = JSON.stringify([cfg.insecure === true, cfg.caFile, cfg.certFile, cfg.keyFile, cfg.proxy])
     let agent = this.agents.get(key)
     if (!agent) {
-      agent = new Agent({
-        connections: 16,
-        connect: {
-          ...(cfg.insecure && { rejectUnauthorized: false }),
-          // Extra CAs are added to Node's own trust store, not put in its place: a registry with
-          // a private CA may still send us to a token server with a public certificate.
-          ...(cfg.caFile !== undefined && { ca: [...rootCertificates, readFileSync(cfg.caFile, 'utf8')] }),
-        },
-      })
+      const tls = {
+        ...(cfg.insecure && { rejectUnauthorized: false }),
+        // Extra CAs are added to Node's own trust store, not put in its place: a registry with
+        // a private CA may still send us to a token server with a public certificate.
+        ...(cfg.caFile !== undefined && { ca: [...rootCertificates, readFileSync(cfg.caFile, 'utf8')] }),
+        ...(cfg.certFile !== undefined && { cert: readFileSync(cfg.certFile, 'utf8') }),
+        // Without a keyFile the key is in the certificate's file (checked by resolveHostConfigs).
+        ...(cfg.certFile !== undefined && { key: readFileSync(cfg.keyFile ?? cfg.certFile, 'utf8') }),
+      }
+      agent = createDispatcher(tls, cfg.proxy, this.options.proxies ?? {})
       this.agents.set(key, agent)
     }
     return agent
@@ -409,6 +421,8 @@ function stripQuery(url: string): string {
 /** Wraps a network failure with the URL (without query) and a hint for the common TLS mix-up. */
 export function networkError(method: string, url: URL, err: unknown): Error {
   if ((err as { name?: string }).name === 'AbortError') return err as Error
+  // A proxy's refusal names the proxy and the registry itself (src/registry/http/proxy.ts).
+  if (err instanceof ProxyError) return err
   const code = (err as { code?: string }).code ?? ''
   const message = (err as Error).message ?? String(err)
   const suggestions: string[] = []
@@ -423,6 +437,9 @@ export function networkError(method: string, url: URL, err: unknown): Error {
     suggestions.push('trust the registry certificate with --ca-file <pem>, or (for testing only) skip verification with --insecure')
   }
   if (code === 'ECONNREFUSED') suggestions.push('check that the registry is running and the host and port are right')
+  // A registry that requires a client certificate closes the connection after the handshake (undici does not pass the TLS alert on).
+  if (code === 'UND_ERR_SOCKET' && url.protocol === 'https:')
+    suggestions.push('if the registry requires a client certificate (mutual TLS), give it with --cert-file and --key-file')
   return new OcibundleError(
     `${method} ${stripQuery(url.toString())} failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`,
     { cause: err, suggestions },
