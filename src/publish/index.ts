@@ -31,6 +31,16 @@ export {
   sourceReference,
   type TargetArgument,
 } from './target-argument.js'
+export {
+  deleteReference,
+  tagReference,
+  type DeletePlan,
+  type DeleteReferenceOptions,
+  type DeleteReferenceResult,
+  type TagOutcome,
+  type TagReferenceOptions,
+  type TagReferenceResult,
+} from './manage-tags.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
 export { inspect, type InspectedImage, type InspectedParameter, type InspectResult } from './inspect.js'
 export { checkRegistry, type CheckRegistryOptions, type RegistryCheckResult } from './check-registry.js'
@@ -43,6 +53,7 @@ export {
   type FetchBlobOptions,
   type FetchedManifest,
   type ListTagsOptions,
+  type TagList,
 } from './read-content.js'
 export { chainImageSources, layoutImageSource, registryImageSource, type ImageLocation, type ImageSource } from './image-source.js'
 export {

@@ -143,9 +143,15 @@ export class TagExistsError extends OcibundleError {
     readonly existing: string,
     /** What the tag would have named. */
     readonly wanted: string,
+    /** What `wanted` is, for the message: a bundle (the default) or other content. */
+    what: 'bundle' | 'content' = 'bundle',
   ) {
-    super(`tag "${tag}" already names ${existing}, not this bundle (${wanted}); it was left unchanged`, {
-      suggestions: ['publish under another tag (bump the bundle version), or pass --force to move the tag'],
+    super(`tag "${tag}" already names ${existing}, not this ${what} (${wanted}); it was left unchanged`, {
+      suggestions: [
+        what === 'bundle'
+          ? 'publish under another tag (bump the bundle version), or pass --force to move the tag'
+          : 'choose another tag, or pass --force to move it',
+      ],
     })
   }
 }

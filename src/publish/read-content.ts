@@ -99,12 +99,21 @@ export interface ListTagsOptions extends OperationOptions {
   limit?: number
 }
 
+/** What listTags found. */
+export interface TagList {
+  /** The repository or layout, normalised (`registry.example.com/acme/app`, `ocidir://out`). */
+  repository: string
+  /** Its tags, in the order the registry or layout gives them (code-unit order for registries). */
+  tags: string[]
+}
+
 /**
- * The tags of a registry repository or an OCI layout (`host/repo`, `ocidir://dir`), following
- * the registry's pagination. Throws UsageError for a reference with a tag or digest, and the
+ * The tags of a registry repository or an OCI layout (`host/repo`, `ocidir://dir`, `./dir`),
+ * following the registry's pagination. Throws UsageError for a reference with a tag or digest,
+ * NotFoundError for a repository that does not exist (NAME_UNKNOWN) or a missing layout, and the
  * registry's errors.
  */
-export async function listTags(repository: string, options: ListTagsOptions = {}): Promise<string[]> {
+export async function listTags(repository: string, options: ListTagsOptions = {}): Promise<TagList> {
   if (options.limit !== undefined && !(Number.isSafeInteger(options.limit) && options.limit >= 1)) {
     throw new UsageError(`the tag limit must be a whole number of at least 1, not ${options.limit}`)
   }
@@ -118,6 +127,6 @@ export async function listTags(repository: string, options: ListTagsOptions = {}
       tags.push(tag)
       if (options.limit !== undefined && tags.length >= options.limit) break
     }
-    return tags
+    return { repository: formatReference(ref), tags }
   })
 }

@@ -86,7 +86,7 @@ describe('the package root, imported by name', () => {
     } finally {
       await target.close()
     }
-    assert.deepEqual(await listTags(`${reg.host}/acme/shop`, options), ['v2.3.1'])
+    assert.deepEqual((await listTags(`${reg.host}/acme/shop`, options)).tags, ['v2.3.1'])
 
     const out = join(dir.path, 'pulled')
     const pulled = await pull(published.reference, out, { ...options, withImages: true })

@@ -92,6 +92,8 @@ export interface RunningRegistry {
   stop(): Promise<void>
   /** The registry's output so far (text log + access log). */
   logs(): string
+  /** The requests of its access log so far, in order: `PUT /v2/acme/app/manifests/v1 201`. */
+  requests(): string[]
 }
 
 interface VariantSetup {
@@ -200,6 +202,11 @@ function probe(url: string, ca: string | undefined, client: { cert: string; key:
 
 class PortInUse extends Error {}
 
+/** The request lines of distribution's access log (combined log format): method, path and status. */
+function accessLog(logs: string): string[] {
+  return [...logs.matchAll(/"(GET|HEAD|PUT|POST|PATCH|DELETE) (\S+) HTTP\/[\d.]+" (\d{3}) /g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`)
+}
+
 /**
  * Waits until this very process listens on `port` (its own "listening on" log line: a probe alone
  * could reach another server that took the port) and answers `GET /v2/` with `expected`.
@@ -291,6 +298,7 @@ export async function startRegistry(variant: RegistryVariant, opts: StartRegistr
         ...(issuer ? { tokenIssuer: issuer, tokenRequests: issuer.requests } : {}),
         stop: () => (stopped ??= cleanup()),
         logs: () => running.logs(),
+        requests: () => accessLog(running.logs()),
       }
     }
   } catch (err) {
