@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../cli/base-command.js'
 import { copyProgress } from '../cli/progress.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
-import { formatSize, plural } from '../cli/render.js'
+import { renderCopy } from '../cli/render-copy.js'
 import { copyReference, type CopyReferenceResult } from '../publish/copy-reference.js'
 
 export default class Copy extends BaseCommand<CopyReferenceResult> {
@@ -12,7 +12,9 @@ export default class Copy extends BaseCommand<CopyReferenceResult> {
 
 When the destination names no tag, the source's tag is used; a source given by digest alone is copied by digest. A local path (an existing directory, ./…, ../…, /…) is an OCI layout directory, never a registry.
 
-With one --platform, the copied root is that platform's manifest (as oras, crane and regctl copy it); with several, a reduced index listing only them is written, which has a new digest.`
+With one --platform, the copied root is that platform's manifest (as oras, crane and regctl copy it); with several, a reduced index listing only them is written, which has a new digest.
+
+--dry-run reads both sides and prints the plan (each blob and manifest that would be copied or mounted, the tag, what is there already) without writing anything.`
   static override examples = [
     {
       description: 'Mirror an image into another registry',
@@ -42,6 +44,7 @@ With one --platform, the copied root is that platform's manifest (as oras, crane
       summary: 'copy only these platforms of a multi-platform image (os/arch[/variant]); repeatable',
       helpValue: 'os/arch',
     }),
+    'dry-run': Flags.boolean({ default: false, summary: 'print what would be copied, mounted and tagged; write nothing' }),
     'with-referrers': Flags.boolean({
       default: false,
       summary: 'also copy signatures, SBOMs and other artifacts that refer to the copied manifests',
@@ -55,18 +58,11 @@ With one --platform, the copied root is that platform's manifest (as oras, crane
       ...registryOptions(flags),
       concurrency: flags.concurrency,
       referrers: flags['with-referrers'],
+      dryRun: flags['dry-run'],
       ...(flags.platform !== undefined && { platforms: flags.platform }),
       ...copyProgress(this.progressBars()),
     })
-    const s = result.stats
-    this.out(
-      [
-        `Copied ${result.source} → ${result.destination}`,
-        `  digest  ${result.descriptor.digest}`,
-        `  ${plural(s.nodes, 'node')}: ${s.copied} copied (${formatSize(s.bytesCopied)}), ${s.skipped} already there, ${s.mounted} mounted`,
-        ...(result.referrers ? [`  ${plural(result.referrers.length, 'referrer')} copied`] : []),
-      ].join('\n'),
-    )
+    this.out(renderCopy(result))
     return result
   }
 }

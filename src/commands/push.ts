@@ -12,7 +12,9 @@ export default class Push extends BaseCommand<PublishOutcome> {
 
 The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is not moved without --force. The output gives the bundle digest, the relocation map and the representation the registry accepted (with every fallback taken).
 
-When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG cache directory), the representation is chosen from it up front, so the push makes no failed request. Otherwise each representation is tried in turn, falling back only when the registry refuses the representation itself (docs/registries.md). --index-format, --config-variant and --manifest-refs force a choice; --no-fallback fails at the first refusal.`
+When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG cache directory), the representation is chosen from it up front, so the push makes no failed request. Otherwise each representation is tried in turn, falling back only when the registry refuses the representation itself (docs/registries.md). --index-format, --config-variant and --manifest-refs force a choice; --no-fallback fails at the first refusal.
+
+--dry-run reads what the destination has and decides everything a push decides, then prints the plan (each blob and manifest that would be pushed or mounted, each tag, what is there already, the representation) and writes nothing. Without a saved report the representation shown is the first choice.`
   static override examples = [
     {
       description: 'Publish a bundle and its images',
@@ -21,6 +23,10 @@ When \`ocibundle registry check\` has saved a report of the destination registry
     {
       description: 'Publish what `build` wrote, keeping its digest',
       command: '<%= config.bin %> <%= command.id %> ./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
+    },
+    {
+      description: 'See what a push would send, without sending anything',
+      command: '<%= config.bin %> <%= command.id %> --dry-run bundle.json registry.example.com/acme/shop --auto-update',
     },
     {
       description: 'Relocate a bundle to another registry',
@@ -36,6 +42,10 @@ When \`ocibundle registry check\` has saved a report of the destination registry
   }
   static override flags = {
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once when copying a bundle' }),
+    'dry-run': Flags.boolean({
+      default: false,
+      summary: 'print what would be pushed, mounted and tagged, and in which representation; write nothing',
+    }),
     ...publishFlags,
     ...registryFlags,
   }
@@ -45,6 +55,7 @@ When \`ocibundle registry check\` has saved a report of the destination registry
     const bars = this.progressBars()
     const result = await publish(args.source, args.destination, {
       ...publishOptions(flags),
+      dryRun: flags['dry-run'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),
     })

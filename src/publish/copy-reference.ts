@@ -5,7 +5,7 @@
  * and the choice of platforms.
  */
 import type { OpOptions, Target } from '../content/storage.js'
-import { copy, copyGraph, type CopyOptions, type CopyResult, type CopyStats } from '../copy/index.js'
+import { copy, copyGraph, DryRunTarget, type CopyOptions, type CopyResult, type CopyStats, type DryRunPlan } from '../copy/index.js'
 import { AlreadyExistsError, InvalidReferenceError, UsageError } from '../errors.js'
 import { isDigest } from '../oci/digest.js'
 import type { Platform } from '../oci/descriptor.js'
@@ -24,6 +24,8 @@ export interface CopyReferenceOptions extends OperationOptions, Omit<CopyOptions
    * entry matches). Undefined or empty → everything.
    */
   platforms?: ReadonlyArray<Platform | string>
+  /** Write nothing: read what is there and return the plan (`dryRun` of the result). Default false. */
+  dryRun?: boolean
 }
 
 /** What copyReference did. */
@@ -32,6 +34,8 @@ export interface CopyReferenceResult extends CopyResult {
   source: string
   /** The destination, normalised, with the tag that was written. */
   destination: string
+  /** With `dryRun`: what would have been pushed, mounted and tagged, and what is there already; nothing was written. */
+  dryRun?: DryRunPlan
 }
 
 /**
@@ -39,7 +43,8 @@ export interface CopyReferenceResult extends CopyResult {
  * neither) with everything it references to `destination`. References are read by the rule of
  * classifyArgument (a local path is a layout directory, never a registry). A destination without
  * tag or digest takes the source's tag; a source given by digest alone is copied by digest.
- * Between two repositories of one registry, blobs are mounted instead of uploaded. Throws what
+ * Between two repositories of one registry, blobs are mounted instead of uploaded. With
+ * `dryRun`, nothing is written and the result's `dryRun` says what would be. Throws what
  * copy() throws, NotFoundError for a missing local source or a platform no entry matches,
  * InvalidReferenceError and UsageError for unusable references.
  */
@@ -54,7 +59,7 @@ export async function copyReference(source: string, destination: string, options
   }
   return withTargets(options, [src, dst], async (targets) => {
     const from = await targets.open(src)
-    const to = await targets.open(dst, { write: true })
+    const to = await targets.openDestination(dst, options.dryRun ?? false)
     const sameRegistry = src.kind === 'registry' && dst.kind === 'registry' && src.registry === dst.registry
     const copyOptions: CopyOptions = {
       ...options,
@@ -65,7 +70,12 @@ export async function copyReference(source: string, destination: string, options
       platforms.length > 1
         ? await copyPlatforms(from, selector, to, referenceSelector(dst), platforms, copyOptions)
         : await copy(from, selector, to, referenceSelector(dst), copyOptions)
-    return { source: formatReference(src), destination: formatReference(dst), ...result }
+    return {
+      source: formatReference(src),
+      destination: formatReference(dst),
+      ...result,
+      ...(to instanceof DryRunTarget && { dryRun: to.plan }),
+    }
   })
 }
 

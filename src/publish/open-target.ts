@@ -4,7 +4,9 @@
  * that takes references opens its targets here, so the CLI and programs reach the same places
  * with the same settings.
  */
-import type { GraphTarget } from '../content/storage.js'
+import { stat } from 'node:fs/promises'
+import type { GraphTarget, Target } from '../content/storage.js'
+import { DryRunTarget } from '../copy/dry-run.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import type { Reference } from '../oci/reference.js'
 import { createRegistryClient } from '../registry/config/create-registry-client.js'
@@ -83,6 +85,17 @@ export class OperationTargets {
     return new RegistryRepository(ref, await this.registryClient(), { access: options.write ? 'push' : 'pull' })
   }
 
+  /**
+   * Opens `ref` to be written; with `dryRun`, a DryRunTarget instead, which reads from what is
+   * there (nothing, for a layout directory that does not exist: none is created) and records the
+   * writes in its `plan`.
+   */
+  async openDestination(ref: Reference, dryRun: boolean): Promise<Target | DryRunTarget> {
+    if (!dryRun) return this.open(ref, { write: true })
+    if (ref.kind === 'layout' && !(await isDirectory(ref.path))) return new DryRunTarget(undefined)
+    return new DryRunTarget(await this.open(ref))
+  }
+
   /** Closes the registry client made for this operation, if any; a client from the options stays open. */
   async close(): Promise<void> {
     const client = this.client
@@ -112,4 +125,8 @@ export async function withTargets<T>(
 /** The registries among some references: the transport options apply to these. */
 function registriesOf(references: readonly Reference[]): string[] {
   return references.flatMap((r) => (r.kind === 'registry' ? [r.registry] : []))
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
 }

@@ -17,7 +17,7 @@ import { readBundleFile } from '../cnab/load.js'
 import type { ConfigVariantId, OciShape } from '../cnab/oci/to-oci.js'
 import type { IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
 import { loadReport, type ReportCacheOptions } from '../compat/report-cache.js'
-import type { CopyProgress } from '../copy/index.js'
+import { DryRunTarget, type CopyProgress, type DryRunPlan } from '../copy/index.js'
 import { InputError, UsageError } from '../errors.js'
 import type { Platform } from '../oci/descriptor.js'
 import { parsePlatform } from '../oci/platform.js'
@@ -72,6 +72,13 @@ export interface PublishCallOptions extends OperationOptions, RepresentationOpti
   force?: boolean
   /** Blobs transferred at once when a published bundle is copied. Undefined → 4. */
   concurrency?: number
+  /**
+   * Write nothing: read what the destination has, decide everything a publish decides, and
+   * return the plan in the result's `dryRun` (what would be pushed, mounted and tagged). Default
+   * false. Without a saved `registry check` report, the representation is the first choice; a
+   * registry that refuses it would get the next at the real publish.
+   */
+  dryRun?: boolean
   /** Bytes of each blob as it is handed to the destination. */
   onProgress?: (progress: CopyProgress) => void
   /** Something was tolerated or ignored (a legacy form, an unreadable saved report, a validation warning). */
@@ -92,6 +99,8 @@ export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
   changes: FixupChange[]
   /** Validation warnings of the published bundle, as `pointer: message`. */
   warnings: string[]
+  /** With `dryRun`: what would have been written; nothing was. */
+  dryRun?: DryRunPlan
 }
 
 /** A published bundle copied as it is: same bytes, same digest, a new relocation map. */
@@ -102,6 +111,8 @@ export interface BundleCopied extends CopyBundleResult {
   source: string
   /** Where the bundle is now, with its tag. */
   reference: string
+  /** With `dryRun`: what would have been written; nothing was. */
+  dryRun?: DryRunPlan
 }
 
 /** What publish returns: a bundle.json built and published, or a published bundle copied; told apart by `kind`. */
@@ -127,16 +138,30 @@ export async function publish(source: string, destination: string, options: Publ
   return withTargets(options, [src, dst], async (targets) => {
     // The bytes are copied as they are; of the representation options only manifestRefs and allowFallback apply.
     const session = await publishSession(dst, options)
-    const copied = await copyBundle(await targets.open(src), selector, { target: await targets.open(dst, { write: true }) }, dst.tag, {
-      session,
-      force: options.force ?? false,
-      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-      ...(options.signal && { signal: options.signal }),
-      ...(src.kind === 'registry' && { sourceRepository: src }),
-      ...(options.onProgress && { onProgress: options.onProgress }),
-    })
+    const destination = await targets.openDestination(dst, options.dryRun ?? false)
+    const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
+    const copied = await copyBundle(
+      await targets.open(src),
+      selector,
+      { target: destination, ...(repository && { repository }) },
+      dst.tag,
+      {
+        session,
+        force: options.force ?? false,
+        ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+        ...(options.signal && { signal: options.signal }),
+        ...(src.kind === 'registry' && { sourceRepository: src }),
+        ...(options.onProgress && { onProgress: options.onProgress }),
+      },
+    )
     for (const w of copied.warnings) options.onWarning?.(w)
-    return { kind: 'copied', source: formatReference(src), reference: formatReference({ ...dst, tag: copied.tag }), ...copied }
+    return {
+      kind: 'copied',
+      source: formatReference(src),
+      reference: formatReference({ ...dst, tag: copied.tag }),
+      ...copied,
+      ...(destination instanceof DryRunTarget && { dryRun: destination.plan }),
+    }
   })
 }
 
@@ -169,7 +194,8 @@ async function buildInto(bundle: string, dst: Reference, options: PublishCallOpt
   const images = options.images !== undefined ? existingLayoutPath(options.images, 'the images layout') : undefined
   return withTargets(options, [dst], async (targets) => {
     const session = await publishSession(dst, options)
-    const target = session.wrap(await targets.open(dst, { write: true }))
+    const destination = await targets.openDestination(dst, options.dryRun ?? false)
+    const target = session.wrap(destination)
     const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
     const fixed = await fixupBundle(
       loaded.value,
@@ -202,6 +228,7 @@ async function buildInto(bundle: string, dst: Reference, options: PublishCallOpt
       reference: formatReference({ ...dst, tag }),
       changes: [...fixed.changes, ...result.changes],
       warnings: messages,
+      ...(destination instanceof DryRunTarget && { dryRun: destination.plan }),
     }
   })
 }
