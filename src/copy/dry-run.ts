@@ -50,7 +50,7 @@ export class DryRunTarget implements GraphTarget, TagLister {
   private readonly written = new Map<string, { desc: Descriptor; bytes?: Uint8Array }>()
   private readonly tags = new Map<string, Descriptor>()
   private readonly presentKeys = new Set<string>()
-  /** Present when the real target can mount (a registry repository). */
+  /** Records a mount; present when the real target can mount (a registry repository). */
   readonly mount?: (desc: Descriptor, fromRepository: string, getContent?: () => Promise<Readable>, o?: OpOptions) => Promise<void>
 
   constructor(private readonly real: (ReadOnlyTarget & Partial<TagLister>) | undefined) {
@@ -84,10 +84,12 @@ export class DryRunTarget implements GraphTarget, TagLister {
     this.record({ action: 'push', descriptor: expected }, body instanceof Uint8Array ? body : undefined)
   }
 
+  /** Records the push of a blob without opening its content. */
   async pushBlob(expected: Descriptor, _open: () => Promise<Readable>, _o?: OpOptions): Promise<void> {
     this.record({ action: 'push', descriptor: expected })
   }
 
+  /** Records the push of a manifest and its tag. */
   async pushReference(expected: Descriptor, body: Body, reference: string, o?: OpOptions): Promise<void> {
     await this.push(expected, body, o)
     await this.tag(expected, reference, o)
