@@ -14,7 +14,7 @@ import {
 import type { TierAttempt } from '../compat/strategies.js'
 import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../errors.js'
 import { RegistryResponseError } from '../registry/http/response-errors.js'
-import { NotARegistryError } from '../registry/http/registry-answer.js'
+import { NotARegistryError } from '../registry/http/response-errors.js'
 import type { Issue } from '../cnab/issue.js'
 import type { RepositoryName } from './repository-name.js'
 

@@ -20,7 +20,7 @@ export {
   type RequestBody,
 } from './http/client.js'
 export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/response-errors.js'
-export { NotARegistryError } from './http/registry-answer.js'
+export { NotARegistryError } from './http/response-errors.js'
 export { bypassesProxy, proxyEnvironment, proxyFor, ProxyError, redactUrl, type ProxyEnvironment } from './http/proxy.js'
 export { isLoopbackRegistry, registryOrigin, type HostConfig } from './http/host-config.js'
 export {

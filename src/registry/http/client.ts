@@ -16,7 +16,8 @@ import { createDispatcher, ProxyError, type ProxyEnvironment } from './proxy.js'
 import { OcibundleError } from '../../errors.js'
 import { AuthenticationError, readErrorBody, RegistryResponseError } from './response-errors.js'
 import { registryOrigin, type HostConfig } from './host-config.js'
-import { checkRegistryApi, unlikeRegistry, type NotARegistryError } from './registry-answer.js'
+import { checkRegistryApi, unlikeRegistry } from './registry-answer.js'
+import type { NotARegistryError } from './response-errors.js'
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
 
 /** The HTTP methods the registry API uses. */

@@ -14,35 +14,8 @@
  */
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import { OcibundleError } from '../../errors.js'
-import { htmlTitle, readErrorBody } from './response-errors.js'
+import { htmlTitle, NotARegistryError, readErrorBody } from './response-errors.js'
 import { request } from './undici.js'
-
-/** Something answers on the registry's address, but not as a registry (HTML, no API version header, no OCI error body). */
-export class NotARegistryError extends OcibundleError {
-  override readonly code: string = 'ERR_NOT_A_REGISTRY'
-  constructor(
-    /** The registry as references name it. */
-    readonly registry: string,
-    /** The URL of the API version check that decided it. */
-    readonly url: string,
-    /** Its HTTP status. */
-    readonly status: number,
-    /** What it answered with: its content type and, for an HTML page, its title. */
-    readonly answer: string,
-  ) {
-    super(
-      `${registry} does not answer as a container registry: GET ${url} answered ${status}${answer ? ` with ${answer}` : ''}, not the registry API (no Docker-Distribution-API-Version header, no registry error body)`,
-      {
-        suggestions: [
-          `check the host and port: a registry answers GET ${url} with 200 or 401`,
-          'if a web server or proxy is in front of the registry, check that it passes /v2/ on to the registry',
-          'on Nexus, use the port or host of the Docker connector: the registry API must be at /v2/ on the root of a host (NEXUS-3)',
-        ],
-      },
-    )
-  }
-}
 
 /** The parts of a response the check looks at. */
 export interface AnswerHead {
