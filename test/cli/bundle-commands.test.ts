@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
 import { json, ROOT, runCli } from '../helpers/cli.js'
+import { freePort } from '../helpers/registry/ports.js'
 import { startRegistry, type RegistryVariant, type RunningRegistry } from '../helpers/registry/server.js'
 import { runSkopeo } from '../helpers/registry/skopeo.js'
 import { makeTempDir, type TempDir } from '../helpers/tmp.js'
@@ -218,6 +219,33 @@ describe('bundle command errors', () => {
     assert.match(other.stderr, /--force/)
     const forced = await runCli(['push', SHOP, `${reg.host}/acme/app:v1`, '--images', `ocidir://${images}`, '--auto-update', '--force'])
     assert.equal(forced.code, 0, forced.stderr)
+  })
+
+  test('a push prints one line per image it filled in, and nothing but the digest when the bundle is there already', async () => {
+    const args = ['push', 'bundles/hello-world/bundle.json', `${reg.host}/acme/quiet`, '--images', images, '--auto-update']
+    const first = await runCli(args)
+    assert.equal(first.code, 0, first.stderr)
+    assert.deepEqual(first.stdout.split('\n').filter((l) => /^ {2}filled in /.test(l)).length, 1, `one image, one line:\n${first.stdout}`)
+    assert.doesNotMatch(first.stdout, /^ {2}chosen /m, 'the first choice is not worth a line')
+    const again = await runCli(args)
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepEqual(again.stdout.trim().split('\n').length, 3, again.stdout)
+    assert.match(again.stdout, /\(already there, nothing written\)/)
+  })
+
+  test('bundle.json is validated before any request: an invalid bundle aimed at an unreachable registry reports what is invalid', async () => {
+    const bundle = JSON.parse(await readFile('bundles/hello-world/bundle.json', 'utf8')) as Record<string, unknown>
+    const invalid = join(dir.path, 'invalid.json')
+    await writeFile(
+      invalid,
+      JSON.stringify({ ...bundle, version: 'latest', invocationImages: [{ imageType: 'docker', image: 'unreachable.invalid/x:1' }] }),
+    )
+    const closed = await freePort()
+    const r = await runCli(['push', invalid, `127.0.0.1:${closed}/acme/app`])
+    assert.equal(r.code, 3, r.stderr)
+    assert.match(r.stderr, /the bundle cannot be published/)
+    assert.match(r.stderr, /\[bundle-version-semver\]/)
+    assert.doesNotMatch(r.stderr, /ECONNREFUSED|unreachable\.invalid.*failed/)
   })
 
   test('pulling a plain image says it is not a bundle (exit 3)', async () => {
