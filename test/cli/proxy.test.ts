@@ -182,9 +182,13 @@ describe('proxies from the environment', () => {
     assert.deepEqual(seen, [])
   })
 
-  test('a malformed proxy variable is an input error naming the variable, without its value', async () => {
-    const r = await runCli(['resolve', `${remote.host}/env/web:1`], { env: env({ HTTPS_PROXY: `ftp://user:${PASSWORD}@proxy:2121` }) })
-    assert.equal(r.code, 3)
+  test('an unusable proxy variable fails the requests it would carry, naming the variable, without its value; others are unaffected', async () => {
+    const bad = env({ HTTPS_PROXY: `ftp://user:${PASSWORD}@proxy:2121` })
+    const r = await runCli(['resolve', `${remote.host}/env/web:1`], { env: bad })
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /fix or unset HTTPS_PROXY/)
+    const local = await runCli(['resolve', `${plain.host}/shop/web:1`], { env: bad })
+    assert.equal(local.stdout.trim(), webDigest, local.stderr)
     assert.match(r.stderr, /the proxy ftp:\/\/\*\*\*@proxy:2121 from HTTPS_PROXY is not an http or https proxy URL/)
     assertNoSecret(r)
   })

@@ -7,8 +7,9 @@
  *
  * - `HTTPS_PROXY` for https origins, `HTTP_PROXY` for http ones, `ALL_PROXY` for either when
  *   its own is unset; upper case first, then lower case; an empty value is unset. A value
- *   without a scheme (`proxy:3128`) is `http://proxy:3128`; `https://` proxies work too (SOCKS
- *   proxies are refused: not tested here).
+ *   without a scheme (`proxy:3128`) is `http://proxy:3128`; `https://` proxies work too. A value
+ *   that is no http or https proxy URL (a SOCKS proxy, a typo) fails only the requests it would
+ *   carry, with a ProxyError naming the variable.
  * - `NO_PROXY` (or `no_proxy`): comma-separated; `*` for every host; an IP address, or a CIDR
  *   block (`10.0.0.0/8`); a domain name, which matches itself and its subdomains (`corp.example`
  *   matches `registry.corp.example`), or with a leading dot its subdomains only (`.corp.example`);
@@ -42,19 +43,22 @@ const loadProxyAgent = (): typeof UndiciProxyAgent => {
 const loadDispatcher = () => require('undici/lib/dispatcher/dispatcher.js') as typeof import('undici').Dispatcher
 const loadWrapHandler = () => require('undici/lib/handler/wrap-handler.js') as { wrap(handler: unknown): Dispatcher.DispatchHandler }
 
-/** The proxies the environment names. Values are URLs as given; see proxyEnvironment. */
+/** The proxies the environment names; see proxyEnvironment. */
 export interface ProxyEnvironment {
-  /** For https origins: `HTTPS_PROXY`, `https_proxy`, else `ALL_PROXY`, `all_proxy`. */
+  /** For https origins: `HTTPS_PROXY`, `https_proxy`, else `ALL_PROXY`, `all_proxy`, as given. */
   https?: string
-  /** For http origins: `HTTP_PROXY`, `http_proxy`, else `ALL_PROXY`, `all_proxy`. */
+  /** For http origins: `HTTP_PROXY`, `http_proxy`, else `ALL_PROXY`, `all_proxy`, as given. */
   http?: string
   /** Hosts reached directly: `NO_PROXY`, `no_proxy`. */
   noProxy?: string
+  /** The variable each proxy came from (`HTTPS_PROXY`, `all_proxy`, …), for messages. */
+  sources?: { https?: string; http?: string }
 }
 
 /**
- * The proxy variables of `env` (see the module comment). Throws InputError naming the variable
- * when a proxy URL is malformed or of an unsupported scheme, without echoing its value.
+ * The proxy variables of `env` (see the module comment), as given: a value is checked when a
+ * request would go through it, so that a proxy variable meant for other tools (a SOCKS proxy
+ * for git, say) stops nothing that does not use it.
  */
 export function proxyEnvironment(env: NodeJS.ProcessEnv): ProxyEnvironment {
   const pick = (...names: string[]): { name: string; value: string } | undefined => {
@@ -65,9 +69,10 @@ export function proxyEnvironment(env: NodeJS.ProcessEnv): ProxyEnvironment {
   const http = pick('HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy')
   const noProxy = pick('NO_PROXY', 'no_proxy')
   return {
-    ...(https && { https: parseProxyUrl(https.value, https.name).href }),
-    ...(http && { http: parseProxyUrl(http.value, http.name).href }),
+    ...(https && { https: https.value }),
+    ...(http && { http: http.value }),
     ...(noProxy && { noProxy: noProxy.value }),
+    ...((https || http) && { sources: { ...(https && { https: https.name }), ...(http && { http: http.name }) } }),
   }
 }
 
@@ -221,7 +226,8 @@ export function createDispatcher(tls: TlsSettings, explicit: string | false | un
 
     override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
       const origin = new URL(String(opts.origin))
-      const proxy = proxyFor(origin, explicit, env)
+      const chosen = proxyFor(origin, explicit, env)
+      const proxy = chosen === undefined ? undefined : usableProxy(chosen, explicit, env, origin).href
       const agent = this.agentFor(proxy)
       if (proxy === undefined) return agent.dispatch(opts, handler)
       // A forwarded request gets a connection of its own: proxies differ in whether they keep
@@ -240,6 +246,20 @@ export function createDispatcher(tls: TlsSettings, explicit: string | false | un
     }
   }
   return new ProxyRouter() as unknown as Dispatcher
+}
+
+/**
+ * The proxy URL to connect through. An explicit one was checked where it was given; one from the
+ * environment is checked here, when a request needs it: ProxyError names the variable.
+ */
+function usableProxy(proxy: string, explicit: string | false | undefined, env: ProxyEnvironment, origin: URL): URL {
+  if (explicit !== undefined) return new URL(proxy)
+  const variable = (origin.protocol === 'https:' ? env.sources?.https : env.sources?.http) ?? 'the environment'
+  try {
+    return parseProxyUrl(proxy, variable)
+  } catch (err) {
+    throw new ProxyError((err as Error).message, { suggestions: [`fix or unset ${variable}, or give --proxy`] })
+  }
 }
 
 /** `handler` with the errors a proxy causes turned into ProxyError. */

@@ -12,21 +12,24 @@ import { bypassesProxy, parseProxyUrl, proxyEnvironment, proxyFor, redactUrl } f
 describe('proxyEnvironment', () => {
   test('HTTPS_PROXY for https, HTTP_PROXY for http, ALL_PROXY for either when its own is unset; upper case first', () => {
     assert.deepEqual(proxyEnvironment({ HTTPS_PROXY: 'http://s:1', https_proxy: 'http://lower:1', HTTP_PROXY: 'p:2' }), {
-      https: 'http://s:1/',
-      http: 'http://p:2/',
+      https: 'http://s:1',
+      http: 'p:2',
+      sources: { https: 'HTTPS_PROXY', http: 'HTTP_PROXY' },
     })
     assert.deepEqual(proxyEnvironment({ https_proxy: 'http://lower:1', ALL_PROXY: 'http://all:3', no_proxy: '.corp' }), {
-      https: 'http://lower:1/',
-      http: 'http://all:3/',
+      https: 'http://lower:1',
+      http: 'http://all:3',
       noProxy: '.corp',
+      sources: { https: 'https_proxy', http: 'ALL_PROXY' },
     })
-    assert.deepEqual(proxyEnvironment({ HTTPS_PROXY: '', all_proxy: 'http://all:3' }), { https: 'http://all:3/', http: 'http://all:3/' })
+    assert.deepEqual(proxyEnvironment({ HTTPS_PROXY: '', all_proxy: 'http://all:3' }).sources, { https: 'all_proxy', http: 'all_proxy' })
   })
 
-  test('a malformed or unsupported proxy names the variable and hides credentials', () => {
+  test('a proxy URL without scheme is http; an unsupported or malformed one names where it came from and hides credentials', () => {
+    assert.equal(parseProxyUrl('proxy.corp:3128', 'HTTP_PROXY').href, 'http://proxy.corp:3128/')
     assert.throws(
-      () => proxyEnvironment({ HTTPS_PROXY: 'socks5://u:secret@s:1080' }),
-      (err: unknown) => err instanceof InputError && /from HTTPS_PROXY/.test(err.message) && !err.message.includes('secret'),
+      () => parseProxyUrl('socks5://u:secret@s:1080', 'ALL_PROXY'),
+      (err: unknown) => err instanceof InputError && /from ALL_PROXY/.test(err.message) && !err.message.includes('secret'),
     )
     assert.throws(() => parseProxyUrl('http://[bad', 'HTTP_PROXY'), /the proxy from HTTP_PROXY is not a URL/)
   })
