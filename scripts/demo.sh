@@ -13,9 +13,9 @@ echo "generating the example images into $scratch/images (deterministic, offline
 node --import tsx scripts/make-example-images.ts "$scratch/images" >/dev/null
 
 cli validate bundles/hello-world/bundle.json bundles/shop/bundle.json
-cli build bundles/shop/bundle.json --images "ocidir://$scratch/images" --auto-update --output "ocidir://$scratch/shop"
-cli inspect "ocidir://$scratch/shop:v2.3.1"
-cli pull "ocidir://$scratch/shop:v2.3.1" --output "$scratch/pulled" --images
+cli build bundles/shop/bundle.json --images "$scratch/images" --auto-update --output "$scratch/shop"
+cli inspect "$scratch/shop:v2.3.1"
+cli pull "$scratch/shop:v2.3.1" --output "$scratch/pulled" --with-images
 cli validate --mode publish "$scratch/pulled/bundle.json"
 echo
 echo "the pulled bundle.json is the published config blob: $(sha256sum "$scratch/pulled/bundle.json" | cut -c1-64)"

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration tests use: third-party OCI clients (skopeo, umoci),
 # the reference registry (docker-registry = CNCF distribution 2.8) and what the registry harness
-# (test/helpers/registry/) needs to set it up: openssl (TLS and token-signing certificates) and
-# apache2-utils (`htpasswd -B`, bcrypt for the Basic-auth variant).
+# (test/helpers/registry/) needs to set it up: openssl (TLS, client and token-signing certificates),
+# apache2-utils (`htpasswd -B`, bcrypt for the Basic-auth variant) and tinyproxy (the forward proxy
+# the proxy tests go through).
 # Runs on every `npm test`: it only checks commands when everything is present (no apt, no output),
 # and runs `apt-get update` once, only when something is missing.
 set -euo pipefail
 need=()
 # command → Debian package that provides it
-for pair in skopeo:skopeo umoci:umoci docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils; do
+for pair in skopeo:skopeo umoci:umoci docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils tinyproxy:tinyproxy; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

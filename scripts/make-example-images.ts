@@ -12,8 +12,9 @@
  * in push order). The deflate stream itself comes from the zlib bundled with Node, so a Node
  * release that changes zlib could change layer digests; nothing pins them.
  *
- * Usage: node --import tsx scripts/make-example-images.ts <layout-dir>
+ * Usage: npm run example-images -- <layout-dir>   (or: node --import tsx scripts/make-example-images.ts <layout-dir>)
  */
+import { realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -189,11 +190,15 @@ function tarOf(files: readonly FileSpec[]): Buffer {
 async function main(args: string[]): Promise<void> {
   const [dir] = args
   if (dir === undefined || args.length !== 1) {
-    process.stderr.write('usage: node --import tsx scripts/make-example-images.ts <layout-dir>\n')
+    process.stderr.write('usage: npm run example-images -- <layout-dir>\n')
     process.exitCode = 2
     return
   }
-  for (const [ref, desc] of await makeExampleImages(dir)) process.stdout.write(`${ref}\t${desc.digest}\t${desc.mediaType}\n`)
+  // Under `npm run example-images -- <dir>`, relative to where npm was started, not to the package.
+  const target = resolve(process.env.INIT_CWD ?? process.cwd(), dir)
+  for (const [ref, desc] of await makeExampleImages(target)) process.stdout.write(`${ref}\t${desc.digest}\t${desc.mediaType}\n`)
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main(process.argv.slice(2))
+// Run as a script (Node gives the module its real path, so the script's path is compared resolved too).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href)
+  await main(process.argv.slice(2))

@@ -6,9 +6,9 @@
  * ```ts
  * import { build, publish, pull, openTarget } from 'ocibundle'
  *
- * await build('bundle.json', 'ocidir://./out', { images: 'ocidir://./images', autoUpdate: true })
- * const published = await publish('ocidir://./out:v1.0.0', 'registry.example.com/acme/shop')
- * await pull(published.reference, './shop', { images: true })
+ * await build('bundle.json', './out', { images: './images', autoUpdate: true })
+ * const published = await publish('./out:v1.0.0', 'registry.example.com/acme/shop')
+ * await pull(published.reference, './shop', { withImages: true })
  * ```
  *
  * @packageDocumentation

@@ -12,6 +12,7 @@ import { OcibundleError } from '../errors.js'
 import { ExitCode, exitCodeFor, isSystemError, type ExitCodeValue } from './exit-codes.js'
 import { createProgress, type ProgressSink } from './progress.js'
 import { style } from './render.js'
+import { describeSystemError } from '../util/files.js'
 
 export interface JsonSuccess<T> {
   status: number
@@ -115,5 +116,6 @@ export function describeError(err: unknown, status: number): JsonFailure['error'
     suggestions.push('this is a bug in ocibundle; please report it with the output of the same command run with DEBUG=1')
   }
   if (isSystemError(e) && e.code === 'EACCES') suggestions.push('check the file permissions, or run as a user that may write there')
-  return { name: e.name, code, message: e.message, suggestions }
+  // A file system error in words ("x does not exist (ENOENT)"), not Node's "ENOENT: no such file or directory, open 'x'".
+  return { name: e.name, code, message: describeSystemError(e) ?? e.message, suggestions }
 }

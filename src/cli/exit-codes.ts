@@ -39,9 +39,9 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
   {
     code: ExitCode.Failure,
     name: 'failure',
-    meaning: 'the operation failed (file system, network, lock timeout, …); the message says why',
+    meaning: 'the operation failed (file system, network, a server that is not a registry, lock timeout, …); the message says why',
   },
-  { code: ExitCode.Usage, name: 'usage', meaning: 'wrong command line: unknown flag, missing argument, malformed reference' },
+  { code: ExitCode.Usage, name: 'usage', meaning: 'wrong command line: unknown command or flag, missing argument, malformed reference' },
   {
     code: ExitCode.Invalid,
     name: 'invalid',

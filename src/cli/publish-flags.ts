@@ -9,8 +9,8 @@ import { registryOptions, type RegistryFlagValues } from './registry-flags.js'
 export const publishFlags = {
   images: Flags.string({
     summary:
-      'OCI layout holding the images, tagged with the references bundle.json uses (thick-bundle convention); looked up before any registry',
-    helpValue: 'ocidir://dir',
+      'OCI layout directory holding the images, tagged with the references bundle.json uses (thick-bundle convention); looked up before any registry',
+    helpValue: 'dir',
   }),
   'auto-update': Flags.boolean({
     default: false,
@@ -18,6 +18,7 @@ export const publishFlags = {
   }),
   platform: Flags.string({
     multiple: true,
+    multipleNonGreedy: true,
     summary: 'keep only these platforms of multi-platform images (os/arch[/variant]); repeatable',
     helpValue: 'os/arch',
   }),

@@ -18,12 +18,32 @@ export const registryFlags = {
     helpValue: 'pem',
   }),
   ...timeoutFlags,
+  'cert-file': Flags.string({
+    summary: 'PEM file of the client certificate to present to the registries of this command (mutual TLS)',
+    helpGroup: 'REGISTRY',
+    helpValue: 'pem',
+  }),
+  'key-file': Flags.string({
+    summary: 'PEM file of the private key of --cert-file (default: in the --cert-file file)',
+    helpGroup: 'REGISTRY',
+    helpValue: 'pem',
+    dependsOn: ['cert-file'],
+  }),
+  proxy: Flags.string({
+    summary:
+      'proxy for the registries of this command, http://[user:password@]host:port (default: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)',
+    helpGroup: 'REGISTRY',
+    helpValue: 'url',
+  }),
 }
 
 export interface RegistryFlagValues extends TimeoutFlagValues {
   'plain-http'?: boolean
   insecure?: boolean
   'ca-file'?: string
+  'cert-file'?: string
+  'key-file'?: string
+  proxy?: string
 }
 
 /** The library options the transport flags stand for. */
@@ -33,5 +53,8 @@ export function registryOptions(flags: RegistryFlagValues): RegistryOptions {
     ...(flags.insecure !== undefined && { insecure: flags.insecure }),
     ...(flags['ca-file'] !== undefined && { caFile: flags['ca-file'] }),
     ...timeoutOptions(flags),
+    ...(flags['cert-file'] !== undefined && { certFile: flags['cert-file'] }),
+    ...(flags['key-file'] !== undefined && { keyFile: flags['key-file'] }),
+    ...(flags.proxy !== undefined && { proxy: flags.proxy }),
   }
 }

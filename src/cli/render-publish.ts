@@ -1,34 +1,44 @@
 /**
- * Human output of `build` and `push`: where the bundle went, its digest, the representation the
- * destination accepted and why it was chosen, every fallback taken, every change made to the
- * bundle, and the relocation map.
+ * Human output of `build` and `push`: where the bundle went, its digest and representation, and
+ * then one line for each thing that changed or was unusual: why the representation was chosen
+ * when it was not simply the first choice, every fallback taken, each image whose description
+ * was filled in or converted, the relocation map. A bundle that was there already gets its
+ * digest and nothing more; a dry run gets its plan.
  */
+import type { FixupChange } from '../publish/fixup.js'
 import type { BundleBuilt, BundleCopied, PublishOutcome } from '../publish/publish.js'
 import type { PublishAttempt } from '../publish/publish-errors.js'
+import { renderPlan } from './render-plan.js'
 
-export function renderPublish(s: PublishOutcome, verb: string): string {
-  return s.kind === 'copied' ? renderCopied(s) : renderBuilt(s, verb)
-}
-
-/** A bundle copied as it is (from a layout or another registry): same bytes, same digest. */
-function renderCopied(s: BundleCopied): string {
-  const lines = [
-    `Pushed ${s.source} → ${s.reference}${s.unchanged ? ' (already there)' : ''}`,
-    `  bundle digest   ${s.digest} (unchanged: index and config bytes copied as they are)`,
-    `  copied          ${s.stats.copied} of ${s.stats.nodes} objects (${s.stats.skipped} already there, ${s.stats.mounted} mounted)`,
-  ]
-  if (s.referrers !== undefined)
-    lines.push(
-      `  referrers       ${s.referrers.length} came along (signatures, SBOMs and other artifacts that refer to the bundle or its images)`,
-    )
-  if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
+/** `verb` says what happened (`Pushed`, `Built`); a dry run says what would have (`Dry run: push`). */
+export function renderPublish(s: PublishOutcome, verb: 'Pushed' | 'Built'): string {
+  const lines = s.kind === 'copied' ? renderCopied(s) : renderBuilt(s, verb)
+  if (s.dryRun !== undefined) lines.push(...renderPlan(s.dryRun))
   return lines.join('\n')
 }
 
-function renderBuilt(s: BundleBuilt, verb: string): string {
+/** A bundle copied as it is (from a layout or another registry): same bytes, same digest. */
+function renderCopied(s: BundleCopied): string[] {
+  const head = headline(s.dryRun !== undefined ? 'Dry run: push' : 'Pushed', s.source, s.reference, s.unchanged, s.dryRun !== undefined)
+  const lines = [head, `  bundle digest   ${s.digest} (unchanged: index and config bytes copied as they are)`]
+  if (s.unchanged || s.dryRun !== undefined) return lines
+  lines.push(
+    `  copied          ${s.stats.copied} of ${s.stats.nodes} objects (${s.stats.skipped} already there, ${s.stats.mounted} mounted)`,
+  )
+  if (s.referrers !== undefined) {
+    lines.push(
+      `  referrers       ${s.referrers.length} came along (signatures, SBOMs and other artifacts that refer to the bundle or its images)`,
+    )
+  }
+  if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
+  return lines
+}
+
+function renderBuilt(s: BundleBuilt, verb: 'Pushed' | 'Built'): string[] {
+  const dry = s.dryRun !== undefined
   const refs = s.manifestRefs === 'digest' ? 'digest' : 'digest and under ocibundle-<alg>-<hex> tags'
   const lines = [
-    `${verb} ${s.source} → ${s.reference}${s.unchanged ? ' (already there, nothing pushed)' : ''}`,
+    headline(dry ? `Dry run: ${verb === 'Pushed' ? 'push' : 'build'}` : verb, s.source, s.reference, s.unchanged, dry),
     `  bundle digest   ${s.digest}${s.archived !== undefined ? ` (archived as ${s.archived.digest})` : ''}`,
     ...(s.archived !== undefined
       ? [
@@ -36,36 +46,52 @@ function renderBuilt(s: BundleBuilt, verb: string): string {
         ]
       : []),
     `  representation  ${s.representation.index} + ${s.representation.config} (${s.representation.shape}), manifests by ${refs}`,
-    `  chosen          ${chosen(s)}`,
   ]
-  for (const r of s.plan.reasons) lines.push(`                  ${r}`)
+  if (s.unchanged) return lines
+  const why = chosen(s, dry)
+  if (why !== undefined) lines.push(`  chosen          ${why}`, ...s.plan.reasons.map((r) => `                  ${r}`))
   for (const a of s.attempts) {
     if (a.error !== undefined && a.classification?.fallback === true) lines.push(`  fallback        ${attemptName(a)} refused: ${a.error}`)
     else if (a.error !== undefined) lines.push(`  failed          ${attemptName(a)}: ${a.error}`)
     else if (a.skipped !== undefined) lines.push(`  skipped         ${attemptName(a)}: ${a.skipped}`)
   }
-  for (const c of s.changes.filter((x) => x.reason === undefined)) {
-    lines.push(`  updated         ${c.image} ${c.field}: ${c.from ?? '(none)'} → ${c.to}`)
-  }
-  // A conversion changes digest, size and media type at once: one line per image, with why.
-  for (const c of s.changes.filter((x) => x.reason !== undefined && x.field === 'contentDigest')) {
-    lines.push(`  converted       ${c.image} ${c.from ?? '(none)'} → ${c.to}: ${c.reason}`)
+  // One line per image: what --auto-update wrote, or what a conversion for the registry changed, and why.
+  for (const [image, changes] of byImage(s.changes)) {
+    const digest = changes.find((c) => c.field === 'contentDigest')
+    const reason = changes.find((c) => c.reason !== undefined)?.reason
+    const fields = changes.map((c) => c.field).join(', ')
+    lines.push(
+      reason !== undefined
+        ? `  converted       ${image} ${digest?.from ?? '(none)'} → ${digest?.to ?? '?'}: ${reason}`
+        : `  filled in       ${image} ${fields}${digest !== undefined ? ` (${digest.to})` : ''}`,
+    )
   }
   for (const stale of s.staleReferrers) {
     const which =
       stale.referrers.length > 0 ? stale.referrers.map((r) => `${r.artifactType ?? r.mediaType} ${r.digest}`).join(', ') : 'any signature'
     lines.push(`  not signed      ${stale.image}: ${which} over ${stale.original} does not apply to the published ${stale.published}`)
   }
-  if (s.relocationMap) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
-  return lines.join('\n')
+  if (s.relocationMap && !dry) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
+  return lines
 }
 
-function chosen(s: BundleBuilt): string {
+function headline(verb: string, source: string, reference: string, unchanged: boolean, dry: boolean): string {
+  const state = unchanged ? ' (already there, nothing written)' : dry ? ' (nothing was written)' : ''
+  return `${verb} ${source} → ${reference}${state}`
+}
+
+/** Why this representation, when that is worth a line: a saved report, a given plan, or fallbacks. */
+function chosen(s: BundleBuilt, dry: boolean): string | undefined {
   if (s.plan.source === 'report') return `up front, from the saved \`registry check\` report (probed ${s.plan.probedAt ?? 'earlier'})`
   if (s.plan.source === 'plan') return 'up front, from the given plan'
-  return s.attempts.some((a) => a.error !== undefined)
-    ? 'by trying each representation in turn (no saved `registry check` report)'
-    : 'first choice of every tier (no saved `registry check` report)'
+  if (s.attempts.some((a) => a.error !== undefined)) return 'by trying each representation in turn (no saved `registry check` report)'
+  return dry ? 'the first choice (no saved `registry check` report; a registry that refuses it gets the next one)' : undefined
+}
+
+function byImage(changes: readonly FixupChange[]): Map<string, FixupChange[]> {
+  const out = new Map<string, FixupChange[]>()
+  for (const c of changes) out.set(c.image, [...(out.get(c.image) ?? []), c])
+  return out
 }
 
 function attemptName(a: PublishAttempt): string {

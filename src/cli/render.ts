@@ -37,7 +37,7 @@ function visibleLength(s: string): number {
 }
 
 export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
+  return `${n} ${word}${n === 1 ? '' : /(s|sh|ch|x)$/.test(word) ? 'es' : 's'}`
 }
 
 /** A byte count for people: B, KiB, MiB or GiB. */

@@ -3,7 +3,7 @@
  * they are (they are what gets hashed, signed or checked for canonical form), and every problem
  * with the bytes themselves becomes an Issue so the caller can show it next to the others.
  */
-import { hasErrorCode, readFileBounded } from '../util/files.js'
+import { describeSystemError, hasErrorCode, readFileBounded } from '../util/files.js'
 import { InputError, NotFoundError, SizeLimitError, messageOf } from '../errors.js'
 import { JsonSyntaxError, parseJsonWithDuplicates } from '../util/strict-json.js'
 import { pointerOf, type Issue } from './issue.js'
@@ -102,7 +102,7 @@ async function readBounded(path: string): Promise<Buffer> {
   } catch (err) {
     if (err instanceof SizeLimitError) throw err
     if (hasErrorCode(err, 'ENOENT')) throw new NotFoundError(`bundle file not found: ${path}`, { cause: err })
-    throw new InputError(`cannot read bundle file ${path}: ${messageOf(err)}`, { cause: err })
+    throw new InputError(`cannot read bundle file ${path}: ${describeSystemError(err, path) ?? messageOf(err)}`, { cause: err })
   }
 }
 

@@ -12,11 +12,7 @@ export interface FmtResult {
 
 export default class Fmt extends BaseCommand<FmtResult> {
   static override summary = 'rewrite bundle.json files as canonical JSON (RFC 8785)'
-  static override description = `CNAB requires bundle.json to be canonical JSON, because its exact bytes are what gets
-hashed, pushed and signed. This rewrites each file in the RFC 8785 form that cnab-go and
-cnab-to-oci produce: keys sorted, no insignificant white space, numbers and strings in their
-shortest form. The file is replaced atomically; a file that is not valid JSON, or has duplicate
-keys, is left untouched and reported.
+  static override description = `CNAB requires bundle.json to be canonical JSON, because its exact bytes are what gets hashed, pushed and signed. This rewrites each file in the RFC 8785 form that cnab-go and cnab-to-oci produce: keys sorted, no insignificant white space, numbers and strings in their shortest form. The file is replaced atomically; a file that is not valid JSON, or has duplicate keys, is left untouched and reported.
 
 With --check nothing is written: the command exits 3 if any file is not canonical.`
   static override examples = [

@@ -7,19 +7,15 @@ import { login, parseRegistryHost, type LoginResult } from '../registry/credenti
 
 export default class Login extends BaseCommand<LoginResult> {
   static override summary = 'log in to a registry and store the credentials the way docker login does'
-  static override description = `Checks the credentials against the registry first (GET /v2/, through its token server when
-it has one), then stores them where Docker would: in the credential helper configured for the
-registry (credHelpers, credsStore), or base64-encoded in auths of $DOCKER_CONFIG/config.json
-(default ~/.docker/config.json, written with mode 0600). Docker, skopeo's docker transport and
-ocibundle then share the login. The password is never printed or logged.`
+  static override description = `Checks the credentials against the registry first (GET /v2/, through its token server when it has one), then stores them where Docker would: in the credential helper configured for the registry (credHelpers, credsStore), or base64-encoded in auths of $DOCKER_CONFIG/config.json (default ~/.docker/config.json, written with mode 0600). Docker, skopeo's docker transport and ocibundle then share the login. The password is never printed or logged.`
   static override examples = [
     {
       description: 'Log in from CI with a token in an environment variable',
-      command: 'echo "$REGISTRY_TOKEN" | <%= config.bin %> <%= command.id %> ghcr.io -u ci-bot --password-stdin',
+      command: 'echo "$REGISTRY_TOKEN" | <%= config.bin %> <%= command.id %> ghcr.io --username ci-bot --password-stdin',
     },
     {
       description: 'Log in interactively (the password is not echoed)',
-      command: '<%= config.bin %> <%= command.id %> registry.example.com -u alice',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com --username alice',
     },
   ]
   static override args = { registry: Args.string({ description: 'registry host[:port] (docker.io for Docker Hub)', required: true }) }

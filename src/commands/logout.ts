@@ -4,8 +4,7 @@ import { logout, type LogoutResult } from '../registry/credentials/login.js'
 
 export default class Logout extends BaseCommand<LogoutResult> {
   static override summary = 'remove the stored credentials of a registry'
-  static override description = `Erases the registry's credentials from its credential helper and from auths in
-$DOCKER_CONFIG/config.json, as docker logout does. Succeeds (with a note) when none were stored.`
+  static override description = `Erases the registry's credentials from its credential helper and from auths in $DOCKER_CONFIG/config.json, as docker logout does. Succeeds (with a note) when none were stored.`
   static override examples = [
     { description: 'Forget a registry login', command: '<%= config.bin %> <%= command.id %> registry.example.com' },
   ]

@@ -6,18 +6,10 @@ import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { pull, type PullOutcome } from '../publish/pull.js'
 
 export default class Pull extends BaseCommand<PullOutcome> {
-  static override summary = 'pull a bundle for an installer: bundle.json, relocation map and, with --images, every image'
-  static override description = `Reads a bundle from a registry or an OCI layout — an OCI index or a Docker manifest list, in
-the current or legacy cnab-to-oci forms, whatever the config media type, or ocibundle's form
-without index — verifies every digest and size, and checks that the invocation image is the one
-bundle.json pins. Where a registry does not serve manifests by digest, they are read by the
-ocibundle-<alg>-<hex> tags a publish put them under, and verified all the same.
+  static override summary = 'pull a bundle for an installer: bundle.json, relocation map and its images'
+  static override description = `Reads a bundle from a registry or an OCI layout directory — an OCI index or a Docker manifest list, in the current or legacy cnab-to-oci forms, whatever the config media type, or ocibundle's form without index — verifies every digest and size, and checks that the invocation image is the one bundle.json pins. Where a registry does not serve manifests by digest, they are read by the ocibundle-<alg>-<hex> tags a publish put them under, and verified all the same.
 
-Writes into --output: bundle.json, byte-identical to the published config blob (so signatures
-over it verify), and relocation-mapping.json (CNAB 103: original image → where it is now;
-bundles read from a layout have none). With --images, every image is also written into
-<output>/artifacts/layout, an OCI layout whose tags are the image references bundle.json uses:
-the thick-bundle layout installers and air-gapped sites read.`
+Writes into --output: bundle.json, byte-identical to the published config blob (so signatures over it verify), and relocation-mapping.json (CNAB 103: original image → where it is now; bundles read from a layout have none). With --with-images, every image is also written into <output>/artifacts/layout, an OCI layout whose tags are the image references bundle.json uses: the thick-bundle layout installers and air-gapped sites read.`
   static override examples = [
     {
       description: 'Get a bundle ready for an installer',
@@ -25,11 +17,11 @@ the thick-bundle layout installers and air-gapped sites read.`
     },
     {
       description: 'Take a bundle and all its images to an air-gapped site',
-      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 --output ./shop --images',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 --output ./shop --with-images',
     },
   ]
   static override args = {
-    reference: Args.string({ description: 'bundle: registry reference or ocidir://dir[:tag|@digest]', required: true }),
+    reference: Args.string({ description: 'bundle: registry reference, or OCI layout directory with :tag or @digest', required: true }),
   }
   static override flags = {
     output: Flags.string({
@@ -38,11 +30,11 @@ the thick-bundle layout installers and air-gapped sites read.`
       summary: 'directory to write bundle.json and relocation-mapping.json into',
       helpValue: 'dir',
     }),
-    images: Flags.boolean({ default: false, summary: 'also write every image into <output>/artifacts/layout' }),
+    'with-images': Flags.boolean({ default: false, summary: 'also write every image into <output>/artifacts/layout' }),
     referrers: Flags.boolean({
       default: true,
       allowNo: true,
-      summary: 'with --images, also write the signatures, SBOMs and other artifacts that refer to the bundle or its images',
+      summary: 'with --with-images, also write the signatures, SBOMs and other artifacts that refer to the bundle or its images',
     }),
     ...referrersModeFlag,
     'allow-missing-digest': Flags.boolean({
@@ -54,11 +46,11 @@ the thick-bundle layout installers and air-gapped sites read.`
 
   async run(): Promise<PullOutcome> {
     const { args, flags } = await this.parse(Pull)
-    const bars = this.progressBars(flags.images)
+    const bars = this.progressBars(flags['with-images'])
     const pulled = await pull(args.reference, flags.output, {
       ...registryOptions(flags),
       ...referrersOptions(flags),
-      images: flags.images,
+      withImages: flags['with-images'],
       referrers: flags.referrers,
       allowMissingDigest: flags['allow-missing-digest'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { archiveReadOptions, maxExpansionFlag } from '../cli/archive-flags.js'
+import { maxExpansionFlag, archiveReadOptions } from '../cli/archive-flags.js'
 import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { publishFlags, publishOptions } from '../cli/publish-flags.js'
@@ -9,24 +9,16 @@ import { renderPublish } from '../cli/render-publish.js'
 import { publish, type PublishOutcome } from '../publish/publish.js'
 
 export default class Push extends BaseCommand<PublishOutcome> {
-  static override summary = 'publish a bundle to a registry, from bundle.json, a built layout, an archive or another registry'
-  static override description = `From a bundle.json file: every image is resolved (from --images, then registries) and
-copied into the destination repository (mounted when it is in the same registry), then the
-bundle is pushed. From a built layout (ocidir://) or another registry: the bundle and all its
-images are copied with their bytes unchanged, so the bundle digest and any signature on it stay
-valid.
+  static override summary = 'publish a bundle to a registry: from bundle.json, a built layout, an archive or a registry'
+  static override description = `From a bundle.json file: the bundle is validated as for publishing (before any request), every image is resolved (from --images, then registries) and copied into the destination repository (mounted when it is in the same registry), then the bundle is pushed. From a built layout directory or another registry: the bundle and all its images are copied with their bytes unchanged, so the bundle digest and any signature on it stay valid. A local path (an existing file or directory, ./…, ../…, /…, *.json, *.tgz, *.tar) is never looked up in a registry. Signatures, SBOMs and other artifacts that refer to the bundle or its images come along when a bundle is copied, unless --no-referrers is given.
 
 From a thick bundle archive (.tgz, as \`ocibundle archive\` or \`porter archive\` writes it): the bundle index, every image and every referrer in it are pushed with their digests unchanged, so signatures still verify. Where the registry refuses the bundle index as archived, and from an archive without one (Porter's), bundle.json is published with the archive's images instead, and the output says which digests changed and why. A .tgz archive is expanded into the system's temporary directory while it is read (bounded by --max-expansion) and removed afterwards.
 
-The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is
-not moved without --force. The output gives the bundle digest, the relocation map and the
-representation the registry accepted (with every fallback taken).
+The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is not moved without --force. The output gives the bundle digest, the relocation map and the representation the registry accepted (with every fallback taken).
 
-When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG
-cache directory), the representation is chosen from it up front, so the push makes no failed
-request. Otherwise each representation is tried in turn, falling back only when the registry
-refuses the representation itself (docs/registries.md). --index-format, --config-variant and
---manifest-refs force a choice; --no-fallback fails at the first refusal.`
+When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG cache directory), the representation is chosen from it up front, so the push makes no failed request. Otherwise each representation is tried in turn, falling back only when the registry refuses the representation itself (docs/registries.md). --index-format, --config-variant and --manifest-refs force a choice; --no-fallback fails at the first refusal.
+
+--dry-run reads what the destination has and decides everything a push decides, then prints the plan (each blob and manifest that would be pushed or mounted, each tag, what is there already, the representation) and writes nothing. Without a saved report the representation shown is the first choice.`
   static override examples = [
     {
       description: 'Publish a bundle and its images',
@@ -34,7 +26,11 @@ refuses the representation itself (docs/registries.md). --index-format, --config
     },
     {
       description: 'Publish what `build` wrote, keeping its digest',
-      command: '<%= config.bin %> <%= command.id %> ocidir://./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
+      command: '<%= config.bin %> <%= command.id %> ./shop-oci:v2.3.1 registry.example.com/acme/shop:v2.3.1',
+    },
+    {
+      description: 'See what a push would send, without sending anything',
+      command: '<%= config.bin %> <%= command.id %> --dry-run bundle.json registry.example.com/acme/shop --auto-update',
     },
     {
       description: 'Publish an archive carried into an air gap, digests unchanged',
@@ -47,13 +43,18 @@ refuses the representation itself (docs/registries.md). --index-format, --config
   ]
   static override args = {
     source: Args.string({
-      description: 'bundle.json, a .tgz archive, ocidir://dir[:tag], ociarchive://file[:tag], or a registry reference of a bundle',
+      description:
+        'bundle.json, a .tgz archive, a built OCI layout directory with :tag, ociarchive://file[:tag], or a registry reference of a bundle',
       required: true,
     }),
     destination: Args.string({ description: 'registry repository, optionally with :tag', required: true }),
   }
   static override flags = {
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once when copying a bundle' }),
+    'dry-run': Flags.boolean({
+      default: false,
+      summary: 'print what would be pushed, mounted and tagged, and in which representation; write nothing',
+    }),
     referrers: Flags.boolean({
       default: true,
       allowNo: true,
@@ -73,6 +74,7 @@ refuses the representation itself (docs/registries.md). --index-format, --config
       ...referrersOptions(flags),
       ...archiveReadOptions(flags),
       referrers: flags.referrers,
+      dryRun: flags['dry-run'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),
     })

@@ -7,16 +7,11 @@ import { plural, style, table } from '../cli/render.js'
 
 export default class Validate extends BaseCommand<ValidateFilesResult> {
   static override summary = 'check CNAB bundle.json files against the schema and the CNAB rules'
-  static override description = `Checks each file in three stages: strict JSON (duplicate keys are an error), the official CNAB
-bundle JSON Schema, and the CNAB rules the schema cannot express (versions, image digests,
-parameter and output paths, definitions and their defaults, extensions, canonical form).
-Every problem is printed with its JSON pointer, rule id and severity.
+  static override description = `Checks each file in three stages: strict JSON (duplicate keys are an error), the official CNAB bundle JSON Schema, and the CNAB rules the schema cannot express (versions, image digests, parameter and output paths, definitions and their defaults, extensions, canonical form). Every problem is printed with its JSON pointer, rule id and severity.
 
---mode publish applies the stricter rules for a bundle about to be published: every image needs
-contentDigest, size and mediaType, and the bytes must be canonical JSON (see "ocibundle fmt").
+--mode publish applies the stricter rules for a bundle about to be published: every image needs contentDigest, size and mediaType, and the bytes must be canonical JSON (see "ocibundle fmt").
 
-Exits 0 when every file is valid (warnings allowed), 3 when any file has errors (or warnings with
---strict), 6 when a file does not exist.`
+Exits 0 when every file is valid (warnings allowed), 3 when any file has errors (or warnings with --strict), 6 when a file does not exist.`
   static override examples = [
     { description: 'Check a bundle while editing it', command: '<%= config.bin %> <%= command.id %> bundles/shop/bundle.json' },
     {

@@ -7,3 +7,4 @@ export { copyGraph, DEFAULT_COPY_CONCURRENCY, type CopyGraphOptions, type CopyPr
 export { CopyError, type CopyErrorDetails, type CopyOp, type CopyOrigin } from './copy-error.js'
 export { platformsOf, selectPlatform } from './platform.js'
 export { Limiter } from './limiter.js'
+export { DryRunTarget, type DryRunPlan, type PlannedWrite } from './dry-run.js'

@@ -17,8 +17,6 @@ export {
 } from './open-target.js'
 export {
   build,
-  isArchiveFile,
-  isBundleFile,
   publish,
   type BundleBuilt,
   type BundleCopied,
@@ -27,6 +25,24 @@ export {
   type RepresentationOptions,
   type StaleReferrers,
 } from './publish.js'
+export {
+  buildOutputReference,
+  classifyArgument,
+  contentReference,
+  destinationReference,
+  sourceReference,
+  type TargetArgument,
+} from './target-argument.js'
+export {
+  deleteReference,
+  tagReference,
+  type DeletePlan,
+  type DeleteReferenceOptions,
+  type DeleteReferenceResult,
+  type TagOutcome,
+  type TagReferenceOptions,
+  type TagReferenceResult,
+} from './manage-tags.js'
 export { pull, type PullCallOptions, type PullOutcome } from './pull.js'
 export { collectGarbage, type CollectGarbageOptions } from './collect-garbage.js'
 export { archive, THICK_ARCHIVE, type ArchiveOptions, type ArchiveResult } from './archive-bundle.js'
@@ -56,6 +72,7 @@ export {
   type FetchBlobOptions,
   type FetchedManifest,
   type ListTagsOptions,
+  type TagList,
 } from './read-content.js'
 export { chainImageSources, layoutImageSource, registryImageSource, type ImageLocation, type ImageSource } from './image-source.js'
 export {

@@ -8,7 +8,8 @@ import { entriesOf, field, isRecord, itemsOf, stringField } from '../cnab/json-s
 import type { ReadOnlyStorage } from '../content/storage.js'
 import { platformsOf } from '../copy/platform.js'
 import { isDigest } from '../oci/digest.js'
-import { formatReference, parseContentReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
+import { contentReference } from './target-argument.js'
 import { derivedTagReader } from './manifest-refs.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 import { pullBundle, type PullResult } from './pull-bundle.js'
@@ -93,7 +94,7 @@ export interface InspectResult {
  * (NotABundleError, DigestMismatchError, NotFoundError, …).
  */
 export async function inspect(source: string, options: OperationOptions = {}): Promise<InspectResult> {
-  const { ref, selector } = parseContentReference(source)
+  const { ref, selector } = contentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const target = derivedTagReader(await targets.open(ref))
     const o = { signal: options.signal }

@@ -4,16 +4,18 @@
  * file (`ociarchive://file.tar`). Every library call that takes references opens its targets
  * here, so the CLI and programs reach the same places with the same settings.
  */
-import { rm } from 'node:fs/promises'
-import type { GraphTarget } from '../content/storage.js'
+import { rm, stat } from 'node:fs/promises'
+import type { GraphTarget, Target } from '../content/storage.js'
+import { DryRunTarget } from '../copy/dry-run.js'
 import { OciArchiveStore } from '../layout/archive-store.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
-import { parseReference, type Reference } from '../oci/reference.js'
+import type { Reference } from '../oci/reference.js'
 import { createRegistryClient } from '../registry/config/create-registry-client.js'
 import type { RegistryOptions } from '../registry/config/registry-options.js'
 import type { RegistryClient } from '../registry/http/client.js'
 import type { ReferrersMode } from '../registry/referrers.js'
 import { RegistryRepository } from '../registry/repository.js'
+import { destinationReference, sourceReference } from './target-argument.js'
 
 /** What every library call that takes references accepts: how to reach registries, a shared client, cancellation. */
 export interface OperationOptions extends RegistryOptions {
@@ -52,17 +54,17 @@ export interface OpenedTarget extends GraphTarget {
 }
 
 /**
- * Opens `reference` (a string as the CLI takes it, or a parsed Reference). A tag or digest in
- * the reference is not looked at: pass it to the target's `resolve`. The transport options
- * (`plainHttp`, `insecure`, `caFile`) apply to this reference's registry. An archive opened
- * with `write` is written by close() (see OpenTargetOptions.write).
+ * Opens `reference` (a string as the CLI takes it, read by the rule of classifyArgument, or a
+ * parsed Reference). A tag or digest in the reference is not looked at: pass it to the target's
+ * `resolve`. The transport options (`plainHttp`, `insecure`, `caFile`) apply to this reference's
+ * registry. An archive opened with `write` is written by close() (see OpenTargetOptions.write).
  * Throws InvalidReferenceError for a malformed reference, NotFoundError for a missing layout
- * directory or archive (without `write`), InvalidContentError for a malformed layout,
- * UnsafeArchiveError and UnsafePathError for a hostile archive, and InputError for a malformed
- * host configuration or an unreadable CA file.
+ * directory, archive or local path (without `write`), UsageError for a file,
+ * InvalidContentError for a malformed layout, UnsafeArchiveError and UnsafePathError for a
+ * hostile archive, and InputError for a malformed host configuration or an unreadable CA file.
  */
 export async function openTarget(reference: string | Reference, options: OpenTargetOptions = {}): Promise<OpenedTarget> {
-  const ref = typeof reference === 'string' ? parseReference(reference, { defaultTag: false }) : reference
+  const ref = typeof reference !== 'string' ? reference : options.write ? destinationReference(reference) : sourceReference(reference)
   if (ref.kind === 'layout') return OciLayoutStore.open(ref.path, { create: options.write ?? false })
   if (ref.kind === 'archive') return OciArchiveStore.open(ref.path, { write: options.write ?? false })
   const client = options.client ?? (await createRegistryClient(options, [ref.registry]))
@@ -109,6 +111,17 @@ export class OperationTargets {
       access: options.write ? 'push' : 'pull',
       ...(this.options.referrersMode !== undefined && { referrersMode: this.options.referrersMode }),
     })
+  }
+
+  /**
+   * Opens `ref` to be written; with `dryRun`, a DryRunTarget instead, which reads from what is
+   * there (nothing, for a layout directory that does not exist: none is created) and records the
+   * writes in its `plan`.
+   */
+  async openDestination(ref: Reference, dryRun: boolean): Promise<Target | DryRunTarget> {
+    if (!dryRun) return this.open(ref, { write: true })
+    if (ref.kind === 'layout' && !(await isDirectory(ref.path))) return new DryRunTarget(undefined)
+    return new DryRunTarget(await this.open(ref))
   }
 
   /** Opens the layout in `dir` (for writing: created when missing); see OciLayoutStore.open. */
@@ -181,4 +194,8 @@ export async function withTargets<T>(
 /** The registries among some references: the transport options apply to these. */
 function registriesOf(references: readonly Reference[]): string[] {
   return references.flatMap((r) => (r.kind === 'registry' ? [r.registry] : []))
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false
 }

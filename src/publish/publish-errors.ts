@@ -14,6 +14,7 @@ import {
 import type { TierAttempt } from '../compat/strategies.js'
 import { InputError, InvalidContentError, messageOf, NotFoundError, OcibundleError } from '../errors.js'
 import { RegistryResponseError } from '../registry/http/response-errors.js'
+import { NotARegistryError } from '../registry/http/response-errors.js'
 import type { Issue } from '../cnab/issue.js'
 import type { RepositoryName } from './repository-name.js'
 
@@ -104,17 +105,32 @@ export class BundleValidationError extends InputError {
   constructor(
     /** Every issue of the validation, warnings included; the errors are what stopped the publish. */
     readonly issues: readonly Issue[],
+    /** The bundle, to name the image an issue is about (`image "…"`); optional. */
+    bundle?: unknown,
   ) {
     const errors = issues.filter((i) => i.severity === 'error')
+    const imageFields = errors.some((i) => i.rule === 'image-content-digest' || i.rule === 'image-descriptor-fields')
     super(
-      `the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}: ${i.message} [${i.rule}]`).join('\n')}`,
+      `the bundle cannot be published: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map((i) => `  - ${i.pointer || '/'}${imageAt(bundle, i.pointer)}: ${i.message} [${i.rule}]`).join('\n')}`,
       {
         suggestions: [
-          'fix the listed problems (run `ocibundle validate --mode publish` to see them with warnings), or fix up the images first',
+          ...(imageFields
+            ? ['run again with --auto-update (autoUpdate) to write the resolved contentDigest, size and mediaType into the bundle']
+            : []),
+          'fix the listed problems (run `ocibundle validate --mode publish` to see them with warnings)',
         ],
       },
     )
   }
+}
+
+/** ` (image "ref")` when `pointer` is an image of `bundle` (`/invocationImages/0`, `/images/web`); else empty. */
+function imageAt(bundle: unknown, pointer: string): string {
+  const m = /^\/(invocationImages|images)\/([^/]+)$/.exec(pointer)
+  if (m === null || typeof bundle !== 'object' || bundle === null) return ''
+  const list = (bundle as Record<string, unknown>)[m[1]!] as Record<string, { image?: unknown }> | undefined
+  const image = list?.[m[2]!.replaceAll('~1', '/').replaceAll('~0', '~')]?.image
+  return typeof image === 'string' ? ` (image "${image}")` : ''
 }
 
 /** A tag already names other content, and overwriting it was not asked for. */
@@ -127,9 +143,15 @@ export class TagExistsError extends OcibundleError {
     readonly existing: string,
     /** What the tag would have named. */
     readonly wanted: string,
+    /** What `wanted` is, for the message: a bundle (the default) or other content. */
+    what: 'bundle' | 'content' = 'bundle',
   ) {
-    super(`tag "${tag}" already names ${existing}, not this bundle (${wanted}); it was left unchanged`, {
-      suggestions: ['publish under another tag (bump the bundle version), or pass --force to move the tag'],
+    super(`tag "${tag}" already names ${existing}, not this ${what} (${wanted}); it was left unchanged`, {
+      suggestions: [
+        what === 'bundle'
+          ? 'publish under another tag (bump the bundle version), or pass --force to move the tag'
+          : 'choose another tag, or pass --force to move it',
+      ],
     })
   }
 }
@@ -297,13 +319,17 @@ export class NotABundleError extends InvalidContentError {
 }
 
 /**
- * The error to show for `err` from writing into `repository`: a 404 NAME_UNKNOWN from that
+ * The error to show for `err` from writing into `repository`: a NotARegistryError anywhere in the
+ * chain is shown alone, a 404 NAME_UNKNOWN from that
  * repository anywhere in the chain (ECR-1) becomes RepositoryMissingError, a refused PUT of the
  * bundle `tag` that says the tag is immutable becomes ImmutableTagError; anything else is
  * returned as it is. The original error stays the `cause`.
  */
 export function actionableError(err: unknown, context: { repository?: RepositoryName | undefined; tag?: string }): unknown {
   if (err instanceof RepositoryMissingError || err instanceof ImmutableTagError) return err
+  // Every request to such an address fails the same way: say it once, not once per image.
+  const notRegistry = causesOf(err).find((c) => c instanceof NotARegistryError)
+  if (notRegistry !== undefined) return notRegistry
   const refusals = causesOf(err).filter((c): c is RegistryResponseError => c instanceof RegistryResponseError)
   const { repository, tag } = context
   if (repository !== undefined && refusals.some((r) => isMissingRepository(r, repository.repository))) {

@@ -13,29 +13,38 @@
  * from the options. Everything that happened is in the result; warnings, fallbacks and progress
  * also reach the callbacks as they happen.
  */
-import { existsSync } from 'node:fs'
 import { readBundleFile } from '../cnab/load.js'
 import type { ConfigVariantId, OciShape } from '../cnab/oci/to-oci.js'
 import type { IndexChoice, ManifestRefChoice } from '../compat/capabilities.js'
 import { loadReport, type ReportCacheOptions } from '../compat/report-cache.js'
-import type { CopyProgress } from '../copy/index.js'
+import { DryRunTarget, type CopyProgress, type DryRunPlan } from '../copy/index.js'
 import { InputError, UsageError } from '../errors.js'
+import { validateBundle } from '../cnab/validate.js'
 import { classifyPushError } from '../compat/classify.js'
 import { CopyError } from '../copy/copy-error.js'
 import { isManifest } from '../oci/media-types.js'
 import type { Descriptor, Platform } from '../oci/descriptor.js'
 import { canListReferrers } from '../content/storage.js'
 import { parsePlatform } from '../oci/platform.js'
-import { ARCHIVE_SCHEME, formatReference, LAYOUT_SCHEME, parseReference, referenceSelector, type Reference } from '../oci/reference.js'
+import { formatReference, type Reference } from '../oci/reference.js'
 import { bundleTagOf } from './bundle-tags.js'
 import { fixupBundle, type FixupChange } from './fixup.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from './image-source.js'
 import { OperationTargets, withTargets, type OperationOptions } from './open-target.js'
 import { publishBundle, type PublishResult } from './publish-bundle.js'
-import type { PublishAttempt } from './publish-errors.js'
+import { BundleValidationError, type PublishAttempt } from './publish-errors.js'
 import { PublishSession } from './publish-session.js'
 import { copyBundle, type CopyBundleResult } from './relocate.js'
 import { openThickArchive, type ThickArchiveOptions } from './thick-archive.js'
+import {
+  buildOutputReference,
+  bundleFilePath,
+  classifyArgument,
+  contentReference,
+  destinationReference,
+  existingLayoutPath,
+  isArchiveFile,
+} from './target-argument.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 
 /** How the bundle is represented at the destination: preferences, forced choices and fallbacks. */
@@ -59,7 +68,7 @@ export interface RepresentationOptions {
 
 /** Options of publish and build. */
 export interface PublishCallOptions extends OperationOptions, RepresentationOptions, ThickArchiveOptions {
-  /** An OCI layout (`ocidir://dir`) holding the images under the references bundle.json uses; looked up before any registry. */
+  /** An OCI layout directory (`ocidir://dir` or a path) holding the images under the references bundle.json uses; looked up before any registry. */
   images?: string
   /** Write each image's resolved contentDigest, size and mediaType into the published bundle (the file is not changed). Default false. */
   autoUpdate?: boolean
@@ -74,6 +83,13 @@ export interface PublishCallOptions extends OperationOptions, RepresentationOpti
    * every image, and theirs in turn. Default true; false (`--no-referrers`) copies none.
    */
   referrers?: boolean
+  /**
+   * Write nothing: read what the destination has, decide everything a publish decides, and
+   * return the plan in the result's `dryRun` (what would be pushed, mounted and tagged). Default
+   * false. Without a saved `registry check` report, the representation is the first choice; a
+   * registry that refuses it would get the next at the real publish.
+   */
+  dryRun?: boolean
   /** Bytes of each blob as it is handed to the destination. */
   onProgress?: (progress: CopyProgress) => void
   /** Something was tolerated or ignored (a legacy form, an unreadable saved report, a validation warning). */
@@ -107,6 +123,8 @@ export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
    * images were converted, and why).
    */
   archived?: { digest: string; refusal: string }
+  /** With `dryRun`: what would have been written; nothing was. */
+  dryRun?: DryRunPlan
 }
 
 /** The referrers of an image's original manifest that do not apply to its converted one. */
@@ -129,6 +147,8 @@ export interface BundleCopied extends CopyBundleResult {
   source: string
   /** Where the bundle is now, with its tag. */
   reference: string
+  /** With `dryRun`: what would have been written; nothing was. */
+  dryRun?: DryRunPlan
 }
 
 /** What publish returns: a bundle.json built and published, or a published bundle copied; told apart by `kind`. */
@@ -140,7 +160,8 @@ export type PublishOutcome = BundleBuilt | BundleCopied
  * archive (`.tgz`, `.tar.gz`, `.tar`: ocibundle's or Porter's), an `ocidir://dir[:tag|@digest]`
  * layout, an `ociarchive://file[:tag|@digest]` or a registry reference of a published bundle: a
  * path that exists, starts with `./`, `../` or `/`, or ends in `.json`, `.tgz` or `.tar` is a
- * file and is never sent to a registry. The tag defaults to the source's tag, else
+ * file and is never sent to a registry (classifyArgument); a directory path is a layout. A
+ * bundle.json is validated in publish mode before any request. The tag defaults to the source's tag, else
  * `v<version>` of the bundle.
  *
  * From a thick archive holding the bundle index (ocibundle's), the bundle is copied as it is:
@@ -149,23 +170,24 @@ export type PublishOutcome = BundleBuilt | BundleCopied
  * without bundle index (Porter's), bundle.json is published with the archive's images, as from
  * a bundle.json file; `archived` and `changes` then say which digests changed and why.
  *
- * Throws NotFoundError for a missing file, InputError and BundleValidationError for an unusable
- * bundle, UsageError for a destination with a digest, what openThickArchive throws for an
- * unusable or hostile archive, and what fixupBundle, publishBundle and copyBundle throw
- * (FixupError, PublishError, TagExistsError, RepositoryMissingError, …).
+ * Throws NotFoundError for a missing file or directory, InputError and BundleValidationError for
+ * an unusable bundle, UsageError for a destination with a digest or a file name, what
+ * openThickArchive throws for an unusable or hostile archive, and what fixupBundle,
+ * publishBundle and copyBundle throw (FixupError, PublishError, TagExistsError,
+ * RepositoryMissingError, NotARegistryError, …).
  */
 export async function publish(source: string, destination: string, options: PublishCallOptions = {}): Promise<PublishOutcome> {
-  const dst = parseReference(destination, { defaultTag: false })
+  const dst = destinationReference(destination)
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
   if (isArchiveFile(source)) return publishArchive(source, dst, options)
-  if (isBundleFile(source)) return build(source, destination, options)
-  const src = parseReference(source)
-  const selector = referenceSelector(src)
-  if (selector === undefined) throw new UsageError(`${source} names no tag or digest`, { suggestions: [`add one, e.g. ${source}:v1.0.0`] })
+  if (classifyArgument(source).kind === 'file') return buildInto(source, dst, options)
+  const { ref: src, selector } = contentReference(source)
   return withTargets(options, [src, dst], async (targets) => {
     // The bytes are copied as they are; of the representation options only manifestRefs and allowFallback apply.
     const session = await publishSession(dst, options)
-    const copied = await copyBundle(await targets.open(src), selector, { target: await targets.open(dst, { write: true }) }, dst.tag, {
+    const target = await targets.openDestination(dst, options.dryRun ?? false)
+    const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
+    const copied = await copyBundle(await targets.open(src), selector, { target, ...(repository && { repository }) }, dst.tag, {
       session,
       force: options.force ?? false,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
@@ -175,28 +197,57 @@ export async function publish(source: string, destination: string, options: Publ
       ...(options.referrers !== undefined && { referrers: options.referrers }),
     })
     for (const w of copied.warnings) options.onWarning?.(w)
-    return { kind: 'copied', source: formatReference(src), reference: formatReference({ ...dst, tag: copied.tag }), ...copied }
+    return {
+      kind: 'copied',
+      source: formatReference(src),
+      reference: formatReference({ ...dst, tag: copied.tag }),
+      ...copied,
+      ...(target instanceof DryRunTarget && { dryRun: target.plan }),
+    }
   })
 }
 
 /**
- * Builds the bundle.json file `bundle` into `output`: an OCI layout (`ocidir://dir[:tag]`) or a
- * registry repository. Every image is resolved (from `images`, then registries) and copied into
- * the output, then the config blob, config manifest and index are written; the same input gives
- * the same bytes and digests on every run and machine. The tag defaults to `v<version>`.
- * Throws like publish.
+ * Builds the bundle.json file `bundle` into `output`: an OCI layout directory (`ocidir://dir[:tag]`,
+ * or a plain path: `out`, `./out:v1`) or a registry repository named with its host
+ * (`registry.example.com/acme/shop`; a bare name such as `acme/shop` is a directory, so a build
+ * never publishes by accident). The bundle is validated in publish mode first (with
+ * `autoUpdate`, the fields it fills in excepted); then every image is resolved (from `images`,
+ * then registries) and copied into the output, and the config blob, config manifest and index
+ * are written; the same input gives the same bytes and digests on every run and machine. The
+ * tag defaults to `v<version>`. Throws like publish.
  */
 export async function build(bundle: string, output: string, options: PublishCallOptions = {}): Promise<BundleBuilt> {
-  const dst = parseReference(output, { defaultTag: false })
+  return buildInto(bundle, buildOutputReference(output), options)
+}
+
+async function buildInto(bundle: string, dst: Reference, options: PublishCallOptions): Promise<BundleBuilt> {
   if (dst.digest !== undefined) throw new UsageError('a bundle is published under a tag, not a digest; drop the @digest')
-  const loaded = await readBundleFile(bundle)
+  const loaded = await readBundleFile(bundleFilePath(bundle))
   const fatal = loaded.issues.filter((i) => i.severity === 'error')
   if (loaded.value === undefined || fatal.length > 0) {
-    throw new InputError(`${bundle} is not usable JSON: ${fatal.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`, {
+    const problems = fatal.map((i) => i.message).join('; ')
+    throw new InputError(problems.includes(bundle) ? problems : `${bundle}: ${problems}`, {
       suggestions: [`see every problem with: ocibundle validate ${bundle}`],
     })
   }
-  return buildLoaded(loaded.value, bundle, dst, options, (targets) => imageSource(options.images, targets))
+  validateBeforePublishing(loaded.value, options.autoUpdate ?? false)
+  const images = options.images !== undefined ? existingLayoutPath(options.images, 'the images layout') : undefined
+  return buildLoaded(loaded.value, bundle, dst, options, (targets) => imageSource(images, targets))
+}
+
+/** The rules whose fields `autoUpdate` writes: they cannot stop a publish that fills them in. */
+const AUTO_UPDATED_RULES: ReadonlySet<string> = new Set(['image-content-digest', 'image-descriptor-fields'])
+
+/**
+ * Validates `bundle` in publish mode before anything is read from or written to a registry, so
+ * that an invalid bundle is reported as such and not as the first network error. With
+ * `autoUpdate`, the rules about the fields it fills in (contentDigest, size, mediaType) are left
+ * to the fixup. Throws BundleValidationError listing every error.
+ */
+function validateBeforePublishing(bundle: unknown, autoUpdate: boolean): void {
+  const issues = validateBundle(bundle, { mode: 'publish' }).issues.filter((i) => !(autoUpdate && AUTO_UPDATED_RULES.has(i.rule)))
+  if (issues.some((i) => i.severity === 'error')) throw new BundleValidationError(issues, bundle)
 }
 
 /** build() of a bundle already loaded (`bundle`, read from `source`), its images from `images`. */
@@ -210,7 +261,8 @@ async function buildLoaded(
   const platforms = (options.platforms ?? []).map((p) => (typeof p === 'string' ? parsePlatform(p) : p))
   return withTargets(options, [dst], async (targets) => {
     const session = await publishSession(dst, options)
-    const target = session.wrap(await targets.open(dst, { write: true }))
+    const destination = await targets.openDestination(dst, options.dryRun ?? false)
+    const target = session.wrap(destination)
     const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
     const source = await images(targets)
     const fixed = await fixupBundle(
@@ -246,6 +298,7 @@ async function buildLoaded(
       changes,
       warnings: messages,
       staleReferrers: await staleReferrers(changes, source, options.signal),
+      ...(destination instanceof DryRunTarget && { dryRun: destination.plan }),
     }
   })
 }
@@ -274,18 +327,6 @@ async function staleReferrers(
   return out
 }
 
-/** Whether a publish source names a bundle.json file rather than a published bundle (see publish). */
-export function isBundleFile(source: string): boolean {
-  if (source.startsWith(LAYOUT_SCHEME) || source.startsWith(ARCHIVE_SCHEME)) return false
-  return existsSync(source) || /^\.{0,2}\//.test(source) || source.endsWith('.json')
-}
-
-/** Whether a publish source names a thick bundle archive file (`.tgz`, `.tar.gz`, `.tar`; see publish). */
-export function isArchiveFile(source: string): boolean {
-  if (source.startsWith(LAYOUT_SCHEME) || source.startsWith(ARCHIVE_SCHEME)) return false
-  return /\.(?:tgz|tar\.gz|tar)$/i.test(source)
-}
-
 /** publish() from a thick bundle archive: copied as it is when it holds the bundle index and the registry takes it, else built from its bundle.json. */
 async function publishArchive(file: string, dst: Reference, options: PublishCallOptions): Promise<PublishOutcome> {
   const thick = await openThickArchive(file, options)
@@ -299,7 +340,7 @@ async function publishArchive(file: string, dst: Reference, options: PublishCall
           const copied = await copyBundle(
             thick.layout,
             archived.descriptor.digest,
-            { target: await targets.open(dst, { write: true }) },
+            { target: await targets.openDestination(dst, options.dryRun ?? false) },
             dst.tag ?? archived.tag,
             {
               session: await publishSession(dst, options),
@@ -374,15 +415,9 @@ async function publishSession(dst: Reference, options: PublishCallOptions): Prom
   })
 }
 
-/** Where images come from: the `images` layout first (when given), then the registries their references name. */
+/** Where images come from: the layout directory `images` first (when given), then the registries their references name. */
 async function imageSource(images: string | undefined, targets: OperationTargets): Promise<ImageSource> {
   const registries = registryImageSource(await targets.registryClient())
   if (images === undefined) return registries
-  const ref = images.startsWith(LAYOUT_SCHEME) ? parseReference(images, { defaultTag: false }) : undefined
-  if (ref?.kind !== 'layout') {
-    throw new UsageError(`the images layout (--images) must be an OCI layout directory written as ocidir://<dir>, not "${images}"`, {
-      suggestions: [`if ${images} is a layout directory: --images ocidir://${images}`],
-    })
-  }
-  return chainImageSources(layoutImageSource(await OciLayoutStore.open(ref.path)), registries)
+  return chainImageSources(layoutImageSource(await OciLayoutStore.open(images)), registries)
 }

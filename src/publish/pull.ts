@@ -9,7 +9,8 @@ import type { GraphTarget } from '../content/storage.js'
 import type { CopyProgress } from '../copy/index.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
 import type { Descriptor } from '../oci/descriptor.js'
-import { formatReference, parseContentReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
+import { contentReference } from './target-argument.js'
 import { writeFileAtomic } from '../util/files.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 import { pullBundle, type PullResult } from './pull-bundle.js'
@@ -17,7 +18,7 @@ import { pullBundle, type PullResult } from './pull-bundle.js'
 /** Options of pull. */
 export interface PullCallOptions extends OperationOptions {
   /** Also write every image into `<outputDir>/artifacts/layout`, tagged with the references bundle.json uses. Default false. */
-  images?: boolean
+  withImages?: boolean
   /** Accept an invocation image without contentDigest (a warning instead of an error). Default false. */
   allowMissingDigest?: boolean
   /** Bytes of each image blob as it is written. */
@@ -42,7 +43,7 @@ export interface PullOutcome {
   relocationMapping?: string
   /** CNAB relocation map (spec 103): original image reference → where it is now. */
   relocationMap?: Record<string, string>
-  /** With `images`: the layout written, the manifest of every image reference, and the referrers that came along. */
+  /** With `withImages`: the layout written, the manifest of every image reference, and the referrers that came along. */
   images?: { layout: string; manifests: Record<string, Descriptor>; referrers?: Descriptor[] }
   /** What was found: the index format, the config manifest's and the config's media types. */
   representation: PullResult['representation']
@@ -51,9 +52,9 @@ export interface PullOutcome {
 }
 
 /**
- * Pulls the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`) into
+ * Pulls the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`, `./dir:tag`) into
  * `outputDir` (created when missing): `bundle.json`, byte-identical to the published config
- * blob, `relocation-mapping.json` (not for a layout source), and with `images` every image in
+ * blob, `relocation-mapping.json` (not for a layout source), and with `withImages` every image in
  * `<outputDir>/artifacts/layout`. Every digest and size is verified, and the invocation image
  * must be the one bundle.json pins. Files are written atomically.
  * Throws what pullBundle throws (NotABundleError, InvalidContentError,
@@ -61,7 +62,7 @@ export interface PullOutcome {
  * errors.
  */
 export async function pull(source: string, outputDir: string, options: PullCallOptions = {}): Promise<PullOutcome> {
-  const { ref, selector } = parseContentReference(source)
+  const { ref, selector } = contentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const from = await targets.open(ref)
     // The first directory made for the output, when it did not exist: removed again if the pull fails before writing it.
@@ -69,7 +70,7 @@ export async function pull(source: string, outputDir: string, options: PullCallO
     const layoutDir = join(outputDir, 'artifacts', 'layout')
     let images: OciLayoutStore | undefined
     try {
-      images = options.images ? await targets.openLayout(layoutDir, true) : undefined
+      images = options.withImages ? await targets.openLayout(layoutDir, true) : undefined
       return await pullInto(from, selector, outputDir, images, options, formatReference(ref), layoutDir)
     } catch (err) {
       if (createdOutput !== undefined && (images === undefined || (await images.isEmpty().catch(() => false)))) {

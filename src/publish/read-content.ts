@@ -11,7 +11,8 @@ import { fetchAll, fetchVerified, isIntegrityFailure } from '../content/verify.j
 import { UnsupportedError, UsageError } from '../errors.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { parseManifest } from '../oci/manifest.js'
-import { formatReference, parseContentReference, parseReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
+import { contentReference, sourceReference } from './target-argument.js'
 import { writeFileAtomic } from '../util/files.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 
@@ -21,7 +22,7 @@ import { withTargets, type OperationOptions } from './open-target.js'
  * names nothing, UsageError when it names no tag or digest (a layout), and the registry's errors.
  */
 export async function resolveReference(reference: string, options: OperationOptions = {}): Promise<Descriptor> {
-  const { ref, selector } = parseContentReference(reference)
+  const { ref, selector } = contentReference(reference)
   return withTargets(options, [ref], async (targets) => (await targets.open(ref)).resolve(selector, { signal: options.signal }))
 }
 
@@ -42,7 +43,7 @@ export interface FetchedManifest {
  * manifest.
  */
 export async function fetchManifest(reference: string, options: OperationOptions = {}): Promise<FetchedManifest> {
-  const { ref, selector } = parseContentReference(reference)
+  const { ref, selector } = contentReference(reference)
   return withTargets(options, [ref], async (targets) => {
     const target = await targets.open(ref)
     const descriptor = await target.resolve(selector, { signal: options.signal })
@@ -66,7 +67,7 @@ export interface FetchBlobOptions extends OperationOptions {
  * reference without digest, NotFoundError, DigestMismatchError or SizeMismatchError.
  */
 export async function fetchBlob(reference: string, destination: string | Writable, options: FetchBlobOptions = {}): Promise<Descriptor> {
-  const ref = parseReference(reference, { defaultTag: false })
+  const ref = sourceReference(reference)
   const digest = ref.digest
   if (digest === undefined) throw new UsageError(`${reference} has no @digest; blobs are addressed by digest only`)
   return withTargets(options, [ref], async (targets) => {
@@ -86,6 +87,9 @@ export async function fetchBlob(reference: string, destination: string | Writabl
         }),
       )
       body.on('error', (err) => counted.destroy(err))
+      // The error reaches whoever reads `counted`; one that comes before the reading starts (the
+      // file is being opened) must not be an uncaught 'error' event.
+      counted.on('error', () => {})
       if (typeof destination === 'string') await writeFileAtomic(destination, counted)
       else await pipeline(counted, destination, { end: false, ...(options.signal && { signal: options.signal }) })
     }
@@ -106,17 +110,26 @@ export interface ListTagsOptions extends OperationOptions {
   limit?: number
 }
 
+/** What listTags found. */
+export interface TagList {
+  /** The repository or layout, normalised (`registry.example.com/acme/app`, `ocidir://out`). */
+  repository: string
+  /** Its tags, in the order the registry or layout gives them (code-unit order for registries). */
+  tags: string[]
+}
+
 /**
- * The tags of a registry repository or an OCI layout (`host/repo`, `ocidir://dir`), following
- * the registry's pagination. Throws UsageError for a reference with a tag or digest, and the
+ * The tags of a registry repository or an OCI layout (`host/repo`, `ocidir://dir`, `./dir`),
+ * following the registry's pagination. Throws UsageError for a reference with a tag or digest,
+ * NotFoundError for a repository that does not exist (NAME_UNKNOWN) or a missing layout, and the
  * registry's errors.
  */
-export async function listTags(repository: string, options: ListTagsOptions = {}): Promise<string[]> {
-  const ref = parseReference(repository, { defaultTag: false })
-  if (ref.tag !== undefined || ref.digest !== undefined) throw new UsageError(`give a repository without tag or digest: ${repository}`)
+export async function listTags(repository: string, options: ListTagsOptions = {}): Promise<TagList> {
   if (options.limit !== undefined && !(Number.isSafeInteger(options.limit) && options.limit >= 1)) {
     throw new UsageError(`the tag limit must be a whole number of at least 1, not ${options.limit}`)
   }
+  const ref = sourceReference(repository)
+  if (ref.tag !== undefined || ref.digest !== undefined) throw new UsageError(`give a repository without tag or digest: ${repository}`)
   return withTargets(options, [ref], async (targets) => {
     const target = await targets.open(ref)
     if (!canListTags(target)) throw new UnsupportedError(`${formatReference(ref)} cannot list tags`)
@@ -125,6 +138,6 @@ export async function listTags(repository: string, options: ListTagsOptions = {}
       tags.push(tag)
       if (options.limit !== undefined && tags.length >= options.limit) break
     }
-    return tags
+    return { repository: formatReference(ref), tags }
   })
 }

@@ -22,6 +22,8 @@ export {
 export { AuthenticationError, RegistryResponseError, type RegistryErrorDetail } from './http/response-errors.js'
 export { NetworkError } from './http/transport-errors.js'
 export { DEFAULT_TIMEOUTS, type Stall, type Timeouts } from './http/timeouts.js'
+export { NotARegistryError } from './http/response-errors.js'
+export { bypassesProxy, proxyEnvironment, proxyFor, ProxyError, redactUrl, type ProxyEnvironment } from './http/proxy.js'
 export { isLoopbackRegistry, registryOrigin, type HostConfig } from './http/host-config.js'
 export {
   backoffPolicy,

@@ -5,7 +5,7 @@
  * Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#listing-tags
  */
 import { readBounded } from '../util/streams.js'
-import { InvalidContentError } from '../errors.js'
+import { InvalidContentError, NotFoundError } from '../errors.js'
 import type { RepositoryContext } from './context.js'
 import { hasStatus, header } from './responses.js'
 import { nextLink, tagsPath } from './urls.js'
@@ -26,8 +26,9 @@ export interface TagListOptions {
  * `last`. Both are also enforced here because registries do not always: distribution 2.8
  * ignores `n` and `last` and answers unsorted (D2-2; its tags handler:
  * https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/tags.go).
- * A repository that does not exist, or holds only untagged manifests, answers 404 NAME_UNKNOWN
- * on distribution (the same handler): that lists nothing. Throws RegistryResponseError otherwise, and
+ * A repository that does not exist answers 404 NAME_UNKNOWN (distribution also answers so for one
+ * that holds only untagged manifests, the same handler): NotFoundError, so that a mistyped name
+ * is not taken for an empty repository. Throws RegistryResponseError for other refusals, and
  * InvalidContentError for a page that is not a tag list.
  */
 export async function* listTags(ctx: RepositoryContext, o: TagListOptions = {}): AsyncGenerator<string> {
@@ -51,7 +52,15 @@ export async function* listTags(ctx: RepositoryContext, o: TagListOptions = {}):
         },
       )
     } catch (err) {
-      if (hasStatus(err, 404) && err.hasCode('NAME_UNKNOWN')) return
+      if (hasStatus(err, 404) && err.hasCode('NAME_UNKNOWN')) {
+        throw new NotFoundError(
+          `the repository ${ctx.repository} does not exist on ${ctx.registry}, or holds no tagged content (NAME_UNKNOWN)`,
+          {
+            cause: err,
+            suggestions: ["check the repository name (list what is there with your registry's UI or catalog)"],
+          },
+        )
+      }
       throw err
     }
     for (const tag of page.tags.sort(byCodeUnit)) if (last === undefined || tag > last) yield tag

@@ -16,6 +16,32 @@ export function hasErrorCode(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === code
 }
 
+/** What the file system's error codes mean, in words, for the path the call was given. */
+const SYSTEM_ERRORS: Record<string, (path: string) => string> = {
+  ENOENT: (p) => `${p} does not exist`,
+  EACCES: (p) => `permission denied for ${p}`,
+  EPERM: (p) => `the operation is not permitted on ${p}`,
+  EISDIR: (p) => `${p} is a directory, where a file was expected`,
+  ENOTDIR: (p) => `a part of ${p} is not a directory`,
+  EEXIST: (p) => `${p} already exists, as a file where a directory was expected or the other way round`,
+  ENOSPC: (p) => `no space left on the device (writing ${p})`,
+  EROFS: (p) => `${p} is on a read-only file system`,
+  ENAMETOOLONG: (p) => `the name ${p} is too long`,
+  EMFILE: () => 'too many files are open',
+}
+
+/**
+ * A file system error (`ENOENT: no such file or directory, open 'x'`) in words, with its code
+ * kept for searching (`x does not exist (ENOENT)`); undefined for other errors. `path` names the
+ * file when the error does not (a read of an open file).
+ */
+export function describeSystemError(err: unknown, path?: string): string | undefined {
+  const e = err as NodeJS.ErrnoException
+  const explain = typeof e?.code === 'string' ? SYSTEM_ERRORS[e.code] : undefined
+  if (explain === undefined || !('syscall' in (e as object))) return undefined
+  return `${explain(e.path ?? path ?? 'the file')} (${e.code})`
+}
+
 /**
  * A short tag of this machine's host name (8 hex digits of its SHA-256) for the names of
  * temporary files, so that a file whose writer is gone can be told from one a live process on

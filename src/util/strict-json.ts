@@ -4,6 +4,7 @@
  * different documents (a known manifest-confusion attack), so bundle.json and manifests are
  * parsed strictly.
  */
+import { createRequire } from 'node:module'
 import { InputError } from '../errors.js'
 
 /** A member name that occurs more than once in one JSON object, where it occurs again. */
@@ -65,13 +66,26 @@ export function parseStrictJson(text: string): unknown {
   return value
 }
 
-function describeSyntaxError(text: string, err: Error): string {
-  // V8 messages carry "at position N"; turn that into a line and column people can find.
-  const m = /position (\d+)/.exec(err.message)
-  if (!m) return err.message
-  const pos = Number(m[1])
+/**
+ * What is wrong with JSON text JSON.parse refused, with the line and column people can find:
+ * V8's message without the text it may quote (a config file can hold a password), and the
+ * position V8 gives ("in JSON at position N") or, when it gives none ("Unexpected end of JSON
+ * input", "Unexpected token 'x', "…" is not valid JSON"), the first error jsonc-parser finds.
+ */
+export function describeSyntaxError(text: string, err: Error): string {
+  const given = /position (\d+)/.exec(err.message)
+  const pos = given !== null ? Number(given[1]) : firstErrorOffset(text)
+  const what = err.message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '')
   const { line, column } = lineColumn(text, pos)
-  return `${err.message.replace(/ in JSON at position \d+.*$/s, '')} at line ${line}, column ${column}`
+  return `${what} at line ${line}, column ${column}`
+}
+
+/** Where jsonc-parser, as strict as JSON.parse, finds the first error; loaded only when a parse failed. */
+function firstErrorOffset(text: string): number {
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser')
+  const errors: import('jsonc-parser').ParseError[] = []
+  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+  return errors[0]?.offset ?? text.length
 }
 
 function lineColumn(text: string, pos: number): { line: number; column: number } {

@@ -250,7 +250,7 @@ describe('archive → carry → push', () => {
       `ocidir://${layout}`,
     ])
     const pulled = join(dir.path, fresh('hello'))
-    await ok(['pull', built.reference, '--output', pulled, '--images'])
+    await ok(['pull', built.reference, '--output', pulled, '--with-images'])
     const bundleJson = await readFile(join(pulled, 'bundle.json'))
     const installer = (JSON.parse(bundleJson.toString()) as { invocationImages: Array<{ image: string; contentDigest: string }> })
       .invocationImages[0]!
@@ -541,7 +541,7 @@ describe('ociarchive://', () => {
     )
     assert.equal((await ok<Verified>(['verify', pushed.reference])).status, 'complete')
     const out = join(dir.path, fresh('pulled'))
-    await ok(['pull', pushed.reference, '--output', out, '--images'])
+    await ok(['pull', pushed.reference, '--output', out, '--with-images'])
     const bundleJson = (await entriesOf(archived))[1]!.content!
     assert.deepEqual(await readFile(join(out, 'bundle.json')), bundleJson)
     const back = await ok<{ descriptor: { digest: string } }>(['copy', pushed.reference, `${registry.host}/${fresh('from-archive')}:v1`])

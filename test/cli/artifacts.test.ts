@@ -370,7 +370,7 @@ describe('bundles carry their referrers', () => {
     assert.equal(none.referrers, undefined)
 
     const out = join(dir.path, fresh('pulled'))
-    const pulled = await ok<{ images: { layout: string; referrers: Node[] } }>(['pull', built.reference, '--output', out, '--images'])
+    const pulled = await ok<{ images: { layout: string; referrers: Node[] } }>(['pull', built.reference, '--output', out, '--with-images'])
     assert.deepEqual(digestsOf(pulled.images.referrers), expected)
     const inLayout = await ok<{ referrers: Node[] }>(['discover', `ocidir://${pulled.images.layout}@${inspected.images[0]!.digest}`])
     assert.deepEqual(digestsOf(inLayout.referrers), [imageSbom.descriptor.digest])

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
-import { json, runCli } from '../helpers/cli.js'
+import { json, ROOT, runCli } from '../helpers/cli.js'
+import { freePort } from '../helpers/registry/ports.js'
 import { startRegistry, type RegistryVariant, type RunningRegistry } from '../helpers/registry/server.js'
 import { runSkopeo } from '../helpers/registry/skopeo.js'
 import { makeTempDir, type TempDir } from '../helpers/tmp.js'
@@ -67,11 +68,19 @@ describe('build writes the same bundle on every run, offline', () => {
     assert.match(r.stderr, /--auto-update/)
   })
 
-  test('--images given as a plain path is a usage error that shows the ocidir:// form', async () => {
-    const r = await runCli(['build', SHOP, '--images', images, '--output', `ocidir://${join(dir.path, 'unused')}`])
-    assert.equal(r.code, 2)
-    assert.match(r.stderr, /the images layout \(--images\) must be an OCI layout directory written as ocidir:\/\/<dir>/)
-    assert.ok(r.stderr.includes(`--images ocidir://${images}`))
+  test('plain paths need no ocidir://: build -o out writes a layout directory, never a registry', async () => {
+    const r = await runCli(['build', '--json', join(ROOT, SHOP), '--images', images, '--auto-update', '-o', 'out'], { cwd: dir.path })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(json<{ reference: string }>(r).result.reference, 'ocidir://out:v2.3.1')
+    const index = JSON.parse(await readFile(join(dir.path, 'out', 'index.json'), 'utf8')) as { manifests: unknown[] }
+    assert.ok(index.manifests.length > 0)
+  })
+
+  test('a missing images directory is reported by name before anything is written', async () => {
+    const r = await runCli(['build', join(ROOT, SHOP), '--images', './no-images', '--auto-update', '-o', 'never'], { cwd: dir.path })
+    assert.equal(r.code, 6)
+    assert.match(r.stderr, /the images layout \.\/no-images does not exist/)
+    await assert.rejects(readdir(join(dir.path, 'never')))
   })
 
   test('inspect and pull read the built layout; pulled bundle.json is the stored config blob', async () => {
@@ -129,7 +138,7 @@ for (const variant of VARIANTS) {
       assert.deepEqual(pushed.representation, { index: 'oci-index', config: 'cnab-config', shape: 'portable' })
 
       const out = join(dir.path, `pulled-${variant}`)
-      const pull = await cli(['pull', '--json', `${reg.host}/acme/shop:v2.3.1`, '--output', out, '--images'])
+      const pull = await cli(['pull', '--json', `${reg.host}/acme/shop:v2.3.1`, '--output', out, '--with-images'])
       assert.equal(pull.code, 0, pull.stderr)
       const pulled = json<{
         digest: string
@@ -210,6 +219,33 @@ describe('bundle command errors', () => {
     assert.match(other.stderr, /--force/)
     const forced = await runCli(['push', SHOP, `${reg.host}/acme/app:v1`, '--images', `ocidir://${images}`, '--auto-update', '--force'])
     assert.equal(forced.code, 0, forced.stderr)
+  })
+
+  test('a push prints one line per image it filled in, and nothing but the digest when the bundle is there already', async () => {
+    const args = ['push', 'bundles/hello-world/bundle.json', `${reg.host}/acme/quiet`, '--images', images, '--auto-update']
+    const first = await runCli(args)
+    assert.equal(first.code, 0, first.stderr)
+    assert.deepEqual(first.stdout.split('\n').filter((l) => /^ {2}filled in /.test(l)).length, 1, `one image, one line:\n${first.stdout}`)
+    assert.doesNotMatch(first.stdout, /^ {2}chosen /m, 'the first choice is not worth a line')
+    const again = await runCli(args)
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepEqual(again.stdout.trim().split('\n').length, 3, again.stdout)
+    assert.match(again.stdout, /\(already there, nothing written\)/)
+  })
+
+  test('bundle.json is validated before any request: an invalid bundle aimed at an unreachable registry reports what is invalid', async () => {
+    const bundle = JSON.parse(await readFile('bundles/hello-world/bundle.json', 'utf8')) as Record<string, unknown>
+    const invalid = join(dir.path, 'invalid.json')
+    await writeFile(
+      invalid,
+      JSON.stringify({ ...bundle, version: 'latest', invocationImages: [{ imageType: 'docker', image: 'unreachable.invalid/x:1' }] }),
+    )
+    const closed = await freePort()
+    const r = await runCli(['push', invalid, `127.0.0.1:${closed}/acme/app`])
+    assert.equal(r.code, 3, r.stderr)
+    assert.match(r.stderr, /the bundle cannot be published/)
+    assert.match(r.stderr, /\[bundle-version-semver\]/)
+    assert.doesNotMatch(r.stderr, /ECONNREFUSED|unreachable\.invalid.*failed/)
   })
 
   test('pulling a plain image says it is not a bundle (exit 3)', async () => {

@@ -78,6 +78,7 @@ describe('CLI frame', () => {
   test('an unknown command is a usage error', async () => {
     const r = await runCli(['frobnicate'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /command frobnicate not found/)
+    assert.match(r.stderr, /"frobnicate" is not an ocibundle command/)
+    assert.match(r.stderr, /see every command with: ocibundle help/)
   })
 })

@@ -140,7 +140,7 @@ async function push(file: string, ref: string, extra: string[] = [], cache?: str
 
 /** Pulls `ref` with every image and checks it against the push: bundle.json bytes, relocation map, every image and blob. */
 async function pullAndVerify(ref: string, pushed: Pushed, out: string): Promise<{ index: string }> {
-  const run = await cli(['pull', '--json', ref, '--output', out, '--images'])
+  const run = await cli(['pull', '--json', ref, '--output', out, '--with-images'])
   assert.equal(run.code, 0, `pull ${ref}: ${run.stdout}${run.stderr}`)
   const pulled = json<{
     digest: string

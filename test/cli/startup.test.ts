@@ -16,7 +16,31 @@ const loaded = createRequire(import.meta.url).cache
 process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(loaded)) + '\\n'))
 `
 
+/** The modules `args` loads, from the list the probe prints at exit. */
+async function modulesLoadedBy(dir: string, args: string[]): Promise<{ code: number; modules: string[] }> {
+  const probe = join(dir, 'probe.mjs')
+  await writeFile(probe, PROBE)
+  const r = await runCli(args, { env: { NODE_OPTIONS: `--import ${probe}` } })
+  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '))
+  assert.ok(line, r.stderr)
+  return { code: r.code, modules: JSON.parse(line.slice('LOADED '.length)) as string[] }
+}
+
 describe('CLI start-up', () => {
+  test('validate loads no HTTP client, no oclif plugin, and neither the JSON error locator nor the edit distance', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ocibundle-startup-'))
+    try {
+      const { code, modules } = await modulesLoadedBy(dir, ['validate', 'bundles/hello-world/bundle.json'])
+      assert.equal(code, 0)
+      assert.deepEqual(
+        modules.filter((m) => /[\\/]node_modules[\\/](undici|jsonc-parser|fastest-levenshtein|@oclif[\\/]plugin-[a-z-]+)[\\/]/.test(m)),
+        [],
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   test('a registry command loads neither the oclif package index, semver, nor the undici package index', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ocibundle-startup-'))
     try {

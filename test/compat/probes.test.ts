@@ -15,6 +15,7 @@ import { OcibundleError } from '../../src/errors.js'
 import { RegistryAuthenticator } from '../../src/registry/auth/authenticator.js'
 import { RegistryClient } from '../../src/registry/http/client.js'
 import { AuthenticationError } from '../../src/registry/http/response-errors.js'
+import { NotARegistryError } from '../../src/registry/http/response-errors.js'
 import { backoffPolicy, noRetry } from '../../src/registry/http/retry.js'
 import { startFaultProxy, type FaultProxy } from '../helpers/registry/fault-proxy.js'
 import { freePort } from '../helpers/registry/ports.js'
@@ -162,8 +163,9 @@ describe('probeRegistry: the failures that stop it', () => {
       await assert.rejects(
         probeRegistry(client(), { registry: host }),
         (err: unknown) =>
-          err instanceof OcibundleError &&
-          /does not serve the registry API at \/v2\/ \(404\)/.test(err.message) &&
+          err instanceof NotARegistryError &&
+          err.status === 404 &&
+          /does not answer as a container registry/.test(err.message) &&
           /NEXUS-3/.test(err.suggestions.join()),
       )
     } finally {

@@ -311,7 +311,7 @@ describe('faults: every request kind of a pull is retried', () => {
 describe('faults: a failed operation creates nothing', () => {
   test('a pull of a bundle that does not exist leaves no output directory', async () => {
     const output = join(dir.path, `bundle-out${++runs}`, 'nested')
-    const r = await cli(['pull', `${proxy.host}/faults/nothing-here:v1`, '--output', output, '--images'])
+    const r = await cli(['pull', `${proxy.host}/faults/nothing-here:v1`, '--output', output, '--with-images'])
     assert.equal(r.code, 6, r.stdout + r.stderr)
     assert.equal(existsSync(join(dir.path, `bundle-out${runs}`)), false)
   })

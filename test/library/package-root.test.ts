@@ -86,10 +86,10 @@ describe('the package root, imported by name', () => {
     } finally {
       await target.close()
     }
-    assert.deepEqual(await listTags(`${reg.host}/acme/shop`, options), ['v2.3.1'])
+    assert.deepEqual((await listTags(`${reg.host}/acme/shop`, options)).tags, ['v2.3.1'])
 
     const out = join(dir.path, 'pulled')
-    const pulled = await pull(published.reference, out, { ...options, images: true })
+    const pulled = await pull(published.reference, out, { ...options, withImages: true })
     assert.equal(pulled.digest, built.digest)
     assert.equal(sha256(await readFile(pulled.bundle)), built.configBlob.digest, 'bundle.json is the published config blob, byte for byte')
     assert.deepEqual(JSON.parse(await readFile(pulled.relocationMapping!, 'utf8')), published.relocationMap)

@@ -4,18 +4,18 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { InputError, UsageError } from '../../src/errors.js'
+import { InputError, NotFoundError, UsageError } from '../../src/errors.js'
 import { bundleTagOf } from '../../src/publish/bundle-tags.js'
-import { isBundleFile, publish } from '../../src/publish/publish.js'
+import { publish } from '../../src/publish/publish.js'
 import { listTags } from '../../src/publish/read-content.js'
 
 describe('publish sources', () => {
-  test('paths and .json names are files, never registry references; ocidir:// and registry names are published bundles', () => {
-    for (const file of ['bundle.json', './bundle', '../x/bundle', '/abs/bundle', 'package.json'])
-      assert.equal(isBundleFile(file), true, file)
-    for (const ref of ['ocidir://./out:v1', 'registry.example.com/acme/shop:v1', 'nginx', 'localhost:5000/a/b@sha256:' + 'a'.repeat(64)]) {
-      assert.equal(isBundleFile(ref), false, ref)
-    }
+  test('a missing bundle.json is reported by name, before any registry is asked', async () => {
+    await assert.rejects(publish('nope.json', 'localhost:1/acme/shop'), (err: unknown) => {
+      assert.ok(err instanceof NotFoundError)
+      assert.equal(err.message, 'nope.json does not exist')
+      return true
+    })
   })
 
   test('a destination with a digest is refused before anything is read', async () => {

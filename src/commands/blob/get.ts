@@ -13,20 +13,20 @@ export interface BlobGetResult {
 
 export default class BlobGet extends BaseCommand<BlobGetResult> {
   static override summary = 'download one blob, verified against its digest'
-  static override description = `Streams a blob (a layer, a config, a bundle.json) to a file or to stdout. The bytes are
-hashed while they arrive; a file is written under a temporary name and renamed into place
-only when size and digest match, so a failed download never leaves a wrong file behind.`
+  static override description = `Streams a blob (a layer, a config, a bundle.json) to a file or to stdout. The bytes are hashed while they arrive; a file is written under a temporary name and renamed into place only when size and digest match, so a failed download never leaves a wrong file behind.`
   static override examples = [
     {
       description: 'Save a layer',
-      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app@sha256:4c1e…9a0b -o layer.tar.gz',
+      command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app@sha256:4c1e…9a0b --output layer.tar.gz',
     },
     {
       description: 'Print a small blob (a config) to stdout',
-      command: '<%= config.bin %> <%= command.id %> ocidir://./out@sha256:4c1e…9a0b -o - | jq .',
+      command: '<%= config.bin %> <%= command.id %> ./out@sha256:4c1e…9a0b --output - | jq .',
     },
   ]
-  static override args = { reference: Args.string({ description: 'repository or ocidir://path, with @digest', required: true }) }
+  static override args = {
+    reference: Args.string({ description: 'registry repository or OCI layout directory, with @digest', required: true }),
+  }
   static override flags = {
     output: Flags.string({ char: 'o', required: true, summary: 'file to write, or - for stdout', helpValue: 'file' }),
     ...registryFlags,

@@ -12,14 +12,14 @@ export interface ManifestGetResult {
 
 export default class ManifestGet extends BaseCommand<ManifestGetResult> {
   static override summary = 'print a manifest or index exactly as stored'
-  static override description = `Fetches the manifest a reference names, verifies it against its digest, and writes its
-exact bytes to stdout (no reformatting, so the output hashes to the digest). --descriptor
-prints the descriptor instead; --json prints both, the manifest parsed.`
+  static override description = `Fetches the manifest a reference names, verifies it against its digest, and writes its exact bytes to stdout (no reformatting, so the output hashes to the digest). --descriptor prints the descriptor instead; --json prints both, the manifest parsed.`
   static override examples = [
     { description: 'Look at an index', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app:1.0.0 | jq .' },
-    { description: 'Media type, digest and size only', command: '<%= config.bin %> <%= command.id %> --descriptor ocidir://./out:v1' },
+    { description: 'Media type, digest and size only', command: '<%= config.bin %> <%= command.id %> --descriptor ./out:v1' },
   ]
-  static override args = { reference: Args.string({ description: 'registry reference or ocidir://path[:tag|@digest]', required: true }) }
+  static override args = {
+    reference: Args.string({ description: 'registry reference, or OCI layout directory with :tag or @digest', required: true }),
+  }
   static override flags = {
     descriptor: Flags.boolean({ default: false, summary: 'print the descriptor (mediaType, digest, size) instead of the manifest' }),
     ...registryFlags,

@@ -7,17 +7,9 @@ import { checkRegistry, type RegistryCheckResult } from '../../publish/check-reg
 
 export default class RegistryCheck extends BaseCommand<RegistryCheckResult> {
   static override summary = 'find out what a registry supports and how bundles will be published there'
-  static override description = `Runs the capability probes in a scratch repository: connection and authentication, blob
-upload modes, cross-repository mount, which manifest and index forms are accepted (custom config
-types, empty layers, OCI index, Docker manifest list, mixed families, untagged pushes), reads by
-tag and by digest, tag listing, referrers, deletion — and a full round trip of a small bundle.
-Then it cleans up what the registry lets it delete and prints each capability with its evidence
-(HTTP status, error code) and a verdict: how bundles publish here.
+  static override description = `Runs the capability probes in a scratch repository: connection and authentication, blob upload modes, cross-repository mount, which manifest and index forms are accepted (custom config types, empty layers, OCI index, Docker manifest list, mixed families, untagged pushes), reads by tag and by digest, tag listing, referrers, deletion — and a full round trip of a small bundle. Then it cleans up what the registry lets it delete and prints each capability with its evidence (HTTP status, error code) and a verdict: how bundles publish here.
 
-The report is cached per host (in \${XDG_CACHE_HOME:-~/.cache}/ocibundle/registries/); push and
-build read it to choose the working representation directly, without failed attempts.
-Give a repository where you may push (on ECR, one that exists). Exits 4 when bundles cannot be
-published on the registry at all.`
+The report is cached per host (in \${XDG_CACHE_HOME:-~/.cache}/ocibundle/registries/); push and build read it to choose the working representation directly, without failed attempts. Give a repository where you may push (on ECR, one that exists). Exits 4 when bundles cannot be published on the registry at all.`
   static override examples = [
     { description: 'Check a registry before the first publish', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme' },
     {

@@ -2,31 +2,27 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { BaseCommand } from '../../cli/base-command.js'
 import { registryFlags, registryOptions } from '../../cli/registry-flags.js'
-import { formatReference, parseReference } from '../../oci/reference.js'
-import { listTags } from '../../publish/read-content.js'
+import { listTags, type TagList } from '../../publish/read-content.js'
 
-export interface TagListResult {
-  repository: string
-  tags: string[]
-}
-
-export default class TagLs extends BaseCommand<TagListResult> {
+export default class TagLs extends BaseCommand<TagList> {
   static override summary = 'list the tags of a repository or OCI layout'
-  static override description = `Lists every tag, following the registry's pagination to the end (or up to --limit).`
+  static override description = `Lists every tag, one per line, following the registry's pagination to the end (or up to --limit). A repository that does not exist is an error (exit 6), not an empty list.`
   static override examples = [
     { description: 'Tags of a repository', command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/app' },
-    { description: 'Tags in an OCI layout, as JSON', command: '<%= config.bin %> <%= command.id %> --json ocidir://./out' },
+    { description: 'Tags in an OCI layout, as JSON', command: '<%= config.bin %> <%= command.id %> --json ./out' },
   ]
-  static override args = { repository: Args.string({ description: 'registry repository (no tag) or ocidir://path', required: true }) }
+  static override args = {
+    repository: Args.string({ description: 'registry repository (no tag) or OCI layout directory', required: true }),
+  }
   static override flags = {
     limit: Flags.integer({ min: 1, summary: 'stop after this many tags' }),
     ...registryFlags,
   }
 
-  async run(): Promise<TagListResult> {
+  async run(): Promise<TagList> {
     const { args, flags } = await this.parse(TagLs)
-    const tags = await listTags(args.repository, { ...registryOptions(flags), ...(flags.limit !== undefined && { limit: flags.limit }) })
-    for (const tag of tags) this.out(tag)
-    return { repository: formatReference(parseReference(args.repository, { defaultTag: false })), tags }
+    const result = await listTags(args.repository, { ...registryOptions(flags), ...(flags.limit !== undefined && { limit: flags.limit }) })
+    for (const tag of result.tags) this.out(tag)
+    return result
   }
 }

@@ -7,6 +7,7 @@ import { messageOf, OcibundleError } from '../../errors.js'
 import { parseWwwAuthenticate } from '../../registry/auth/challenge.js'
 import { headerValue, RegistryClient } from '../../registry/http/client.js'
 import { AuthenticationError, RegistryResponseError } from '../../registry/http/response-errors.js'
+import { NotARegistryError } from '../../registry/http/response-errors.js'
 import { noRetry } from '../../registry/http/retry.js'
 import { discard } from '../../registry/responses.js'
 import { formatEvidence, type AuthInfo } from '../capabilities.js'
@@ -19,7 +20,11 @@ import { withNote, type Answer, type ProbeSession } from './probe-session.js'
  * or does not serve `/v2/`, AuthenticationError when it refuses our credentials.
  */
 export async function probeConnection(s: ProbeSession): Promise<AuthInfo> {
-  const anonymous = new RegistryClient({ hosts: { [s.registry]: s.client.hostConfig(s.registry) }, retry: noRetry })
+  const anonymous = new RegistryClient({
+    hosts: { [s.registry]: s.client.hostConfig(s.registry) },
+    retry: noRetry,
+    ...(s.client.proxies && { proxies: s.client.proxies }),
+  })
   let auth: AuthInfo
   try {
     const res = await anonymous.request({
@@ -55,7 +60,7 @@ export async function probeConnection(s: ProbeSession): Promise<AuthInfo> {
 }
 
 function unreachable(s: ProbeSession, err: unknown): Error {
-  if (s.signal?.aborted) return err as Error
+  if (s.signal?.aborted || err instanceof NotARegistryError) return err as Error
   if (err instanceof RegistryResponseError) {
     return new OcibundleError(`${s.registry} does not serve the registry API at /v2/ (${err.status}): ${err.message}`, {
       cause: err,

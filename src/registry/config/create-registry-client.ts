@@ -9,15 +9,17 @@ import { RegistryAuthenticator } from '../auth/authenticator.js'
 import type { CredentialLookup } from '../auth/credential.js'
 import { dockerCredentials } from '../credentials/resolve-credential.js'
 import { RegistryClient } from '../http/client.js'
+import { proxyEnvironment } from '../http/proxy.js'
 import type { HostConfig } from '../http/host-config.js'
 import { credentialMap, environmentOf, hostConfigLayers, type RegistryOptions } from './registry-options.js'
 import { resolveHostConfigs } from './resolve-host-configs.js'
 
 /**
- * Builds a RegistryClient. `plainHttp`, `insecure` and `caFile` apply to `registries` (the
- * ones the operation names), or to every registry when undefined. Throws InputError for a
- * malformed host configuration file or variable, or an unreadable CA file. Close the client
- * when done (`client.close()`).
+ * Builds a RegistryClient. `plainHttp`, `insecure`, `caFile`, `certFile`, `keyFile` and
+ * `proxy` apply to `registries` (the ones the operation names), or to every registry when
+ * undefined; the environment's proxies to the others. Throws InputError for a malformed host
+ * configuration file, variable or proxy URL, an unreadable CA file, or an unusable client
+ * certificate. Close the client when done (`client.close()`).
  */
 export async function createRegistryClient(options: RegistryOptions = {}, registries?: readonly string[]): Promise<RegistryClient> {
   const hosts = await resolveRegistryHosts(options, registries)
@@ -28,6 +30,7 @@ export async function createRegistryClient(options: RegistryOptions = {}, regist
   return new RegistryClient({
     hosts,
     auth,
+    proxies: proxyEnvironment(environmentOf(options)),
     ...(options.retry && { retry: options.retry }),
     ...(options.dispatcher && { dispatcher: options.dispatcher }),
     ...(options.userAgent !== undefined && { userAgent: options.userAgent }),

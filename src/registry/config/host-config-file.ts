@@ -4,33 +4,40 @@
  *
  * ```json
  * { "hosts": { "registry.local:5000": { "plainHttp": true },
- *              "registry.corp":       { "caFile": "corp-ca.pem" },
- *              "*":                   { "insecure": false } } }
+ *              "registry.corp":       { "caFile": "corp-ca.pem", "certFile": "me.pem", "keyFile": "me.key" },
+ *              "mirror.corp":         { "proxy": false },
+ *              "*":                   { "proxy": "http://proxy.corp:3128" } } }
  * ```
  *
  * Location: `$OCIBUNDLE_CONFIG`, else `${XDG_CONFIG_HOME:-~/.config}/ocibundle/config.json`.
  * The file is strict JSON (no comments, no duplicate keys) and unknown fields are errors, so a
- * typo such as `plainHTTP` is reported instead of silently ignored. A relative `caFile` is
- * relative to the file's directory.
+ * typo such as `plainHTTP` is reported instead of silently ignored. A relative `caFile`,
+ * `certFile` or `keyFile` is relative to the file's directory. `proxy` is a proxy URL, or false
+ * for a direct connection whatever the environment says.
  */
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { InputError, messageOf } from '../../errors.js'
+import { InputError, messageOf, NotFoundError } from '../../errors.js'
 import { hasErrorCode, readFileBounded } from '../../util/files.js'
 import { parseStrictJson } from '../../util/strict-json.js'
 import type { HostConfig } from '../http/host-config.js'
+import { parseProxyUrl } from '../http/proxy.js'
 import { normalizeHostKey } from './host-key.js'
 
 /** A settings file, not data: 1 MiB is generous. */
 const MAX_CONFIG_BYTES = 1024 * 1024
-const HOST_FIELDS: Record<keyof HostConfig, 'boolean' | 'string' | 'milliseconds'> = {
+const HOST_FIELDS: Record<keyof HostConfig, 'boolean' | 'string' | 'proxy' | 'milliseconds'> = {
   plainHttp: 'boolean',
   insecure: 'boolean',
   caFile: 'string',
+  certFile: 'string',
+  keyFile: 'string',
+  proxy: 'proxy',
   connectTimeoutMs: 'milliseconds',
   headersTimeoutMs: 'milliseconds',
   idleTimeoutMs: 'milliseconds',
 }
+const PATH_FIELDS = new Set(['caFile', 'certFile', 'keyFile'])
 
 /** Where the host configuration file is, and whether the user named it (then it must exist). */
 export function hostConfigFilePath(env: NodeJS.ProcessEnv): { path: string; explicit: boolean } {
@@ -51,7 +58,7 @@ export async function loadHostConfigFile(path: string, options: { required?: boo
   } catch (err) {
     if (hasErrorCode(err, 'ENOENT') && !options.required) return {}
     if (hasErrorCode(err, 'ENOENT'))
-      throw new InputError(`host configuration file ${path} does not exist`, { suggestions: ['check OCIBUNDLE_CONFIG'] })
+      throw new NotFoundError(`host configuration file ${path} does not exist`, { suggestions: ['check OCIBUNDLE_CONFIG'] })
     throw err
   }
   let doc: unknown
@@ -80,6 +87,12 @@ function parseHostEntry(value: unknown, where: string, baseDir: string): HostCon
   for (const [field, v] of Object.entries(value)) {
     const type = HOST_FIELDS[field as keyof HostConfig]
     if (type === undefined) throw new InputError(`${where}: unknown field "${field}" (expected ${Object.keys(HOST_FIELDS).join(', ')})`)
+    if (type === 'proxy') {
+      if (v === false) entry.proxy = false
+      else if (typeof v === 'string' && v !== '') entry.proxy = parseProxyUrl(v, `${where}.proxy`).href
+      else throw new InputError(`${where}.proxy must be a proxy URL or false`)
+      continue
+    }
     if (type === 'milliseconds') {
       if (!isTimeLimit(v)) throw new InputError(`${where}.${field} must be a whole number of milliseconds from 1 to ${MAX_TIME_LIMIT_MS}`)
       entry[field as 'connectTimeoutMs' | 'headersTimeoutMs' | 'idleTimeoutMs'] = v
@@ -87,7 +100,7 @@ function parseHostEntry(value: unknown, where: string, baseDir: string): HostCon
     }
     if (typeof v !== type || (type === 'string' && v === ''))
       throw new InputError(`${where}.${field} must be ${type === 'boolean' ? 'true or false' : 'a non-empty string'}`)
-    if (field === 'caFile') entry.caFile = resolve(baseDir, v as string)
+    if (PATH_FIELDS.has(field)) entry[field as 'caFile' | 'certFile' | 'keyFile'] = resolve(baseDir, v as string)
     else entry[field as 'plainHttp' | 'insecure'] = v as boolean
   }
   return entry

@@ -27,6 +27,16 @@ export interface RegistryOptions {
   insecure?: boolean
   /** PEM file of extra certificate authorities for the registries the operation names (`--ca-file`). */
   caFile?: string
+  /** PEM file of the client certificate to present to the registries the operation names (`--cert-file`; mutual TLS). */
+  certFile?: string
+  /** PEM file of the private key of `certFile` (`--key-file`). Undefined → the key is in `certFile`. */
+  keyFile?: string
+  /**
+   * The proxy for the registries the operation names (`--proxy`): `http://[user:password@]host:port`
+   * or `https://…`, or false to connect directly. It replaces the environment's
+   * (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY), which applies otherwise.
+   */
+  proxy?: string | false
   /**
    * Time limit for opening a connection, in ms, for every host (`--connect-timeout`). Undefined →
    * the host configuration, else 30 000. Like the other limits, a stall is retried as a network error.
@@ -39,7 +49,7 @@ export interface RegistryOptions {
   /**
    * Transport settings per registry (`host[:port]`, or `*` for every registry), as the host
    * configuration file writes them. They win over the environment and the file, and lose to
-   * `plainHttp`, `insecure` and `caFile`.
+   * `plainHttp`, `insecure`, `caFile`, `certFile`, `keyFile` and `proxy`.
    */
   hosts?: Readonly<Record<string, HostConfig>>
   /** The host configuration file. Undefined → `$OCIBUNDLE_CONFIG`, else `${XDG_CONFIG_HOME:-~/.config}/ocibundle/config.json`. */
@@ -53,7 +63,7 @@ export interface RegistryOptions {
    * config.json, then the containers auth files.
    */
   credentials?: CredentialLookup | Readonly<Record<string, Credential>>
-  /** Where environment settings come from (OCIBUNDLE_*, DOCKER_CONFIG, HOME, XDG_*). Undefined → process.env. */
+  /** Where environment settings come from (OCIBUNDLE_*, DOCKER_CONFIG, HOME, XDG_*, the proxy variables). Undefined → process.env. */
   env?: NodeJS.ProcessEnv
   /** Kills a Docker credential helper that has not answered after this long. Undefined → 60 s. */
   helperTimeoutMs?: number
@@ -74,6 +84,9 @@ export function hostConfigLayers(options: RegistryOptions, registries: readonly 
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.headersTimeoutMs !== undefined && { headersTimeoutMs: options.headersTimeoutMs }),
     ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.certFile !== undefined && { certFile: options.certFile }),
+    ...(options.keyFile !== undefined && { keyFile: options.keyFile }),
+    ...(options.proxy !== undefined && { proxy: options.proxy }),
     ...(registries !== undefined && { registries }),
   }
   return {

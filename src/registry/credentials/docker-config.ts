@@ -9,6 +9,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../errors.js'
 import { hasErrorCode, readFileBounded } from '../../util/files.js'
+import { describeSyntaxError } from '../../util/strict-json.js'
 import type { Credential } from '../auth/credential.js'
 import { credentialServerAddress, registryOfServerAddress } from './server-address.js'
 
@@ -60,9 +61,8 @@ export async function readDockerConfig(path: string): Promise<DockerConfig | und
   try {
     doc = JSON.parse(bytes.toString('utf8'))
   } catch (err) {
-    // V8's message may quote the text around the error, which can be a password: give the position only.
-    const position = /position (\d+)/.exec((err as Error).message)?.[1]
-    throw new InputError(`${path} is not valid JSON${position === undefined ? '' : ` (error at character ${position})`}`)
+    // describeSyntaxError leaves out the text V8 may quote, which can be a password.
+    throw new InputError(`${path} is not valid JSON: ${describeSyntaxError(bytes.toString('utf8'), err as Error)}`)
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InputError(`${path} must hold a JSON object`)
   const config = doc as DockerConfig

@@ -6,6 +6,7 @@ import { UsageError } from '../../errors.js'
 import type { IdentityTokenCredential, PasswordCredential } from '../auth/credential.js'
 import { environmentOf, type RegistryOptions } from '../config/registry-options.js'
 import { resolveRegistryHosts } from '../config/create-registry-client.js'
+import { proxyEnvironment } from '../http/proxy.js'
 import { removeCredentials, saveCredentials, type CredentialLocation } from './save-credentials.js'
 import { canonicalRegistryHost } from './server-address.js'
 import { verifyCredentials } from './verify-credentials.js'
@@ -42,10 +43,13 @@ export async function login(
   options: RegistryOptions = {},
 ): Promise<LoginResult> {
   const host = parseRegistryHost(registry)
+  if (credential.username?.includes(':'))
+    throw new UsageError('a user name must not contain ":" (it separates user and password in the stored "auth")')
   const hosts = await resolveRegistryHosts(options, [host])
   await verifyCredentials(
     {
       hosts,
+      proxies: proxyEnvironment(environmentOf(options)),
       ...(options.retry && { retry: options.retry }),
       ...(options.dispatcher && { dispatcher: options.dispatcher }),
       ...(options.userAgent !== undefined && { userAgent: options.userAgent }),

@@ -5,7 +5,7 @@
  * was (the file is re-indented with tabs, as the Docker CLI writes it).
  * References: docker/cli cli/config/configfile/file.go (Save), cli/config/credentials/native_store.go.
  */
-import { InputError } from '../../errors.js'
+import { UsageError } from '../../errors.js'
 import type { IdentityTokenCredential, PasswordCredential } from '../auth/credential.js'
 import { isIdentityTokenCredential } from '../auth/credential.js'
 import { helperErase, helperStore, type CredentialHelperOptions } from './credential-helper.js'
@@ -52,7 +52,7 @@ export async function saveCredentials(
     entry.identitytoken = credential.identityToken
   } else {
     if (credential.username.includes(':'))
-      throw new InputError('a user name must not contain ":" (it separates user and password in the stored "auth")')
+      throw new UsageError('a user name must not contain ":" (it separates user and password in the stored "auth")')
     entry.auth = encodeAuth(credential.username, credential.password)
   }
   auths[key] = entry

@@ -7,6 +7,7 @@
 import { RegistryAuthenticator } from '../auth/authenticator.js'
 import type { Credential } from '../auth/credential.js'
 import { RegistryClient, releaseBody, type RegistryClientOptions } from '../http/client.js'
+import { AuthenticationError } from '../http/response-errors.js'
 
 /**
  * Sends `GET /v2/` to `registry` with `credential` and resolves when the registry accepts it.
@@ -29,6 +30,17 @@ export async function verifyCredentials(
   try {
     const res = await client.request({ method: 'GET', registry, path: '/v2/', scopes: [] })
     releaseBody(res.body)
+  } catch (err) {
+    if (!(err instanceof AuthenticationError)) throw err
+    // Not chained as the cause: its advice is to log in, which is what is being done.
+    const username = 'username' in credential ? credential.username : undefined
+    const who = username !== undefined ? `the user ${username}` : 'the token'
+    throw new AuthenticationError(`${registry} refused the credentials of ${who}: ${err.message}`, {
+      suggestions: [
+        'check the user name and the password or token (ECR takes the user AWS, GCR and Artifact Registry oauth2accesstoken)',
+        'nothing was stored',
+      ],
+    })
   } finally {
     await client.close()
   }

@@ -11,10 +11,13 @@ import { rootCertificates } from 'node:tls'
 import type { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Dispatcher } from 'undici'
-import { Agent, request } from './undici.js'
+import { request } from './undici.js'
+import { createDispatcher, type ProxyEnvironment } from './proxy.js'
 import { OcibundleError } from '../../errors.js'
 import { AuthenticationError, readErrorBody, RegistryResponseError } from './response-errors.js'
 import { registryOrigin, type HostConfig } from './host-config.js'
+import { checkRegistryApi, unlikeRegistry } from './registry-answer.js'
+import type { NotARegistryError } from './response-errors.js'
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js'
 import { requestTimeoutOptions, timeoutsOf } from './timeouts.js'
 import { networkError } from './transport-errors.js'
@@ -111,6 +114,11 @@ export interface RegistryClientOptions {
   dispatcher?: Dispatcher
   /** User-Agent header of every request. Undefined → `ocibundle`. */
   userAgent?: string
+  /**
+   * The environment's proxies (proxyEnvironment: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY),
+   * for registries whose host settings name no `proxy`. Undefined → none.
+   */
+  proxies?: ProxyEnvironment
 }
 
 const MAX_REDIRECTS = 5
@@ -174,6 +182,30 @@ export class RegistryClient {
     return probe.statusCode === 400 && marker.test((await readErrorBody(probe.body)).raw)
   }
 
+  /** The API version checks made because of a suspicious answer, per registry: NotARegistryError, or undefined for a registry. */
+  private readonly apiChecks = new Map<string, Promise<NotARegistryError | undefined>>()
+
+  /**
+   * Throws NotARegistryError when `res`, from the registry's own origin, is unlike a registry's
+   * answer (src/registry/http/registry-answer.ts) and `GET /v2/` confirms it; checked once per
+   * registry, so a command reports it once. Go's plain-text 400 to plain HTTP on a TLS port is
+   * left to the scheme handling.
+   */
+  private async refuseNonRegistry(req: RegistryRequest, origin: string, res: RegistryResponse): Promise<void> {
+    if (new URL(res.url).origin !== new URL(origin).origin || !unlikeRegistry(res)) return
+    const html = /html/i.test(headerValue(res.headers['content-type']) ?? '')
+    if (res.status === 400 && origin.startsWith('http:') && !html) return
+    let check = this.apiChecks.get(req.registry)
+    if (check === undefined) {
+      check = checkRegistryApi(req.registry, origin, this.dispatcherFor(req.registry), this.userAgent, req.signal)
+      this.apiChecks.set(req.registry, check)
+    }
+    const notRegistry = await check
+    if (notRegistry === undefined) return
+    releaseBody(res.body)
+    throw notRegistry
+  }
+
   /** Plain HTTP was only assumed for this loopback registry (nobody configured a scheme). */
   private assumedPlain(registry: string): boolean {
     const cfg = this.hostConfig(registry)
@@ -196,6 +228,11 @@ export class RegistryClient {
     }
     const replayable = !(req.body !== undefined && typeof req.body !== 'function' && !(req.body instanceof Uint8Array))
     const retryable = replayable && req.retry !== false
+    const known = this.apiChecks.get(req.registry)
+    if (known !== undefined) {
+      const notRegistry = await known
+      if (notRegistry !== undefined) throw notRegistry
+    }
     let authorization = await this.auth.header(ctx)
     let challenged = false
     for (let attempt = 0; ; attempt++) {
@@ -208,6 +245,7 @@ export class RegistryClient {
         await sleep(delay, undefined, req.signal ? { signal: req.signal } : undefined)
         continue
       }
+      await this.refuseNonRegistry(req, origin, res)
       if (res.status === 401 && !challenged && replayable) {
         challenged = true
         const challenge = headerValue(res.headers['www-authenticate'])
@@ -246,7 +284,13 @@ export class RegistryClient {
         const { errors, raw } = withoutCredentials(await readErrorBody(res.body), authorization)
         throw new AuthenticationError(
           `${req.registry} refused ${authorization === undefined ? 'anonymous access' : 'the credentials'} for ${req.method} ${stripQuery(res.url)}: ${errors.map((e) => e.message ?? e.code).join('; ') || raw.slice(0, 200) || 'unauthorized'}`,
-          { suggestions: [`log in first: ocibundle login ${req.registry}`] },
+          {
+            suggestions: [
+              authorization === undefined
+                ? `log in first: ocibundle login ${req.registry}`
+                : `log in again with credentials the registry takes: ocibundle login ${req.registry}`,
+            ],
+          },
         )
       }
       const retryAfter = headerValue(res.headers['retry-after'])
@@ -327,7 +371,12 @@ export class RegistryClient {
 
   private agentKey(registry: string): string {
     const cfg = this.hostConfig(registry)
-    return `${cfg.insecure ? 'insecure' : 'verify'}|${cfg.caFile ?? ''}|${timeoutsOf(cfg).connectMs}`
+    return JSON.stringify([cfg.insecure === true, cfg.caFile, cfg.certFile, cfg.keyFile, cfg.proxy, timeoutsOf(cfg).connectMs])
+  }
+
+  /** The proxies of the environment this client was given (`proxies` of its options). */
+  get proxies(): ProxyEnvironment | undefined {
+    return this.options.proxies
   }
 
   private dispatcherFor(registry: string): Dispatcher {
@@ -336,16 +385,17 @@ export class RegistryClient {
     const key = this.agentKey(registry)
     let agent = this.agents.get(key)
     if (!agent) {
-      agent = new Agent({
-        connections: 16,
-        connect: {
-          timeout: timeoutsOf(cfg).connectMs,
-          ...(cfg.insecure && { rejectUnauthorized: false }),
-          // Extra CAs are added to Node's own trust store, not put in its place: a registry with
-          // a private CA may still send us to a token server with a public certificate.
-          ...(cfg.caFile !== undefined && { ca: [...rootCertificates, readFileSync(cfg.caFile, 'utf8')] }),
-        },
-      })
+      const tls = {
+        timeout: timeoutsOf(cfg).connectMs,
+        ...(cfg.insecure && { rejectUnauthorized: false }),
+        // Extra CAs are added to Node's own trust store, not put in its place: a registry with
+        // a private CA may still send us to a token server with a public certificate.
+        ...(cfg.caFile !== undefined && { ca: [...rootCertificates, readFileSync(cfg.caFile, 'utf8')] }),
+        ...(cfg.certFile !== undefined && { cert: readFileSync(cfg.certFile, 'utf8') }),
+        // Without a keyFile the key is in the certificate's file (checked by resolveHostConfigs).
+        ...(cfg.certFile !== undefined && { key: readFileSync(cfg.keyFile ?? cfg.certFile, 'utf8') }),
+      }
+      agent = createDispatcher(tls, cfg.proxy, this.options.proxies ?? {})
       this.agents.set(key, agent)
     }
     return agent

@@ -5,7 +5,7 @@
 import { isIP } from 'node:net'
 import { DOCKER_HUB, DOCKER_HUB_API_HOST } from '../../oci/reference.js'
 
-/** How to reach one registry host: scheme and TLS settings. */
+/** How to reach one registry host: scheme, TLS settings, client certificate and proxy. */
 export interface HostConfig {
   /** Talk plain HTTP. Undefined → automatic: only for localhost, 127.0.0.0/8 and ::1. */
   plainHttp?: boolean
@@ -19,6 +19,16 @@ export interface HostConfig {
   headersTimeoutMs?: number
   /** Time limit between two chunks of a response body, in ms. Undefined → 60 000. */
   idleTimeoutMs?: number
+  /** PEM file of the client certificate to present (mutual TLS); its key is `keyFile`, or in the same file. */
+  certFile?: string
+  /** PEM file of the private key of `certFile`. */
+  keyFile?: string
+  /**
+   * The proxy for this registry's requests (`http://[user:password@]host:port`, or `https://…`),
+   * or false to connect directly. Undefined → the environment's (HTTPS_PROXY,
+   * HTTP_PROXY, ALL_PROXY, NO_PROXY; src/registry/http/proxy.ts).
+   */
+  proxy?: string | false
 }
 
 /** Splits `host[:port]`, keeping IPv6 brackets off the host name. */

@@ -58,12 +58,48 @@ export class AuthenticationError extends OcibundleError {
   override readonly code: string = 'ERR_AUTH'
 }
 
+/** Something answers on the registry's address, but not as a registry (HTML, no API version header, no OCI error body). */
+export class NotARegistryError extends OcibundleError {
+  override readonly code: string = 'ERR_NOT_A_REGISTRY'
+  constructor(
+    /** The registry as references name it. */
+    readonly registry: string,
+    /** The URL of the API version check that decided it. */
+    readonly url: string,
+    /** Its HTTP status. */
+    readonly status: number,
+    /** What it answered with: its content type and, for an HTML page, its title. */
+    readonly answer: string,
+  ) {
+    super(
+      `${registry} does not answer as a container registry: GET ${url} answered ${status}${answer ? ` with ${answer}` : ''}, not the registry API (no Docker-Distribution-API-Version header, no registry error body)`,
+      {
+        suggestions: [
+          `check the host and port: a registry answers GET ${url} with 200 or 401`,
+          'if a web server or proxy is in front of the registry, check that it passes /v2/ on to the registry',
+          'on Nexus, use the port or host of the Docker connector: the registry API must be at /v2/ on the root of a host (NEXUS-3)',
+        ],
+      },
+    )
+  }
+}
+
 function formatRegistryError(method: string, url: string, status: number, errors: readonly RegistryErrorDetail[], raw: string): string {
+  const title = /^\s*(<!doctype html|<html)/i.test(raw) ? htmlTitle(raw) : undefined
   const what =
     errors.length > 0
       ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ')
-      : raw.trim().slice(0, 200) || 'no details'
+      : title !== undefined || /^\s*(<!doctype html|<html)/i.test(raw)
+        ? `an HTML page${title !== undefined ? ` ("${title}")` : ''}, not a registry error`
+        : raw.trim().slice(0, 200) || 'no details'
   return `${method} ${url} answered ${status}: ${what}`
+}
+
+/** The `<title>` of an HTML page, white space collapsed, at most 120 characters; undefined when there is none. */
+export function htmlTitle(text: string): string | undefined {
+  const m = /<title[^>]*>([^<]*)<\/title>/i.exec(text)
+  const title = m?.[1]?.replace(/\s+/g, ' ').trim()
+  return title ? title.slice(0, 120) : undefined
 }
 
 /** Reads at most MAX_ERROR_BODY_BYTES of an error body and parses the spec's error format. */

@@ -80,6 +80,10 @@ export function networkError(method: string, url: URL, err: unknown, timeouts?: 
     suggestions.push('trust the registry certificate with --ca-file <pem>, or (for testing only) skip verification with --insecure')
   }
   if (code === 'ECONNREFUSED') suggestions.push('check that the registry is running and the host and port are right')
+  // A registry that requires a client certificate closes the connection after the handshake (undici does not pass the TLS alert on).
+  if (code === 'UND_ERR_SOCKET' && url.protocol === 'https:') {
+    suggestions.push('if the registry requires a client certificate (mutual TLS), give it with --cert-file and --key-file')
+  }
   if (stall !== undefined) suggestions.push(`if the registry is just slow, raise the limit: ${stallSetting(stall)}`)
   const what = stall !== undefined && timeouts !== undefined ? describeStall(stall, timeouts) : message
   return new NetworkError(`${method} ${withoutQuery(url)} failed: ${what}${code && !what.includes(code) ? ` (${code})` : ''}`, stall, {

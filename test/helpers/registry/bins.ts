@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path'
 
 /** What to run when a tool is missing; the script installs every tool below. */
 export const INSTALL_HINT =
-  'run `sudo bash scripts/install-system-deps.sh` (Debian packages docker-registry, openssl, apache2-utils, skopeo, umoci)'
+  'run `sudo bash scripts/install-system-deps.sh` (Debian packages docker-registry, openssl, apache2-utils, skopeo, umoci, tinyproxy)'
 
 const found = new Map<string, string>()
 

@@ -1,6 +1,7 @@
 /**
  * Throwaway X.509 material made with the openssl CLI (Node can sign but cannot issue
- * certificates): a CA plus a server certificate for the TLS variant, and a self-signed
+ * certificates): a CA plus a server certificate for the TLS variant, a client certificate for
+ * the mutual-TLS variant, and a self-signed
  * certificate whose key signs the token variant's JWTs.
  *
  * Every openssl call gets its own minimal config file so the result does not depend on the
@@ -66,6 +67,36 @@ export async function makeServerCert(dir: string, ca: CertFiles, name = 'server'
     'authorityKeyIdentifier = keyid',
   ])
   // openssl 3 `req -x509 -CA` issues the certificate in one step, with the extensions of `cnf`.
+  await runTool('openssl', [
+    'req',
+    '-x509',
+    '-config',
+    cnf,
+    ...EC_KEY,
+    '-days',
+    '3650',
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-keyout',
+    files.keyFile,
+    '-out',
+    files.certFile,
+  ])
+  return files
+}
+
+/** A TLS client certificate (extendedKeyUsage clientAuth, CN=ocibundle test client) signed by `ca`. */
+export async function makeClientCert(dir: string, ca: CertFiles, name = 'client'): Promise<CertFiles> {
+  const files = { keyFile: join(dir, `${name}.key`), certFile: join(dir, `${name}.pem`) }
+  const cnf = join(dir, `${name}.cnf`)
+  await writeConfig(cnf, 'ocibundle test client', [
+    'basicConstraints = critical, CA:FALSE',
+    'keyUsage = critical, digitalSignature',
+    'extendedKeyUsage = clientAuth',
+    'authorityKeyIdentifier = keyid',
+  ])
   await runTool('openssl', [
     'req',
     '-x509',

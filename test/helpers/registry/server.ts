@@ -1,6 +1,6 @@
 /**
  * Runs the real CNCF distribution registry (Debian `docker-registry` 2.8.2) for integration tests,
- * in four variants (for how it behaves, see its configuration reference and API description at
+ * in five variants (for how it behaves, see its configuration reference and API description at
  * https://github.com/distribution/distribution/blob/v2.8.2/docs/configuration.md and
  * https://github.com/distribution/distribution/blob/v2.8.2/docs/spec/api.md):
  *
@@ -8,11 +8,14 @@
  * - `basic`: HTTP + htpasswd (bcrypt), user `testuser` with a random password per start
  *   (`GET /v2/` → 401 `Basic realm="ocibundle-test-registry"`);
  * - `tls`: HTTPS with a server certificate signed by a throwaway CA (`caFile`), no auth;
+ * - `mtls`: as `tls`, and clients must present a certificate signed by a second throwaway CA
+ *   (`http.tls.clientcas`; distribution then requires and verifies one), made for the test
+ *   (`clientCertFile`, `clientKeyFile`);
  * - `token`: HTTP + `auth.token`, backed by an in-process token issuer (./token-issuer.ts)
  *   (`GET /v2/` → 401 `Bearer realm="<issuer>/token",service="ocibundle-test-registry"`).
  *
  * Each start gets its own temp dir (config, storage, certificates), its own random port on
- * 127.0.0.1 and its own process; `stop()` kills it and removes the dir. Processes and dirs left
+ * 127.0.0.1 (or the address given as `host`) and its own process; `stop()` kills it and removes the dir. Processes and dirs left
  * behind by a crashed test are cleaned up by ./process.ts. Start several registries in parallel
  * (`Promise.all`) and share one per variant in a test file: a start costs ~0.1–0.3 s.
  *
@@ -27,13 +30,13 @@ import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { requireBinary } from './bins.js'
-import { makeCa, makeServerCert, makeSigningCert } from './certs.js'
+import { makeCa, makeClientCert, makeServerCert, makeSigningCert } from './certs.js'
 import { randomPassword, writeHtpasswd } from './htpasswd.js'
 import { freePort } from './ports.js'
 import { removeOnExit, spawnManaged, type ManagedProcess } from './process.js'
 import { startTokenIssuer, type AccessPolicy, type TokenIssuer, type TokenRequestRecord } from './token-issuer.js'
 
-export type RegistryVariant = 'plain' | 'basic' | 'tls' | 'token'
+export type RegistryVariant = 'plain' | 'basic' | 'tls' | 'mtls' | 'token'
 
 /** The user of the `basic` and `token` variants. */
 export const TEST_USERNAME = 'testuser'
@@ -49,6 +52,8 @@ export interface StartRegistryOptions {
   readyTimeoutMs?: number
   /** First port to try; default a random free one. On EADDRINUSE the start retries on random ports. */
   port?: number
+  /** Address to listen on; default 127.0.0.1. Another address of this machine makes a registry that is not loopback. */
+  host?: string
   /** Registry log level; default `info` (the harness needs its "listening on" line). */
   logLevel?: 'info' | 'debug'
   /** Password of `testuser` (`basic`, `token`); default random per start. */
@@ -61,14 +66,17 @@ export interface StartRegistryOptions {
 
 export interface RunningRegistry {
   variant: RegistryVariant
-  /** `127.0.0.1:<port>`, as in image references. */
+  /** `<address>:<port>` (127.0.0.1 unless `host` was given), as in image references. */
   host: string
   /** `http://127.0.0.1:<port>` or `https://…` (tls), without a trailing slash. */
   url: string
   /** Registry process id (gone after `stop()`). */
   pid: number
-  /** `tls`: PEM file of the CA that signed the server certificate. */
+  /** `tls`, `mtls`: PEM file of the CA that signed the server certificate. */
   caFile?: string
+  /** `mtls`: a client certificate the registry accepts, and its key (PEM files). */
+  clientCertFile?: string
+  clientKeyFile?: string
   /** `basic` and `token`: the test user. */
   username?: string
   password?: string
@@ -91,12 +99,15 @@ export interface RunningRegistry {
   restart(): Promise<void>
   /** The registry's output so far (text log + access log). */
   logs(): string
+  /** The requests of its access log so far, in order: `PUT /v2/acme/app/manifests/v1 201`. */
+  requests(): string[]
 }
 
 interface VariantSetup {
   auth?: Record<string, unknown>
-  tls?: { certificate: string; key: string }
+  tls?: { certificate: string; key: string; clientcas?: string[] }
   caFile?: string
+  client?: { certFile: string; keyFile: string }
   username?: string
   password?: string
   issuer?: TokenIssuer
@@ -124,6 +135,21 @@ async function setUpVariant(variant: RegistryVariant, dir: string, opts: StartRe
       const server = await makeServerCert(certs, ca)
       return { tls: { certificate: server.certFile, key: server.keyFile }, caFile: ca.certFile, readyStatus: 200 }
     }
+    case 'mtls': {
+      requireBinary('openssl')
+      const certs = join(dir, 'certs')
+      await mkdir(certs)
+      const ca = await makeCa(certs)
+      const server = await makeServerCert(certs, ca)
+      const clientCa = await makeCa(certs, 'client-ca')
+      const client = await makeClientCert(certs, clientCa)
+      return {
+        tls: { certificate: server.certFile, key: server.keyFile, clientcas: [clientCa.certFile] },
+        caFile: ca.certFile,
+        client,
+        readyStatus: 200,
+      }
+    }
     case 'token': {
       requireBinary('openssl')
       const certs = join(dir, 'certs')
@@ -145,7 +171,7 @@ async function setUpVariant(variant: RegistryVariant, dir: string, opts: StartRe
   }
 }
 
-function registryConfig(storageDir: string, port: number, setup: VariantSetup, logLevel: string): unknown {
+function registryConfig(storageDir: string, address: string, port: number, setup: VariantSetup, logLevel: string): unknown {
   return {
     version: '0.1',
     log: { level: logLevel, formatter: 'text', accesslog: { disabled: false } },
@@ -157,7 +183,7 @@ function registryConfig(storageDir: string, port: number, setup: VariantSetup, l
     },
     ...(setup.auth ? { auth: setup.auth } : {}),
     http: {
-      addr: `127.0.0.1:${port}`,
+      addr: `${address}:${port}`,
       secret: HTTP_SECRET,
       ...(setup.tls ? { tls: setup.tls } : {}),
       headers: { 'X-Content-Type-Options': ['nosniff'] },
@@ -166,11 +192,11 @@ function registryConfig(storageDir: string, port: number, setup: VariantSetup, l
 }
 
 /** Status of `GET <url>/v2/`, or undefined when it cannot connect yet. */
-function probe(url: string, ca: string | undefined): Promise<number | undefined> {
+function probe(url: string, ca: string | undefined, client: { cert: string; key: string } | undefined): Promise<number | undefined> {
   return new Promise((resolve) => {
     const target = new URL('/v2/', url)
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
-    const req = send(target, { method: 'GET', timeout: 2000, ...(ca ? { ca } : {}), agent: false }, (res) => {
+    const req = send(target, { method: 'GET', timeout: 2000, ...(ca ? { ca } : {}), ...client, agent: false }, (res) => {
       res.resume()
       res.on('end', () => resolve(res.statusCode))
       res.on('error', () => resolve(undefined))
@@ -183,6 +209,11 @@ function probe(url: string, ca: string | undefined): Promise<number | undefined>
 
 class PortInUse extends Error {}
 
+/** The request lines of distribution's access log (combined log format): method, path and status. */
+function accessLog(logs: string): string[] {
+  return [...logs.matchAll(/"(GET|HEAD|PUT|POST|PATCH|DELETE) (\S+) HTTP\/[\d.]+" (\d{3}) /g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`)
+}
+
 /**
  * Waits until this very process listens on `port` (its own "listening on" log line: a probe alone
  * could reach another server that took the port) and answers `GET /v2/` with `expected`.
@@ -190,12 +221,14 @@ class PortInUse extends Error {}
 async function waitReady(
   proc: ManagedProcess,
   url: string,
+  address: string,
   port: number,
   expected: number,
   ca: string | undefined,
+  client: { cert: string; key: string } | undefined,
   deadline: number,
 ): Promise<void> {
-  const listening = `listening on 127.0.0.1:${port}`
+  const listening = `listening on ${address}:${port}`
   let last: number | undefined
   for (;;) {
     if (proc.exited()) {
@@ -203,7 +236,7 @@ async function waitReady(
       throw new Error(`docker-registry exited before it was ready (exit ${await proc.exit}):\n${proc.logs()}`)
     }
     if (proc.logs().includes(listening)) {
-      last = await probe(url, ca)
+      last = await probe(url, ca, client)
       if (last === expected) return
     }
     if (Date.now() > deadline) {
@@ -236,6 +269,8 @@ export async function startRegistry(variant: RegistryVariant, opts: StartRegistr
   try {
     setup = await setUpVariant(variant, dir, opts)
     const ca = setup.caFile ? readFileSync(setup.caFile, 'utf8') : undefined
+    const client = setup.client && { cert: readFileSync(setup.client.certFile, 'utf8'), key: readFileSync(setup.client.keyFile, 'utf8') }
+    const address = opts.host ?? '127.0.0.1'
     const storageDir = join(dir, 'storage')
     await mkdir(storageDir)
     const configFile = join(dir, 'config.yml')
@@ -244,11 +279,11 @@ export async function startRegistry(variant: RegistryVariant, opts: StartRegistr
     const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000)
     for (let attempt = 0; ; attempt++) {
       const port = attempt === 0 && opts.port ? opts.port : await freePort()
-      await writeFile(configFile, JSON.stringify(registryConfig(storageDir, port, setup, opts.logLevel ?? 'info'), null, 2))
+      await writeFile(configFile, JSON.stringify(registryConfig(storageDir, address, port, setup, opts.logLevel ?? 'info'), null, 2))
       proc = spawnManaged(binary, ['serve', configFile], { cwd: dir, env })
-      const url = `${setup.tls ? 'https' : 'http'}://127.0.0.1:${port}`
+      const url = `${setup.tls ? 'https' : 'http'}://${address}:${port}`
       try {
-        await waitReady(proc, url, port, setup.readyStatus, ca, deadline)
+        await waitReady(proc, url, address, port, setup.readyStatus, ca, client, deadline)
       } catch (err) {
         // Another process took the port between freePort() and the registry's bind: try another.
         if (err instanceof PortInUse && attempt < 5) continue
@@ -264,12 +299,13 @@ export async function startRegistry(variant: RegistryVariant, opts: StartRegistr
       }
       return {
         variant,
-        host: `127.0.0.1:${port}`,
+        host: `${address}:${port}`,
         url,
         get pid() {
           return running.pid
         },
         ...(setup.caFile ? { caFile: setup.caFile } : {}),
+        ...(setup.client ? { clientCertFile: setup.client.certFile, clientKeyFile: setup.client.keyFile } : {}),
         ...(setup.username ? { username: setup.username, password: setup.password } : {}),
         storageDir,
         configFile,
@@ -279,9 +315,10 @@ export async function startRegistry(variant: RegistryVariant, opts: StartRegistr
         restart: async () => {
           if (!running.exited()) await kill()
           running = proc = spawnManaged(binary, ['serve', configFile], { cwd: dir, env })
-          await waitReady(running, url, port, readyStatus, ca, Date.now() + (opts.readyTimeoutMs ?? 15_000))
+          await waitReady(running, url, address, port, readyStatus, ca, client, Date.now() + (opts.readyTimeoutMs ?? 15_000))
         },
         logs: () => running.logs(),
+        requests: () => accessLog(running.logs()),
       }
     }
   } catch (err) {

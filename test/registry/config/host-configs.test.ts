@@ -1,5 +1,5 @@
 /**
- * Host configuration: the file (location, strict validation, relative caFile), environment
+ * Host configuration: the file (location, strict validation, relative paths, proxy), environment
  * variables, flags, and their precedence (flags > env > file > automatic).
  */
 import assert from 'node:assert/strict'
@@ -74,7 +74,7 @@ describe('loadHostConfigFile', () => {
     [
       'unknown host field (typo)',
       { hosts: { a: { plainHTTP: true } } },
-      /hosts\["a"\]: unknown field "plainHTTP" \(expected plainHttp, insecure, caFile, connectTimeoutMs, headersTimeoutMs, idleTimeoutMs\)/,
+      /hosts\["a"\]: unknown field "plainHTTP" \(expected plainHttp, insecure, caFile, certFile, keyFile, proxy, connectTimeoutMs, headersTimeoutMs, idleTimeoutMs\)/,
     ],
     ['wrong type', { hosts: { a: { insecure: 'yes' } } }, /hosts\["a"\]\.insecure must be true or false/],
     ['empty caFile', { hosts: { a: { caFile: '' } } }, /caFile must be a non-empty string/],
@@ -200,7 +200,7 @@ describe('resolveHostConfigs', () => {
   test('a CA file that cannot be read is reported with where it was set', async () => {
     await assert.rejects(
       resolveHostConfigs({ env: { HOME: tmp.path }, flags: { caFile: join(tmp.path, 'nope.pem') } }),
-      /the CA file .*nope\.pem \(from --ca-file\) cannot be read: ENOENT/,
+      /the CA file .*nope\.pem \(from --ca-file\) cannot be read: .*nope\.pem does not exist \(ENOENT\)/,
     )
     await assert.rejects(
       resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_CA_FILE: join(tmp.path, 'nope.pem') } }),
@@ -217,6 +217,44 @@ describe('resolveHostConfigs', () => {
     await assert.rejects(
       resolveHostConfigs({ env: { HOME: tmp.path, OCIBUNDLE_PLAIN_HTTP: 'http://a.example' } }),
       /OCIBUNDLE_PLAIN_HTTP: "http:\/\/a\.example" is not a registry host/,
+    )
+  })
+
+  test('proxy: --proxy > hosts option > file, false for a direct connection, and the URL validated where it was set', async () => {
+    const file = await configFile({
+      hosts: { 'a.example': { proxy: 'file-proxy:3128' }, 'b.example': { proxy: false }, '*': { proxy: 'http://star:1' } },
+    })
+    assert.deepEqual(await resolveHostConfigs({ file, env: {} }), {
+      'a.example': { proxy: 'http://file-proxy:3128/' },
+      'b.example': { proxy: false },
+      '*': { proxy: 'http://star:1/' },
+    })
+    const flagged = await resolveHostConfigs({
+      file,
+      env: {},
+      flags: { proxy: 'http://flag:2', registries: ['a.example'] },
+      hosts: { 'b.example': { proxy: 'http://code:3' } },
+    })
+    assert.equal(flagged['a.example']!.proxy, 'http://flag:2/')
+    assert.equal(flagged['b.example']!.proxy, 'http://code:3/')
+    await assert.rejects(
+      resolveHostConfigs({ file: await configFile({ hosts: { a: { proxy: 'ftp://u:secret@p' } } }, 'bad.json'), env: {} }),
+      (err: unknown) => err instanceof InputError && /hosts\["a"\]\.proxy/.test(err.message) && !err.message.includes('secret'),
+    )
+  })
+
+  test('a client certificate brings its key from the same place; a key alone is an error; both are checked as PEM', async () => {
+    const { generateKeyPairSync } = await import('node:crypto')
+    const key = join(tmp.path, 'k.pem')
+    await writeFile(key, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }))
+    await assert.rejects(
+      resolveHostConfigs({ env: {}, flags: { certFile: ca, keyFile: key } }),
+      /the client certificate .*ca\.pem \(from --cert-file\) holds no PEM certificate/,
+    )
+    await assert.rejects(resolveHostConfigs({ env: {}, flags: { keyFile: key } }), /a client key is given without its certificate/)
+    await assert.rejects(
+      resolveHostConfigs({ file: await configFile({ hosts: { a: { keyFile: 'k.pem' } } }, 'key-only.json'), env: {} }),
+      /a client key is given without its certificate \(certFile in .*key-only\.json is missing for a\)/,
     )
   })
 })

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdir, readFile, readlink, stat, symlink, writeFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, test } from 'node:test'
-import { InputError } from '../../../src/errors.js'
+import { InputError, UsageError } from '../../../src/errors.js'
 import { CredentialHelperError } from '../../../src/registry/credentials/credential-helper.js'
 import { resolveCredential } from '../../../src/registry/credentials/resolve-credential.js'
 import { removeCredentials, saveCredentials } from '../../../src/registry/credentials/save-credentials.js'
@@ -90,8 +90,8 @@ describe('saveCredentials to config.json', () => {
     assert.deepEqual(JSON.parse(await readFile(real, 'utf8')), { psFormat: 'x', auths: { 'a.example': { auth: b64('u:p') } } })
   })
 
-  test('a user name with ":" is refused', async () => {
-    await assert.rejects(saveCredentials('a.example', { username: 'a:b', password: 'p' }, { env: ce.env }), InputError)
+  test('a user name with ":" is refused as a usage error', async () => {
+    await assert.rejects(saveCredentials('a.example', { username: 'a:b', password: 'p' }, { env: ce.env }), UsageError)
   })
 
   test('an unreadable config is not overwritten', async () => {

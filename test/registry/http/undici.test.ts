@@ -1,7 +1,8 @@
 /**
- * The undici entry points loaded from their own modules (src/registry/http/undici.ts) behave as
- * the package's `request`: path and query reach the server, the global dispatcher is the default,
- * an Agent can be passed, and the index of 110 modules is not loaded.
+ * The undici entry points loaded from their own modules (src/registry/http/undici.ts, and the
+ * proxy modules of src/registry/http/proxy.ts) behave as the package's: path and query reach the
+ * server, the global dispatcher is the default, an Agent can be passed, a request goes through a
+ * proxy, and the index of 110 modules is not loaded.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -11,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { createDispatcher } from '../../../src/registry/http/proxy.js'
 import { Agent, request } from '../../../src/registry/http/undici.js'
 
 async function withServer(fn: (origin: string, seen: string[]) => Promise<void>): Promise<void> {
@@ -56,6 +58,30 @@ describe('undici entry points', () => {
     })
   })
 
+  test('the proxy dispatcher forwards plain HTTP through a proxy, with the credentials of its URL', async () => {
+    await withServer(async (origin, seen) => {
+      // A forward proxy in a few lines: it answers absolute-URI requests itself, recording what it got.
+      const proxied: string[] = []
+      const proxyServer: Server = createServer((req, res) => {
+        proxied.push(`${req.method} ${req.url} ${req.headers['proxy-authorization'] ?? ''}`)
+        res.end('from the proxy')
+      })
+      proxyServer.listen(0, '127.0.0.1')
+      await once(proxyServer, 'listening')
+      const dispatcher = createDispatcher({}, `http://u:p@127.0.0.1:${(proxyServer.address() as AddressInfo).port}`, {})
+      try {
+        const res = await request(`${origin}/v2/`, { dispatcher })
+        assert.equal(await res.body.text(), 'from the proxy')
+        assert.deepEqual(proxied, [`GET ${origin}/v2/ Basic ${Buffer.from('u:p').toString('base64')}`])
+        assert.deepEqual(seen, [], 'nothing reached the server directly')
+      } finally {
+        await dispatcher.close()
+        proxyServer.closeAllConnections()
+        proxyServer.close()
+      }
+    })
+  })
+
   test('loading the registry client does not load the undici package index', async () => {
     const client = fileURLToPath(new URL('../../../src/registry/http/client.ts', import.meta.url))
     const script = `await import(${JSON.stringify(client)}); const { createRequire } = await import('node:module'); const r = createRequire(${JSON.stringify(client)}); console.log(Object.keys(r.cache).filter((k) => /undici[\\\\/]index\\.js$/.test(k)).length)`
@@ -81,6 +107,18 @@ describe('the undici internals are pinned', () => {
     assert.equal(Agent, undici.Agent, 'lib/dispatcher/agent.js is the public Agent')
     const global = require('undici/lib/global.js') as { getGlobalDispatcher: unknown }
     assert.equal(global.getGlobalDispatcher, undici.getGlobalDispatcher)
+    const proxyAgent = require('undici/lib/dispatcher/proxy-agent.js') as unknown
+    assert.equal(proxyAgent, undici.ProxyAgent, 'lib/dispatcher/proxy-agent.js is the public ProxyAgent')
+    const dispatcher = require('undici/lib/dispatcher/dispatcher.js') as unknown
+    assert.equal(dispatcher, undici.Dispatcher, 'lib/dispatcher/dispatcher.js is the public Dispatcher')
+    const apiConnect = require('undici/lib/api/api-connect.js') as unknown
+    assert.equal(
+      (undici.Dispatcher.prototype as unknown as { connect: unknown }).connect,
+      apiConnect,
+      'lib/api/api-connect.js is Dispatcher#connect, which ProxyAgent tunnels with',
+    )
+    const wrapHandler = require('undici/lib/handler/wrap-handler.js') as { wrap?: unknown }
+    assert.equal(typeof wrapHandler.wrap, 'function', 'lib/handler/wrap-handler.js wraps legacy handlers')
     const apiRequest = require('undici/lib/api/api-request.js') as unknown
     assert.equal(typeof apiRequest, 'function')
     assert.equal(

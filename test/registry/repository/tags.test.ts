@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { OcibundleError } from '../../../src/errors.js'
+import { NotFoundError, OcibundleError } from '../../../src/errors.js'
 import type { RegistryRepository } from '../../../src/registry/repository.js'
 import { image } from '../../helpers/content.js'
 import { forwardChanged, freshRepository, logged, pushAll, useRegistry } from './helpers.js'
@@ -96,11 +96,16 @@ describe('RegistryRepository: tags', () => {
     assert.deepEqual(seen, ['t1', 't2'])
   })
 
-  test('a repository with only untagged manifests, or none at all, lists no tags (distribution: 404 NAME_UNKNOWN)', async () => {
+  test('a repository that does not exist, or (distribution) holds only untagged manifests, is a NotFoundError: 404 NAME_UNKNOWN', async () => {
     const name = freshRepository('tags')
     const img = image('untagged')
     await pushAll(env.direct(name), img.config, img.layer, img.manifest)
-    assert.deepEqual(await collect(env.proxied(name).listTags()), [])
-    assert.deepEqual(await collect(env.proxied(freshRepository('tags')).listTags()), [])
+    for (const repository of [name, freshRepository('tags')]) {
+      await assert.rejects(collect(env.proxied(repository).listTags()), (err: unknown) => {
+        assert.ok(err instanceof NotFoundError)
+        assert.match(err.message, new RegExp(`the repository ${repository} does not exist on .*NAME_UNKNOWN`))
+        return true
+      })
+    }
   })
 })
