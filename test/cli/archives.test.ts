@@ -453,7 +453,19 @@ describe('hostile archives are refused: nothing written outside, nothing left be
       }
       assert.deepEqual(await readdir(tmp), [], `${command}: nothing left in the temporary directory`)
       assert.deepEqual(await readdir(outside), [], `${command}: nothing written outside`)
-      if (command === 'push') assert.deepEqual((await ok<{ tags: string[] }>(['tag', 'ls', repository])).tags, [], 'nothing tagged')
+      if (command === 'push') await nothingTagged(repository)
+    }
+  }
+
+  /** Nothing tagged in `repository`: it does not exist (exit 6, NAME_UNKNOWN) or lists no tag. */
+  async function nothingTagged(repository: string): Promise<void> {
+    const run = await cli(['tag', 'ls', '--json', repository])
+    if (run.code === 6) {
+      assert.equal(json(run).error?.code, 'ERR_NOT_FOUND', run.stdout)
+      assert.match(json(run).error!.message, /NAME_UNKNOWN/)
+    } else {
+      assert.equal(run.code, 0, `tag ls ${repository}: ${run.stdout}${run.stderr}`)
+      assert.deepEqual(json<{ tags: string[] }>(run).result.tags, [], 'nothing tagged')
     }
   }
 
