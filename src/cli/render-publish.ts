@@ -2,8 +2,9 @@
  * Human output of `build` and `push`: where the bundle went, its digest and representation, and
  * then one line for each thing that changed or was unusual: why the representation was chosen
  * when it was not simply the first choice, every fallback taken, each image whose description
- * was filled in or converted, the relocation map. A bundle that was there already gets its
- * digest and nothing more; a dry run gets its plan.
+ * was filled in or converted, the signatures that do not apply to a converted image, the
+ * relocation map. A bundle that was there already gets its digest and, since the images
+ * published still are not covered by them, those signatures; a dry run gets its plan.
  */
 import type { FixupChange } from '../publish/fixup.js'
 import type { BundleBuilt, BundleCopied, PublishOutcome } from '../publish/publish.js'
@@ -47,7 +48,8 @@ function renderBuilt(s: BundleBuilt, verb: 'Pushed' | 'Built'): string[] {
       : []),
     `  representation  ${s.representation.index} + ${s.representation.config} (${s.representation.shape}), manifests by ${refs}`,
   ]
-  if (s.unchanged) return lines
+  // Nothing was written, but the published images still are not covered by these signatures.
+  if (s.unchanged) return [...lines, ...notSigned(s)]
   const why = chosen(s, dry)
   if (why !== undefined) lines.push(`  chosen          ${why}`, ...s.plan.reasons.map((r) => `                  ${r}`))
   for (const a of s.attempts) {
@@ -66,13 +68,18 @@ function renderBuilt(s: BundleBuilt, verb: 'Pushed' | 'Built'): string[] {
         : `  filled in       ${image} ${fields}${digest !== undefined ? ` (${digest.to})` : ''}`,
     )
   }
-  for (const stale of s.staleReferrers) {
-    const which =
-      stale.referrers.length > 0 ? stale.referrers.map((r) => `${r.artifactType ?? r.mediaType} ${r.digest}`).join(', ') : 'any signature'
-    lines.push(`  not signed      ${stale.image}: ${which} over ${stale.original} does not apply to the published ${stale.published}`)
-  }
+  lines.push(...notSigned(s))
   if (s.relocationMap && !dry) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
   return lines
+}
+
+/** One line per converted image: the referrers of its original manifest, which do not apply to the published one. */
+function notSigned(s: BundleBuilt): string[] {
+  return s.staleReferrers.map((stale) => {
+    const which =
+      stale.referrers.length > 0 ? stale.referrers.map((r) => `${r.artifactType ?? r.mediaType} ${r.digest}`).join(', ') : 'any signature'
+    return `  not signed      ${stale.image}: ${which} over ${stale.original} does not apply to the published ${stale.published}`
+  })
 }
 
 function headline(verb: string, source: string, reference: string, unchanged: boolean, dry: boolean): string {
