@@ -8,7 +8,7 @@ import { renderArchive } from '../cli/render-archive.js'
 import { archive, type ArchiveResult } from '../publish/archive-bundle.js'
 
 export default class Archive extends BaseCommand<ArchiveResult> {
-  static override summary = 'write a bundle with its images and signatures into one archive file, to carry into an air gap'
+  static override summary = 'write a bundle, its images and signatures into one file for an air gap'
   static override description = [
     'Writes the bundle the reference names into a thick bundle archive, the format Porter writes and reads: a gzip tar holding bundle.json exactly as published, relocation-mapping.json, and in artifacts/layout an OCI layout with the bundle index, every image (the platforms the bundle was published with) tagged with its reference as bundle.json writes it, and every referrer of the bundle and its images (signatures, SBOMs; --no-referrers leaves them out).',
     'The same bundle always gives the same archive bytes: entries in a fixed order, modification times 0, owner 0:0, modes 0644 and 0755. Each blob streams from the source through its digest check straight into the archive, so memory does not grow with the bundle; the file is written under a temporary name beside it and renamed into place at the end, so a failure leaves nothing.',

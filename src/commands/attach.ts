@@ -6,7 +6,7 @@ import { renderAttached } from '../cli/render-artifacts.js'
 import { attach, type Attached } from '../publish/push-artifact.js'
 
 export default class Attach extends BaseCommand<Attached> {
-  static override summary = 'attach files (a signature, an SBOM, an attestation) to an image, bundle or artifact'
+  static override summary = 'attach a signature, SBOM or other files to an image, bundle or artifact'
   static override description =
     'Pushes the files as an artifact whose subject is what the reference names, in the same repository or layout, and prints its digest. Copies with referrers (copy, push and pull of bundles) carry it along, and `discover` lists it.\n\nOn a registry with the referrers API the registry records it (checked with the OCI-Subject answer); on one without, it is added to the sha256-<hex> tag index of the subject as the distribution spec describes, keeping every entry other tools wrote and surviving a concurrent attach. --referrers-mode api or tag forces one of the two.'
   static override examples = [

@@ -7,7 +7,7 @@ import { renderTree } from '../cli/render-artifacts.js'
 import { listReferrers, type ReferrerTree } from '../publish/referrer-tree.js'
 
 export default class Discover extends BaseCommand<ReferrerTree> {
-  static override summary = 'list the signatures, SBOMs and other artifacts that refer to an image, bundle or artifact'
+  static override summary = 'list the referrers (signatures, SBOMs) of an image, bundle or artifact'
   static override description =
     'Shows the referrers of what the reference names, and their referrers in turn, as a tree (--json: result.referrers[] with digest, mediaType, artifactType, size, annotations and nested referrers). Registries answer through the referrers API, or else through the sha256-<hex> tag index, whose entries count only when their manifest really names the subject (a registry that answers that tag with the subject itself, as GitLab does, lists nothing). OCI layouts answer from their own content.'
   static override examples = [

@@ -7,10 +7,10 @@ import { collectGarbage } from '../publish/collect-garbage.js'
 
 export default class Gc extends BaseCommand<GarbageCollectionResult> {
   static override summary = 'remove unreachable blobs and crash leftovers from an OCI layout'
-  static override description = `Removes the blobs of an OCI layout that no tag, index.json entry or referrer (a manifest
-whose subject is reachable) reaches, and the partial files that interrupted writers left in
-.ingest. Content another process is still writing into the layout is left alone. With
---dry-run, lists what would be removed and removes nothing.`
+  static override description = [
+    'Removes the blobs of an OCI layout that no tag, index.json entry or referrer (a manifest whose subject is reachable) reaches, and the partial files that interrupted writers left in .ingest. Content another process is still writing into the layout is left alone.',
+    'With --dry-run, lists what would be removed and removes nothing.',
+  ].join('\n\n')
   static override examples = [
     { description: 'See what would be removed', command: '<%= config.bin %> <%= command.id %> --dry-run ocidir://./airgap' },
     { description: 'Reclaim the space', command: '<%= config.bin %> <%= command.id %> ocidir://./airgap' },

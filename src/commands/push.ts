@@ -9,7 +9,7 @@ import { renderPublish } from '../cli/render-publish.js'
 import { publish, type PublishOutcome } from '../publish/publish.js'
 
 export default class Push extends BaseCommand<PublishOutcome> {
-  static override summary = 'publish a bundle to a registry: from bundle.json, a built layout, an archive or a registry'
+  static override summary = 'publish a bundle from bundle.json, a layout, an archive or another registry'
   static override description = `From a bundle.json file: the bundle is validated as for publishing (before any request), every image is resolved (from --images, then registries) and copied into the destination repository (mounted when it is in the same registry), then the bundle is pushed. From a built layout directory or another registry: the bundle and all its images are copied with their bytes unchanged, so the bundle digest and any signature on it stay valid. A local path (an existing file or directory, ./…, ../…, /…, *.json, *.tgz, *.tar) is never looked up in a registry. Signatures, SBOMs and other artifacts that refer to the bundle or its images come along when a bundle is copied, unless --no-referrers is given.
 
 From a thick bundle archive (.tgz, as \`ocibundle archive\` or \`porter archive\` writes it): the bundle index, every image and every referrer in it are pushed with their digests unchanged, so signatures still verify. Where the registry refuses the bundle index as archived, and from an archive without one (Porter's), bundle.json is published with the archive's images instead, and the output says which digests changed and why. A .tgz archive is expanded into the system's temporary directory while it is read (bounded by --max-expansion) and removed afterwards.

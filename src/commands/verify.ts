@@ -9,9 +9,9 @@ import { renderVerify } from '../cli/render-archive.js'
 import { verify, type VerifyResult } from '../publish/verify-bundle.js'
 
 export default class Verify extends BaseCommand<VerifyResult> {
-  static override summary = 'check that a bundle is complete and intact: in a registry, a layout, an ociarchive:// or a .tgz archive'
+  static override summary = 'check that a bundle (registry, layout or archive) is complete and intact'
   static override description = [
-    'Walks the bundle and reads everything it leads to: the bundle index, the config manifest and bundle.json, every image manifest, config and layer, and the referrers listed for the bundle and its images (signatures, SBOMs; --no-referrers skips them). Each is checked against the digest and size of the descriptor that names it, and every image of bundle.json must be there with its contentDigest. In a .tgz archive every entry of its layout is checked too.',
+    'Walks the bundle (in a registry, an OCI layout, an ociarchive:// file or a .tgz archive) and reads everything it leads to: the bundle index, the config manifest and bundle.json, every image manifest, config and layer, and the referrers listed for the bundle and its images (signatures, SBOMs; --no-referrers skips them). Each is checked against the digest and size of the descriptor that names it, and every image of bundle.json must be there with its contentDigest. In a .tgz archive every entry of its layout is checked too.',
     'Something missing and something present but wrong are told apart: the bundle is incomplete (exit 8: copy it again) or corrupt (exit 9: damaged or tampered with; do not install it); corrupt wins when both are found. Every problem is listed with the digest, where it was expected (the path from the bundle to it) and what is wrong, in --json under result.missing and result.corrupt. A complete bundle exits 0.',
   ].join('\n\n')
   static override examples = [

@@ -6,7 +6,7 @@ import { renderPushed } from '../../cli/render-artifacts.js'
 import { pushArtifact, type ArtifactPushed } from '../../publish/push-artifact.js'
 
 export default class ArtifactPush extends BaseCommand<ArtifactPushed> {
-  static override summary = 'push files as an OCI artifact (Helm charts, WASM modules, policies, configuration, SBOMs)'
+  static override summary = 'push files as an OCI artifact (Helm charts, WASM, policies, SBOMs)'
   static override description =
     'Pushes each file as one layer titled with its base name (org.opencontainers.image.title), and each directory as one tar+gzip layer packed deterministically (sorted entries, mtime 0, no owner, fixed modes) that `artifact pull` and oras unpack. The manifest follows image spec 1.1: an artifactType and the empty config (application/vnd.oci.empty.v1+json, content {}) unless --config gives one. The same files give the same digest on every run and machine: nothing time-dependent is written unless an --annotation says so.\n\nA file is pushed as application/vnd.oci.image.layer.v1.tar and a directory as application/vnd.oci.image.layer.v1.tar+gzip (as oras does) unless file:mediaType says otherwise. Where a registry refuses the artifactType field or the empty config, the artifact is written in the next form it takes (the artifact type as the config media type, as oras 1.0 did; then an image config with the type in an annotation), and the output says so; --no-fallback fails instead.'
   static override examples = [
