@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { pathToFileURL } from 'node:url'
@@ -148,6 +148,27 @@ const rows: Record<number, { what: string; run: () => Promise<void> }> = {
       await assert.rejects(stat(out))
     },
   },
+  8: {
+    what: 'verify of a bundle in a layout with a layer of its image removed',
+    run: async () => {
+      const { layout, layer } = await builtCopy('incomplete')
+      await rm(join(layout, 'blobs', 'sha256', layer.slice('sha256:'.length)))
+      const r = await expectExit(8, ['verify', `ocidir://${layout}:v1.0.0`], { json: true })
+      assert.match(r.stdout, new RegExp(`missing +${layer} at bundle sha256:[0-9a-f]{64} → image "`))
+    },
+  },
+  9: {
+    what: 'verify of a bundle in a layout with a byte of a layer of its image changed',
+    run: async () => {
+      const { layout, layer } = await builtCopy('corrupt')
+      const file = join(layout, 'blobs', 'sha256', layer.slice('sha256:'.length))
+      const bytes = await readFile(file)
+      bytes[0] = bytes[0]! ^ 0xff
+      await writeFile(file, bytes)
+      const r = await expectExit(9, ['verify', `ocidir://${layout}:v1.0.0`], { json: true })
+      assert.match(r.stdout, new RegExp(`corrupt +${layer} at bundle sha256:[0-9a-f]{64} → image ".*: digest mismatch`))
+    },
+  },
   10: {
     what: 'a bug (a TypeError injected where the command parses its flags): the stack and where to report it',
     run: async () => {
@@ -167,6 +188,27 @@ const rows: Record<number, { what: string; run: () => Promise<void> }> = {
 async function anyManifest(): Promise<string> {
   const index = JSON.parse(await readFile(join(images, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> }
   return index.manifests[0]!.digest
+}
+
+/** The hello-world bundle built once into a layout with its image; its installer's first layer. */
+let built: Promise<{ layout: string; layer: string }> | undefined
+
+/** A copy of the built hello-world layout named `name`, to damage, and the layer to damage in it. */
+async function builtCopy(name: string): Promise<{ layout: string; layer: string }> {
+  built ??= (async () => {
+    const layout = join(dir.path, 'built')
+    const r = await expectExit(0, ['build', HELLO, '--output', layout, '--images', images, '--auto-update', '--json'])
+    const changes = json<{ changes: Array<{ field: string; to: string }> }>(r).result.changes
+    const installer = changes.find((c) => c.field === 'contentDigest')!.to
+    const manifest = JSON.parse(await readFile(join(layout, 'blobs', 'sha256', installer.slice('sha256:'.length)), 'utf8')) as {
+      layers: Array<{ digest: string }>
+    }
+    return { layout, layer: manifest.layers[0]!.digest }
+  })()
+  const { layout, layer } = await built
+  const copy = join(dir.path, name)
+  await copyTree(layout, copy)
+  return { layout: copy, layer }
 }
 
 async function copyTree(from: string, to: string): Promise<void> {
