@@ -15,7 +15,7 @@ export default class Gc extends BaseCommand<GarbageCollectionResult> {
     { description: 'See what would be removed', command: '<%= config.bin %> <%= command.id %> --dry-run ocidir://./airgap' },
     { description: 'Reclaim the space', command: '<%= config.bin %> <%= command.id %> ocidir://./airgap' },
   ]
-  static override args = { layout: Args.string({ description: 'OCI layout: ocidir://dir', required: true }) }
+  static override args = { layout: Args.string({ description: 'OCI layout directory: ocidir://dir or its path', required: true }) }
   static override flags = { 'dry-run': Flags.boolean({ summary: 'list what would be removed, remove nothing' }) }
 
   async run(): Promise<GarbageCollectionResult> {

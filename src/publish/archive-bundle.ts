@@ -32,7 +32,8 @@ import { readManifestBody } from '../content/manifest-body.js'
 import { plainDescriptor, type Descriptor } from '../oci/descriptor.js'
 import { digestAlgorithm, digestEncoded, isDigest, type Digest } from '../oci/digest.js'
 import { isManifest } from '../oci/media-types.js'
-import { formatReference, parseContentReference, parseRegistryReference } from '../oci/reference.js'
+import { formatReference, parseRegistryReference } from '../oci/reference.js'
+import { contentReference } from './target-argument.js'
 import { writeFileAtomic } from '../util/files.js'
 import { deterministicGzip, type CompressionLevel } from '../util/gzip.js'
 import { tarStream, type TarEntry } from '../util/tar.js'
@@ -87,14 +88,14 @@ export interface ArchiveResult {
 }
 
 /**
- * Writes the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`,
+ * Writes the bundle `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`, `./dir:tag`,
  * `ociarchive://file:tag`) into the thick bundle archive `file` (see the module comment),
  * replacing it if it exists. The tag of the bundle in the archive is the source's tag, else
  * `v<version>`. Throws what pullBundle throws (NotABundleError, DigestMismatchError,
  * NotFoundError, …), and file system errors; the file is then left as it was.
  */
 export async function archive(source: string, file: string, options: ArchiveOptions = {}): Promise<ArchiveResult> {
-  const { ref, selector } = parseContentReference(source)
+  const { ref, selector } = contentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const from = await targets.open(ref)
     const o: OpOptions = { signal: options.signal }

@@ -4,8 +4,8 @@
  */
 import type { GarbageCollectionResult } from '../layout/gc.js'
 import { OciLayoutStore } from '../layout/layout-store.js'
-import { parseReference } from '../oci/reference.js'
 import { UsageError } from '../errors.js'
+import { sourceReference } from './target-argument.js'
 
 /** Options of collectGarbage. */
 export interface CollectGarbageOptions {
@@ -16,17 +16,21 @@ export interface CollectGarbageOptions {
 }
 
 /**
- * Removes from the OCI layout `reference` (`ocidir://dir`) the blobs that no tag, index.json
- * entry or referrer reaches, and the leftovers that killed writers left in `.ingest`. Blobs a
- * live writer may still link are kept. Throws UsageError for a registry reference or a tag,
- * NotFoundError when there is no layout, InvalidContentError for a malformed one,
- * LockTimeoutError when index.json stays locked.
+ * Removes from the OCI layout `reference` (`ocidir://dir`, or a directory path read by the rule
+ * of classifyArgument) the blobs that no tag, index.json entry or referrer reaches, and the
+ * leftovers that killed writers left in `.ingest`. Blobs a live writer may still link are kept.
+ * Throws UsageError for a registry reference, an ociarchive:// file or a tag, NotFoundError when
+ * there is no layout directory, InvalidContentError for a malformed one, LockTimeoutError when
+ * index.json stays locked.
  */
 export async function collectGarbage(reference: string, options: CollectGarbageOptions = {}): Promise<GarbageCollectionResult> {
-  const ref = parseReference(reference, { defaultTag: false })
+  const ref = sourceReference(reference)
   if (ref.kind !== 'layout') {
-    throw new UsageError(`gc works on OCI layouts (ocidir://dir), not on the registry reference ${reference}`, {
-      suggestions: ['registries collect their own garbage: see your registry’s documentation'],
+    throw new UsageError(`gc works on OCI layout directories (ocidir://dir or a path), not on ${reference}`, {
+      suggestions:
+        ref.kind === 'registry'
+          ? ['registries collect their own garbage: see your registry’s documentation']
+          : ['give an OCI layout directory: ocidir://dir, or its path'],
     })
   }
   if (ref.tag !== undefined || ref.digest !== undefined)

@@ -19,7 +19,8 @@ import type { Descriptor } from '../oci/descriptor.js'
 import { digestStream } from '../oci/digest.js'
 import { parseManifest } from '../oci/manifest.js'
 import { declaredArtifactType } from '../oci/referrers.js'
-import { formatReference, parseContentReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
+import { contentReference } from './target-argument.js'
 import { hasErrorCode, writeFileAtomic } from '../util/files.js'
 import { relativeSegments, resolveInside } from '../util/safe-path.js'
 import { UNCOMPRESSED_DIGEST_ANNOTATION, UNPACK_ANNOTATION } from './artifact-files.js'
@@ -67,14 +68,15 @@ interface Planned {
 }
 
 /**
- * Pulls the artifact `source` names into `outputDir` (created when missing).
+ * Pulls the artifact `source` names (`registry/repo:tag`, `@digest`, `ocidir://dir:tag`, `./dir:tag`)
+ * into `outputDir` (created when missing).
  * Throws UsageError for an index, UnsafePathError for a title that is absolute, has `..`, goes
  * through a symbolic link or repeats another, or a directory layer with an entry or link
  * leading out, FileExistsError for existing files without `force` (both before anything is
  * written), DigestMismatchError and SizeMismatchError for content that does not match.
  */
 export async function pullArtifact(source: string, outputDir: string, options: PullArtifactOptions = {}): Promise<ArtifactPulled> {
-  const { ref, selector } = parseContentReference(source)
+  const { ref, selector } = contentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const from = await targets.open(ref)
     const o = { signal: options.signal }

@@ -14,7 +14,7 @@ import { canPushBlob, type OpOptions, type Target } from '../content/storage.js'
 import { UsageError } from '../errors.js'
 import { descriptorFromBytes, plainDescriptor, type Descriptor } from '../oci/descriptor.js'
 import { isValidMediaType } from '../oci/media-types.js'
-import { formatReference, parseContentReference, parseReference, type Reference } from '../oci/reference.js'
+import { formatReference, referenceSelector, type Reference } from '../oci/reference.js'
 import type { ReferrerRecord } from '../registry/referrers.js'
 import { RegistryRepository } from '../registry/repository.js'
 import { readFileBounded } from '../util/files.js'
@@ -22,6 +22,7 @@ import { MAX_MANIFEST_BYTES } from '../oci/manifest.js'
 import { parseArtifactFile, prepareLayer, UNPACK_ANNOTATION, type ArtifactFile, type PreparedLayer } from './artifact-files.js'
 import { artifactManifest, UNKNOWN_CONFIG_TYPE, type ArtifactParts } from './artifact-manifest.js'
 import { withTargets, type OperationOptions } from './open-target.js'
+import { contentReference, destinationReference } from './target-argument.js'
 import { Annotations } from '../oci/annotations.js'
 
 /** Options of pushArtifact and attach. */
@@ -76,7 +77,7 @@ export interface ArtifactPushed {
 
 /**
  * Pushes `files` (files and directories; strings in `path[:mediaType]` form or ArtifactFile)
- * as one artifact to `reference` (`registry/repo[:tag]`, `ocidir://dir[:tag]`; a registry
+ * as one artifact to `reference` (`registry/repo[:tag]`, `ocidir://dir[:tag]`, `./dir[:tag]`; a registry
  * reference without tag gets `latest`, a layout one is stored by digest). Each file is a layer
  * titled with its base name; a directory is packed deterministically into one tar+gzip layer.
  * The manifest is written in the first form the registry takes (ARTIFACT_TIERS), skipping forms
@@ -90,7 +91,10 @@ export async function pushArtifact(
   files: ReadonlyArray<string | ArtifactFile>,
   options: PushArtifactOptions,
 ): Promise<ArtifactPushed> {
-  const ref = parseReference(reference)
+  const destination = destinationReference(reference)
+  // As in docker, a registry reference without tag means :latest; a layout stores the artifact by digest.
+  const ref =
+    destination.kind === 'registry' && referenceSelector(destination) === undefined ? { ...destination, tag: 'latest' } : destination
   if (ref.digest !== undefined) throw new UsageError('an artifact is pushed under a tag, not a digest; drop the @digest')
   return withTargets(options, [ref], async (targets) => {
     const target = await targets.open(ref, { write: true })
@@ -117,7 +121,7 @@ export interface Attached extends ArtifactPushed {
 
 /**
  * Pushes `files` as an artifact whose `subject` is what `subject` names (`registry/repo:tag`,
- * `@digest`, `ocidir://dir:tag`), into the subject's repository or layout, without a tag:
+ * `@digest`, `ocidir://dir:tag`, `./dir:tag`), into the subject's repository or layout, without a tag:
  * referrers are found through their subject. On a registry it is recorded as the referrers
  * mode says (OperationOptions.referrersMode): the registry's API where it has one, else the
  * `sha256-<hex>` tag-schema index, updated without dropping other tools' entries and safely
@@ -129,7 +133,7 @@ export async function attach(
   files: ReadonlyArray<string | ArtifactFile>,
   options: PushArtifactOptions,
 ): Promise<Attached> {
-  const { ref, selector } = parseContentReference(subject)
+  const { ref, selector } = contentReference(subject)
   return withTargets(options, [ref], async (targets) => {
     const target = await targets.open(ref, { write: true })
     const o: OpOptions = { signal: options.signal }

@@ -7,7 +7,8 @@
 import { canListReferrers, type OpOptions, type ReadOnlyTarget, type ReferrerLister } from '../content/storage.js'
 import { UnsupportedError, UsageError } from '../errors.js'
 import { plainDescriptor, type Descriptor } from '../oci/descriptor.js'
-import { formatReference, parseContentReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
+import { contentReference } from './target-argument.js'
 import { withTargets, type OperationOptions } from './open-target.js'
 
 /** Referrers visited at most by one listReferrers call, however deep (a bound on what a registry can make us read). */
@@ -49,12 +50,12 @@ export interface ReferrerTree {
 
 /**
  * Lists the referrers of what `reference` names (`registry/repo:tag`, `@digest`,
- * `ocidir://dir:tag`), and their referrers down to `depth` levels. A referrer reached twice is
+ * `ocidir://dir:tag`, `./dir:tag`), and their referrers down to `depth` levels. A referrer reached twice is
  * listed once. Throws NotFoundError for a missing subject, UsageError for a depth below 1,
  * UnsupportedError for a store that cannot list referrers, and what the registry answers.
  */
 export async function listReferrers(reference: string, options: ListReferrersCallOptions = {}): Promise<ReferrerTree> {
-  const { ref, selector } = parseContentReference(reference)
+  const { ref, selector } = contentReference(reference)
   const depth = options.depth ?? Infinity
   if (!(depth >= 1)) throw new UsageError(`the depth must be 1 or more, not ${options.depth}`)
   return withTargets(options, [ref], async (targets) => {

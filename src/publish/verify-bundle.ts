@@ -30,10 +30,10 @@ import { descriptorKey, plainDescriptor, type Descriptor } from '../oci/descript
 import { isDigest } from '../oci/digest.js'
 import { parseManifest } from '../oci/manifest.js'
 import { isManifest } from '../oci/media-types.js'
-import { formatReference, parseContentReference } from '../oci/reference.js'
+import { formatReference } from '../oci/reference.js'
 import { derivedTagReader } from './manifest-refs.js'
 import { withTargets, type OperationOptions } from './open-target.js'
-import { isArchiveFile } from './target-argument.js'
+import { contentReference, isArchiveFile } from './target-argument.js'
 import { NotABundleError } from './publish-errors.js'
 import { pullBundle } from './pull-bundle.js'
 import { openThickArchive, type ThickArchive, type ThickArchiveOptions } from './thick-archive.js'
@@ -88,7 +88,7 @@ export interface VerifyResult {
 type NodeStatus = 'present' | 'missing' | 'corrupt'
 
 /**
- * Verifies the bundle `source` names: a registry reference, `ocidir://dir:tag`,
+ * Verifies the bundle `source` names: a registry reference, `ocidir://dir:tag` (or `./dir:tag`),
  * `ociarchive://file:tag`, or a thick bundle archive file (`.tgz`, `.tar.gz`, `.tar`). See the
  * module comment. Problems of the content are in the result, not thrown. Throws NotFoundError
  * when the reference or file names nothing, NotABundleError when it is no bundle,
@@ -97,7 +97,7 @@ type NodeStatus = 'present' | 'missing' | 'corrupt'
  */
 export async function verify(source: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   if (isArchiveFile(source)) return verifyArchive(source, options)
-  const { ref, selector } = parseContentReference(source)
+  const { ref, selector } = contentReference(source)
   return withTargets(options, [ref], async (targets) => {
     const target = derivedTagReader(await targets.open(ref))
     const root = plainDescriptor(await target.resolve(selector, { signal: options.signal }))

@@ -76,6 +76,41 @@ describe('build writes the same bundle on every run, offline', () => {
     assert.ok(index.manifests.length > 0)
   })
 
+  test('verify, attach, discover, archive, artifact push and pull, and gc read plain paths as layouts too; a missing one is named', async () => {
+    async function ok<T>(args: string[]): Promise<T> {
+      const r = await runCli([...args, '--json'], { cwd: dir.path })
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+      return json<T>(r).result
+    }
+    const built = await ok<{ digest: string }>(['build', join(ROOT, SHOP), '--images', images, '--auto-update', '-o', 'plain'])
+    const verified = await ok<{ source: string; status: string; digest: string }>(['verify', 'plain:v2.3.1'])
+    assert.deepEqual([verified.source, verified.status, verified.digest], ['ocidir://plain:v2.3.1', 'complete', built.digest])
+    await writeFile(join(dir.path, 'sbom.json'), '{"spdxVersion":"SPDX-2.3"}')
+    const sbom = 'application/spdx+json'
+    const attached = await ok<{ descriptor: { digest: string }; recordedBy: string }>([
+      'attach',
+      'plain:v2.3.1',
+      'sbom.json',
+      '--artifact-type',
+      sbom,
+    ])
+    assert.equal(attached.recordedBy, 'layout')
+    const found = await ok<{ referrers: Array<{ digest: string }> }>(['discover', 'plain:v2.3.1'])
+    assert.deepEqual(
+      found.referrers.map((r) => r.digest),
+      [attached.descriptor.digest],
+    )
+    assert.equal((await ok<{ digest: string }>(['archive', 'plain:v2.3.1', 'plain.tgz'])).digest, built.digest)
+    const pushed = await ok<{ reference: string }>(['artifact', 'push', './files:v1', 'sbom.json', '--artifact-type', sbom])
+    assert.equal(pushed.reference, 'ocidir://./files:v1')
+    await ok(['artifact', 'pull', 'files:v1', '-o', 'pulled-files'])
+    assert.equal(await readFile(join(dir.path, 'pulled-files', 'sbom.json'), 'utf8'), '{"spdxVersion":"SPDX-2.3"}')
+    assert.equal((await ok<{ layout: string }>(['gc', 'plain'])).layout, join(dir.path, 'plain'))
+    const missing = await runCli(['verify', './nowhere:v1'], { cwd: dir.path })
+    assert.equal(missing.code, 6, missing.stderr)
+    assert.match(missing.stderr, /\.\/nowhere does not exist/)
+  })
+
   test('a missing images directory is reported by name before anything is written', async () => {
     const r = await runCli(['build', join(ROOT, SHOP), '--images', './no-images', '--auto-update', '-o', 'never'], { cwd: dir.path })
     assert.equal(r.code, 6)
