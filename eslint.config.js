@@ -36,7 +36,17 @@ function layerZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'test/fixtures/**', 'oclif.manifest.json', '.tmp/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'docs/**',
+      'test/fixtures/**',
+      'oclif.manifest.json',
+      '.tmp/**',
+      'src/cnab/compiled-schemas.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

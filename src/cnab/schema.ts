@@ -1,10 +1,13 @@
 /**
  * JSON Schema validation against the CNAB schemas vendored in <package root>/schemas/ (see
- * schemas/PROVENANCE.md). One Ajv instance holds all of them and compiles each on first use.
+ * schemas/PROVENANCE.md). The schemas are compiled ahead of time into src/cnab/compiled-schemas.ts
+ * (scripts/gen-schema-validators.js, Ajv's standalone code, with the options of newAjv), so a
+ * validation neither loads Ajv's compiler nor compiles anything; Ajv itself is loaded only for
+ * what a bundle brings (its own definitions: src/cnab/rules/definitions.ts).
  */
-import { readFileSync } from 'node:fs'
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
-import ajvFormats from 'ajv-formats'
+import { createRequire } from 'node:module'
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv'
+import * as compiled from './compiled-schemas.js'
 import { clipped, QUOTE_LIMIT, quoted, type Issue, type Severity } from './issue.js'
 import { jsonTypeOf } from './json-shape.js'
 
@@ -37,31 +40,27 @@ export function schemaFileUrl(name: CnabSchemaName): URL {
  * never prints. Ajv's default class is draft-07, the dialect of every CNAB schema.
  */
 export function newAjv(extra: Options = {}): Ajv {
-  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, logger: false, ...extra })
-  // ajv-formats is CommonJS; under NodeNext its default import is the module object, whose `default` is the plugin.
+  // Loaded on first use only: most commands never compile a schema (see the module comment).
+  const require = createRequire(import.meta.url)
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv')
+  const ajvFormats = require('ajv-formats') as { default: (ajv: Ajv) => Ajv }
+  const ajv = new AjvClass({ strict: false, allErrors: true, verbose: true, logger: false, ...extra })
   ajvFormats.default(ajv)
   return ajv
 }
 
-let cnabAjv: Ajv | undefined
-
-/** Every vendored schema registered under its file name (relocation-mapping has no $id) and, by Ajv, under its $id. */
-function getCnabAjv(): Ajv {
-  if (cnabAjv === undefined) {
-    const ajv = newAjv()
-    for (const name of SCHEMA_NAMES) {
-      ajv.addSchema(JSON.parse(readFileSync(schemaFileUrl(name), 'utf8')) as object, name)
-    }
-    cnabAjv = ajv
-  }
-  return cnabAjv
-}
-
-/** The compiled validator for a vendored schema; compiled once, on first request. */
+/** The ahead-of-time compiled validator of a vendored schema. */
 function cnabSchemaValidator(name: CnabSchemaName): ValidateFunction {
-  const validate = getCnabAjv().getSchema(name)
-  if (validate === undefined) throw new Error(`schema ${name} is not registered`)
-  return validate
+  const validators: Record<CnabSchemaName, unknown> = {
+    bundle: compiled.bundle,
+    claim: compiled.claim,
+    'claim-result': compiled.claimResult,
+    dependencies: compiled.dependencies,
+    'parameter-sources': compiled.parameterSources,
+    'relocation-mapping': compiled.relocationMapping,
+    status: compiled.status,
+  }
+  return validators[name] as ValidateFunction
 }
 
 /** How the issues of a schema validation are labelled. */

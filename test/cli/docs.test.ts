@@ -13,3 +13,10 @@ test('docs/api, the API reference generated from the TSDoc of every export, matc
   const run = promisify(execFile)
   await assert.doesNotReject(run(process.execPath, ['scripts/gen-api-docs.js', '--check'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }))
 })
+
+test('src/cnab/compiled-schemas.ts, the validators compiled ahead of time from schemas/, matches the schemas', async () => {
+  const run = promisify(execFile)
+  await assert.doesNotReject(
+    run(process.execPath, ['scripts/gen-schema-validators.js', '--check'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }),
+  )
+})

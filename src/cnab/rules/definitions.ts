@@ -129,7 +129,22 @@ function schemaDefinitions(bundle: unknown): Array<[string, JsonObject | boolean
   )
 }
 
-function compileDefinition(definition: JsonObject | boolean): { validate: ValidateFunction; unrunnable: string[] } | { error: string } {
+type CompiledDefinition = { validate: ValidateFunction; unrunnable: string[] } | { error: string }
+
+/** Compiled definitions, so the two rules that need one compile it once per validation (keyed by the parsed object). */
+const compiledDefinitions = new WeakMap<JsonObject, CompiledDefinition>()
+
+function compileDefinition(definition: JsonObject | boolean): CompiledDefinition {
+  if (typeof definition === 'boolean') return compileDefinitionOnce(definition)
+  let compiled = compiledDefinitions.get(definition)
+  if (compiled === undefined) {
+    compiled = compileDefinitionOnce(definition)
+    compiledDefinitions.set(definition, compiled)
+  }
+  return compiled
+}
+
+function compileDefinitionOnce(definition: JsonObject | boolean): CompiledDefinition {
   const problem = identifierProblem(definition)
   if (problem !== undefined) return { error: problem }
   const ajv = getDefinitionAjv()
