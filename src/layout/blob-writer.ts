@@ -1,7 +1,8 @@
 /**
  * Writing a blob into a layout so that the final path only ever holds complete, verified
  * content: the body streams into a temporary file in the ingest directory while its size and
- * digest are checked, the file is flushed, and only then renamed to `blobs/<alg>/<hex>`.
+ * digest are checked, the file is flushed, and only then renamed to `blobs/<alg>/<hex>` (the
+ * directory entry is flushed then, or later by the caller before anything refers to the blob).
  * A wrong, failed or aborted stream (or a crash) never leaves anything at the final path.
  *
  * Blobs keep mode 0644 (less the umask) rather than 0444: other tools (umoci gc, skopeo) must
@@ -13,7 +14,7 @@ import type { Body, OpOptions } from '../content/storage.js'
 import { consumeVerified, discardBody } from '../content/verify.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { blobFileSize, blobPath, ingestDir } from './blob-path.js'
-import { fsyncDir, tempPath, writeFully } from '../util/files.js'
+import { fsyncDir, tempPath, writeFully, type PendingDirectorySyncs } from '../util/files.js'
 
 /**
  * Stores `body` as the blob `expected` under `root`. Resolves with 'exists' without reading the
@@ -22,7 +23,12 @@ import { fsyncDir, tempPath, writeFully } from '../util/files.js'
  * DigestMismatchError, the source's own error, or an AbortError; the temporary file is removed
  * in every failure case.
  */
-export async function writeBlob(root: string, expected: Descriptor, body: Body, o: OpOptions = {}): Promise<'written' | 'exists'> {
+export async function writeBlob(
+  root: string,
+  expected: Descriptor,
+  body: Body,
+  o: OpOptions & { pendingSyncs?: PendingDirectorySyncs } = {},
+): Promise<'written' | 'exists'> {
   const final = blobPath(root, expected.digest)
   if ((await blobFileSize(root, expected.digest)) === expected.size) {
     discardBody(body)
@@ -51,7 +57,9 @@ export async function writeBlob(root: string, expected: Descriptor, body: Body, 
     await rm(tmp, { force: true })
     throw err
   }
-  await fsyncDir(dirname(final))
+  // With pendingSyncs the caller syncs the directory once, before it writes anything that refers to the blob.
+  if (o.pendingSyncs !== undefined) o.pendingSyncs.add(dirname(final))
+  else await fsyncDir(dirname(final))
   return 'written'
 }
 

@@ -18,7 +18,7 @@ import { isDigest, parseDigest } from '../oci/digest.js'
 import { isManifest, MediaTypes } from '../oci/media-types.js'
 import { BLOBS_DIR, blobFileSize, blobPath } from './blob-path.js'
 import { writeBlob } from './blob-writer.js'
-import { hasErrorCode, openRegularFile } from '../util/files.js'
+import { hasErrorCode, openRegularFile, PendingDirectorySyncs } from '../util/files.js'
 import { addUntagged, findTagged, removeDigest, removeTag, setTag, tagsOf, withoutRefName, type IndexDocument } from './index-document.js'
 import { IndexFile } from './index-file.js'
 import { collectLayoutGarbage, type GarbageCollectionOptions, type GarbageCollectionResult } from './gc.js'
@@ -57,6 +57,8 @@ const READ_CHUNK_BYTES = 1024 * 1024
  */
 export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger, BlobResolver, ReferrerLister {
   private readonly graph = new PredecessorIndex()
+  /** Directories of blobs renamed into place whose entries are not flushed yet (see push). */
+  private readonly pendingSyncs = new PendingDirectorySyncs()
 
   private constructor(
     /** Absolute path of the layout directory. */
@@ -112,8 +114,9 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
     return store
   }
 
-  /** Gives up the writer's lease of a layout opened for writing; a layout holds no open file or lock between calls. */
+  /** Flushes the directory entries of blobs written since the last manifest, and gives up the writer's lease of a layout opened for writing. */
   async close(): Promise<void> {
+    await this.pendingSyncs.flush()
     const lease = this.lease
     this.lease = undefined
     if (lease !== undefined) await releaseLease(lease)
@@ -177,12 +180,15 @@ export class OciLayoutStore implements GraphTarget, TagLister, Deleter, Untagger
    */
   async push(expected: Descriptor, body: Body, o: OpOptions = {}): Promise<void> {
     if (!isManifest(expected.mediaType)) {
-      await writeBlob(this.root, expected, body, o)
+      await writeBlob(this.root, expected, body, { ...o, pendingSyncs: this.pendingSyncs })
       return
     }
     const manifest = await readManifestBody(expected, body, o.signal)
-    await writeBlob(this.root, expected, manifest.bytes, o)
+    await writeBlob(this.root, expected, manifest.bytes, { ...o, pendingSyncs: this.pendingSyncs })
     this.graph.add(withoutRefName(expected), manifest.successors)
+    // The blobs this manifest refers to were written before it (children first): their directory
+    // entries reach the disk before index.json names the manifest, in one fsync for all of them.
+    await this.pendingSyncs.flush()
     await this.index.update((doc) => addUntagged(doc, expected), o.signal)
   }
 

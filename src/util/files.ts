@@ -106,6 +106,26 @@ export async function fsyncDir(dir: string): Promise<void> {
 export type FileContent = Uint8Array | AsyncIterable<Uint8Array>
 
 /**
+ * Directories whose new entries still have to reach the disk: renames into them are recorded,
+ * and flush() fsyncs each directory once. A writer that renames many files into one directory
+ * (blobs of a pull) syncs it once before it writes what refers to them, instead of once per file.
+ */
+export class PendingDirectorySyncs {
+  private readonly dirs = new Set<string>()
+
+  add(dir: string): void {
+    this.dirs.add(dir)
+  }
+
+  /** Flushes every recorded directory (fsyncDir), each once. */
+  async flush(): Promise<void> {
+    const dirs = [...this.dirs]
+    this.dirs.clear()
+    await Promise.all(dirs.map((d) => fsyncDir(d)))
+  }
+}
+
+/**
  * Writes `data` to a new temporary file in `dir` and flushes it; the caller renames or links it.
  * A stream is written as it arrives (each chunk whole, in order); if it fails, the temporary
  * file is removed and its error thrown.
