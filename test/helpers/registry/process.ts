@@ -94,10 +94,20 @@ export function spawnManaged(
 ): ManagedProcess {
   installExitHook()
   const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
+  // Chunks, trimmed whole from the front: cutting one 2 MiB string at every chunk copied 2 MiB per
+  // log line once a registry had logged that much, which slowed the registry (its pipe) and
+  // everything running in this process (the library rounds of the benchmark).
+  const chunks: string[] = []
+  let kept = 0
   const append = (chunk: Buffer) => {
-    output += chunk.toString('utf8')
-    if (output.length > LOG_LIMIT) output = output.slice(output.length - LOG_LIMIT)
+    const text = chunk.toString('utf8')
+    chunks.push(text)
+    kept += text.length
+    while (chunks.length > 1 && kept - chunks[0]!.length >= LOG_LIMIT) kept -= chunks.shift()!.length
+  }
+  const output = () => {
+    const all = chunks.join('')
+    return all.length > LOG_LIMIT ? all.slice(all.length - LOG_LIMIT) : all
   }
   // Attached first: a failed spawn emits 'error', which would otherwise crash the test process.
   child.once('error', (err) => append(Buffer.from(`\n[spawn error] ${err.message}\n`)))
@@ -132,7 +142,7 @@ export function spawnManaged(
   return {
     pid,
     child,
-    logs: () => output,
+    logs: output,
     exited: () => done,
     exit,
     async stop(graceMs = 3000) {
