@@ -6,6 +6,7 @@ import { copyProgress } from '../cli/progress.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { renderCopy } from '../cli/render-copy.js'
 import { copyReference, type CopyReferenceResult } from '../publish/copy-reference.js'
+import { DEFAULT_COPY_CONCURRENCY } from '../copy/copy-session.js'
 
 export default class Copy extends BaseCommand<CopyReferenceResult> {
   static override summary = 'copy an image, index or artifact with everything it references'
@@ -40,7 +41,7 @@ Signatures, SBOMs and other artifacts that refer to the copied manifests (their 
     }),
   }
   static override flags = {
-    concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once' }),
+    concurrency: Flags.integer({ min: 1, max: 64, default: DEFAULT_COPY_CONCURRENCY, summary: 'blobs transferred at once' }),
     platform: Flags.string({
       multiple: true,
       multipleNonGreedy: true,

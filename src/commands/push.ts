@@ -7,6 +7,7 @@ import { publishFlags, publishOptions } from '../cli/publish-flags.js'
 import { registryFlags } from '../cli/registry-flags.js'
 import { renderPublish } from '../cli/render-publish.js'
 import { publish, type PublishOutcome } from '../publish/publish.js'
+import { DEFAULT_COPY_CONCURRENCY } from '../copy/copy-session.js'
 
 export default class Push extends BaseCommand<PublishOutcome> {
   static override summary = 'publish a bundle from bundle.json, a layout, an archive or another registry'
@@ -50,7 +51,12 @@ When \`ocibundle registry check\` has saved a report of the destination registry
     destination: Args.string({ description: 'registry repository, optionally with :tag', required: true }),
   }
   static override flags = {
-    concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'blobs transferred at once when copying a bundle' }),
+    concurrency: Flags.integer({
+      min: 1,
+      max: 64,
+      default: DEFAULT_COPY_CONCURRENCY,
+      summary: 'blobs transferred at once when copying a bundle',
+    }),
     'dry-run': Flags.boolean({
       default: false,
       summary: 'print what would be pushed, mounted and tagged, and in which representation; write nothing',

@@ -14,8 +14,12 @@ import { CopyError, type CopyOp, type CopyOrigin } from './copy-error.js'
 import type { CopyGraphOptions, CopyStats } from './copy-options.js'
 import { Limiter } from './limiter.js'
 
-/** Undefined, < 1 or not an integer → this many I/O calls at once (oras uses 3, crane 4). */
-export const DEFAULT_COPY_CONCURRENCY = 4
+/**
+ * Undefined, < 1 or not an integer → this many I/O calls at once (oras uses 3, crane 4, skopeo 6).
+ * Small blobs are bound by round trips, not bandwidth: on the benchmark's 200 × 4 KiB image, 8
+ * cut a pull by ~20 % and a push by ~9 % against 4; 16 gained nothing more.
+ */
+export const DEFAULT_COPY_CONCURRENCY = 8
 
 /** What `copy` adds to a plain graph copy. */
 export interface SessionExtras {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { MemoryStore } from '../../src/content/memory-store.js'
 import { fetchAll } from '../../src/content/verify.js'
 import { CopyError } from '../../src/copy/copy-error.js'
-import { copyGraph, type CopyProgress } from '../../src/copy/copy-graph.js'
+import { copyGraph, DEFAULT_COPY_CONCURRENCY, type CopyProgress } from '../../src/copy/copy-graph.js'
 import { DigestMismatchError } from '../../src/errors.js'
 import { INGEST_DIR } from '../../src/layout/blob-path.js'
 import type { OciLayoutStore } from '../../src/layout/layout-store.js'
@@ -134,12 +134,13 @@ describe('copyGraph', () => {
     })
   }
 
-  test('runs 4 pushes at once by default', async () => {
-    const contents = wideImage(10)
+  test('runs DEFAULT_COPY_CONCURRENCY (8) pushes at once by default', async () => {
+    const contents = wideImage(12)
     const src = await seeded('memory', contents)
     const dst = new TrackingStore(await openStore('memory'), { pushDelayMs: 15 })
     await copyGraph(src, dst, contents.at(-1)!.desc)
-    assert.equal(dst.maxPushesInFlight, 4)
+    assert.equal(DEFAULT_COPY_CONCURRENCY, 8)
+    assert.equal(dst.maxPushesInFlight, DEFAULT_COPY_CONCURRENCY)
   })
 
   test(
