@@ -46,6 +46,8 @@ export function classifyPushError(err: unknown): Classification {
   if (err.hasCode('DIGEST_INVALID', 'SIZE_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN')) {
     return { fallback: false, reason: 'content', detail: err.message }
   }
+  if (refusesUntaggedPush(err))
+    return { fallback: true, reason: `${status}: the registry wants manifests pushed with a tag, not by digest` }
   if (status === 405 || status === 415) return { fallback: true, reason: `${status}: the registry does not accept this kind of manifest` }
   if (status === 400 && (err.errors.length === 0 || err.hasCode(...REFUSED_SHAPE_CODES))) {
     return {
@@ -118,21 +120,41 @@ export function refusedConfigType(err: unknown): { type: string; allowed: string
   return match !== null ? { type: match[1]!, allowed: match[2]! } : undefined
 }
 
+/** Error codes registries answer a refused untagged manifest push with, beside 405 (see refusesUntaggedPush). */
+const UNTAGGED_REFUSAL_CODES = ['TAG_INVALID', 'MANIFEST_INVALID', 'UNSUPPORTED']
+
 /**
- * The registry refuses manifests pushed without a tag: 405 to a manifest PUT by digest (ECR in
- * 2019; the reports record only the status, docker/app#563).
+ * The registry wants manifests pushed by tag: it refused a manifest PUT by digest (no tag in the
+ * URL) with
+ *  - 405 Method Not Allowed (ECR in 2019: the reports record only the status, docker/app#563,
+ *    carvel-dev/kbld#2, whose maintainer summed it up as "uploading of manifests must use tags
+ *    instead of digest"), or
+ *  - 400 `TAG_INVALID`: a code that only speaks of the tag, and there is none in the URL, so it is
+ *    the digest the registry would not take as one (distribution defines TAG_INVALID for manifest
+ *    PUTs whose tag it refuses: registry/api/v2/errors.go), or
+ *  - 400 `MANIFEST_INVALID` or `UNSUPPORTED` whose message or detail speaks of a tag (for
+ *    example "manifest must be pushed with a tag"): those codes also refuse the manifest itself
+ *    (a config type, an index format), so only the message tells them apart.
+ * The one classification of this refusal: every manifest a publish writes goes through it
+ * (PublishSession's manifest-refs decision, ManifestRefTarget), the images copied during fixup
+ * included.
  */
 export function refusesUntaggedPush(err: unknown): boolean {
-  return err instanceof RegistryResponseError && err.status === 405 && err.method === 'PUT' && /\/manifests\/sha(256|512):/.test(err.url)
+  if (!(err instanceof RegistryResponseError) || err.method !== 'PUT' || !/\/manifests\/sha(256|512):[0-9a-f]+$/.test(err.url)) return false
+  if (err.status === 405) return true
+  if (err.status !== 400 || !err.hasCode(...UNTAGGED_REFUSAL_CODES) || /immutable/i.test(err.message)) return false
+  if (err.hasCode('TAG_INVALID')) return true
+  return err.errors.some((e) => /\btag/i.test([e.message ?? '', detailText(e.detail) ?? ''].join(' ')))
 }
 
 /**
  * A refusal of pushing manifests by digest, not of the manifest itself: the untagged PUT was
- * refused (405), or the registry took it but does not serve it back by digest (GitHub Packages,
- * porter#695: RepresentationRefusedError). Such a refusal moves on to pushing under tags.
+ * refused (refusesUntaggedPush), or the registry took it but does not serve it back by digest
+ * (GitHub Packages, porter#695: RepresentationRefusedError). Such a refusal moves on to pushing
+ * under tags.
  */
 export function refusesDigestReferences(err: unknown): boolean {
-  return err instanceof RepresentationRefusedError || (err instanceof RegistryResponseError && err.status === 405)
+  return err instanceof RepresentationRefusedError || refusesUntaggedPush(err)
 }
 
 /**

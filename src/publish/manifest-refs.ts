@@ -142,6 +142,12 @@ export interface ManifestRefPolicy {
   readonly verifyDigestReads: boolean
   /** Runs `push` for each choice in order until one works; resolves with that choice. */
   decide(push: (choice: ManifestRefChoice) => Promise<void>): Promise<ManifestRefChoice>
+  /**
+   * A manifest pushed by digest was refused after the decision had settled on `digest` (a
+   * registry that takes some manifests untagged and not others): whether this manifest and every
+   * later one go under their derived tags instead. Undefined → never.
+   */
+  afterDigestRefusal?(err: unknown): boolean
 }
 
 /** By digest only, nothing to decide: for stores that take any manifest (layouts) and for readers. */
@@ -190,7 +196,7 @@ export class ManifestRefTarget extends DerivedTagReader<Target> implements Targe
     if (!isManifest(expected.mediaType)) return this.inner.push(expected, body, o)
     const { bytes } = await readManifestBody(expected, body, o.signal)
     for (;;) {
-      if (this.settled !== undefined) return this.write(this.settled, expected, bytes, o)
+      if (this.settled !== undefined) return this.writeSettled(expected, bytes, o)
       if (this.deciding === undefined) return this.decide(expected, bytes, o)
       // Another manifest is deciding; follow its choice, or decide anew should it have failed.
       await this.deciding.catch(() => undefined)
@@ -221,6 +227,18 @@ export class ManifestRefTarget extends DerivedTagReader<Target> implements Targe
   async tagDerived(desc: Descriptor, o: OpOptions = {}): Promise<void> {
     if (this.settled === 'deterministic-tag') return
     await this.tag(desc, deterministicTag(desc.digest), o)
+  }
+
+  /** Writes the settled way; a refusal by digest the policy takes as "tags wanted" moves this and every later manifest to tags. */
+  private async writeSettled(desc: Descriptor, bytes: Buffer, o: OpOptions): Promise<void> {
+    const choice = this.settled!
+    try {
+      await this.write(choice, desc, bytes, o)
+    } catch (err) {
+      if (choice !== 'digest' || this.policy.afterDigestRefusal?.(err) !== true) throw err
+      this.settle('deterministic-tag')
+      await this.write('deterministic-tag', desc, bytes, o)
+    }
   }
 
   private settle(choice: ManifestRefChoice): void {

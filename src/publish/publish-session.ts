@@ -24,7 +24,13 @@ import {
   type IndexChoice,
   type ManifestRefChoice,
 } from '../compat/capabilities.js'
-import { classifyPushError, evidenceOf, refusesDigestReferences, RepresentationRefusedError } from '../compat/classify.js'
+import {
+  classifyPushError,
+  evidenceOf,
+  refusesDigestReferences,
+  refusesUntaggedPush,
+  RepresentationRefusedError,
+} from '../compat/classify.js'
 import {
   CONFIG_TIERS,
   firstWorkingTier,
@@ -255,9 +261,10 @@ export class PublishSession {
    * The manifest-refs decision, made on the first manifest pushed. Its tiers cannot go through
    * firstWorkingTier: a refusal of that first push is usually about the manifest itself (Quay's
    * config allow-list, a refused index format), and must reach the caller's tiers as it is. Only
-   * a refusal of pushing by digest moves on to tags: 405 to the PUT by digest (ECR in 2019: the
-   * reports record only the status, docker/app#563), or a push whose HEAD by digest then finds
-   * nothing (GitHub Packages, porter#695). Each records what it disproves.
+   * a refusal of pushing by digest moves on to tags: the PUT by digest refused as refusesUntaggedPush
+   * classifies it (405, as ECR answered in 2019, docker/app#563, or a 400 that asks for a tag), or
+   * a push whose HEAD by digest then finds nothing (GitHub Packages, porter#695). Each records what it disproves. A manifest refused by digest after the decision
+   * settled on `digest` moves the rest to tags as well (afterDigestRefusal).
    */
   private manifestRefPolicy(): ManifestRefPolicy {
     const specs = this.specs('manifestRefs')
@@ -287,6 +294,13 @@ export class PublishSession {
           return spec.id
         }
         throw refusal ?? new RangeError('no way to push manifests is left')
+      },
+      afterDigestRefusal: (err) => {
+        if (!refusesUntaggedPush(err) || !this.allowFallback || !specs.some((s) => s.id === 'deterministic-tag')) return false
+        this.learn('untagged-manifest-push', evidenceOf(err))
+        this.record({ step: 'manifest-refs', id: 'digest', error: messageOf(err), classification: classifyPushError(err) })
+        this.record({ step: 'manifest-refs', id: 'deterministic-tag' })
+        return true
       },
     }
   }

@@ -78,14 +78,37 @@ describe('the refusals that lead somewhere other than the next tier', () => {
     assert.equal(refusedConfigType(new Error("'x' is not one of [y]")), undefined, 'only a registry answer')
   })
 
-  test('untagged pushes refused: 405 to a PUT by digest, not by tag', () => {
-    assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/sha256:aa', 405, [])), true)
+  test('untagged pushes refused, in every form: 405, 400 TAG_INVALID, or 400 MANIFEST_INVALID / UNSUPPORTED about a tag, to a PUT by digest', () => {
+    const byDigest = 'https://r.example/v2/x/manifests/sha256:aa'
+    const refusals: Array<[number, Array<{ code: string; message?: string; detail?: unknown }>]> = [
+      [405, []],
+      [405, [{ code: 'UNSUPPORTED', message: 'The operation is unsupported.' }]],
+      [400, [{ code: 'TAG_INVALID', message: 'manifest tag did not match URI' }]],
+      [400, [{ code: 'MANIFEST_INVALID', message: 'manifest invalid', detail: { message: 'manifest must be pushed with a tag' } }]],
+      [400, [{ code: 'UNSUPPORTED', message: 'pushing a manifest without a tag is unsupported' }]],
+    ]
+    for (const [status, errors] of refusals) {
+      const err = at('PUT', byDigest, status, errors)
+      assert.equal(refusesUntaggedPush(err), true, `${status} ${JSON.stringify(errors)}`)
+      assert.match(classifyPushError(err).reason, /wants manifests pushed with a tag/)
+    }
+    // The same answers to a PUT by tag, or a 400 about the manifest itself, are something else.
     assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/v1', 405, [])), false)
-    assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/sha256:aa', 400, [])), false)
+    assert.equal(refusesUntaggedPush(at('PUT', 'https://r.example/v2/x/manifests/v1', 400, [{ code: 'TAG_INVALID' }])), false)
+    assert.equal(refusesUntaggedPush(at('PUT', byDigest, 400, [])), false)
+    assert.equal(refusesUntaggedPush(at('PUT', byDigest, 400, [{ code: 'MANIFEST_INVALID', message: 'manifest invalid' }])), false)
+    assert.equal(
+      refusesUntaggedPush(
+        at('PUT', byDigest, 400, [{ code: 'TAG_INVALID', message: "The image tag 'v1' already exists and is immutable" }]),
+      ),
+      false,
+    )
+    assert.equal(refusesUntaggedPush(at('GET', byDigest, 405, [])), false)
   })
 
-  test('pushing by digest refused: 405, or a manifest the registry does not serve back by digest', () => {
-    assert.equal(refusesDigestReferences(refused(405)), true)
+  test('pushing by digest refused: an untagged push refused, or a manifest the registry does not serve back by digest', () => {
+    assert.equal(refusesDigestReferences(at('PUT', 'https://r.example/v2/x/manifests/sha256:aa', 405, [])), true)
+    assert.equal(refusesDigestReferences(at('PUT', 'https://r.example/v2/x/manifests/sha256:aa', 400, [{ code: 'TAG_INVALID' }])), true)
     assert.equal(refusesDigestReferences(new RepresentationRefusedError('HEAD by digest found nothing')), true)
     assert.equal(refusesDigestReferences(refused(400, 'MANIFEST_INVALID')), false)
   })

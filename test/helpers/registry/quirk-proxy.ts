@@ -18,6 +18,10 @@
  * | `github-packages-2020` | manifests by tag only: GET/HEAD by digest → 404 (porter#695)          |
  * | `referrers-api`        | a registry with the referrers API: lists what was pushed through it, `OCI-Subject` |
  * | `gitlab`               | `sha256-<hex>` tags resolve to the manifest `sha256:<hex>` itself (GITLAB-1) |
+ * | `tag-required`         | manifest PUT by digest → 400 TAG_INVALID / MANIFEST_INVALID / UNSUPPORTED about the tag |
+ * | `harbor-1.10`          | Docker list → 415 "Manifest.list is not supported."; OCI index and manifests → 500 (HAR-5, HAR-6) |
+ * | `artifactory-2025`     | a bundle index listing component images → 400 (ART-6)                 |
+ * | `acr`                  | the referrers API; PATCH Content-Range must be `<start>-<end>` (ACR-1, ACR-3) |
  *
  * Run one by hand with test/helpers/registry/quirk-proxy-cli.ts.
  */
@@ -25,9 +29,9 @@ import { readFileSync } from 'node:fs'
 import { Agent } from 'undici'
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js'
 import { QUIRK_PROFILES, type QuirkProfile, type QuirkProfileName } from './quirk-profiles/index.js'
-import type { QuirkState } from './quirk-profiles/common.js'
+import type { QuirkState, UntaggedRefusal } from './quirk-profiles/common.js'
 
-export { QUIRK_PROFILES, type QuirkProfile, type QuirkProfileName } from './quirk-profiles/index.js'
+export { QUIRK_PROFILES, type QuirkProfile, type QuirkProfileName, type UntaggedRefusal } from './quirk-profiles/index.js'
 
 export interface QuirkProxy {
   profile: QuirkProfile
@@ -42,11 +46,27 @@ export interface QuirkProxy {
   stop(): Promise<void>
 }
 
+/** Options of startQuirkProxy. */
+export interface QuirkProxyOptions {
+  /** `tag-required`: how a manifest PUT by digest is refused. Default `TAG_INVALID`. */
+  untaggedRefusal?: UntaggedRefusal
+}
+
 /** Starts a proxy emulating `profile` in front of `upstream` (a RunningRegistry). */
-export async function startQuirkProxy(upstream: { url: string; caFile?: string }, profile: QuirkProfileName): Promise<QuirkProxy> {
+export async function startQuirkProxy(
+  upstream: { url: string; caFile?: string },
+  profile: QuirkProfileName,
+  options: QuirkProxyOptions = {},
+): Promise<QuirkProxy> {
   const quirks = QUIRK_PROFILES[profile]
   const dispatcher = upstream.caFile ? new Agent({ connect: { ca: readFileSync(upstream.caFile, 'utf8') } }) : undefined
-  const state: QuirkState = { repositories: new Set(), firstRanges: new Map(), dispatcher, referrers: new Map() }
+  const state: QuirkState = {
+    repositories: new Set(),
+    firstRanges: new Map(),
+    dispatcher,
+    referrers: new Map(),
+    untaggedRefusal: options.untaggedRefusal ?? 'TAG_INVALID',
+  }
   const proxy = await startFaultProxy(upstream, { intercept: (req, ctx) => quirks.handle(req, ctx, state) })
   return {
     profile: quirks,

@@ -12,7 +12,23 @@ import type { Capability } from '../../../../src/compat/capabilities.js'
 import type { InterceptContext } from '../fault-proxy.js'
 
 export type QuirkProfileName =
-  'dockerhub-2019' | 'ecr' | 'ecr-2019' | 'gcr' | 'quay' | 'nexus-2020' | 'ghcr' | 'github-packages-2020' | 'referrers-api' | 'gitlab'
+  | 'dockerhub-2019'
+  | 'ecr'
+  | 'ecr-2019'
+  | 'gcr'
+  | 'quay'
+  | 'nexus-2020'
+  | 'ghcr'
+  | 'github-packages-2020'
+  | 'referrers-api'
+  | 'gitlab'
+  | 'tag-required'
+  | 'harbor-1.10'
+  | 'artifactory-2025'
+  | 'acr'
+
+/** How a registry refuses a manifest pushed without a tag (`tag-required`, see tag-required.ts). */
+export type UntaggedRefusal = 'TAG_INVALID' | 'MANIFEST_INVALID' | 'UNSUPPORTED'
 
 /** State one proxy keeps across requests. */
 export interface QuirkState {
@@ -22,8 +38,10 @@ export interface QuirkState {
   firstRanges: Map<string, string>
   /** For forwarding by hand (TLS upstreams need their CA). */
   dispatcher: Dispatcher | undefined
-  /** `referrers-api`: the referrers pushed through the proxy, by repository and subject digest. */
+  /** `referrers-api`, `acr`: the referrers pushed through the proxy, by repository and subject digest. */
   referrers: Map<string, Map<string, ReferrerEntry[]>>
+  /** `tag-required`: the form of the refusal. */
+  untaggedRefusal: UntaggedRefusal
 }
 
 /** A referrer as the referrers API lists it. */

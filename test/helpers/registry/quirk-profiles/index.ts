@@ -9,8 +9,12 @@ import { nexus2020 } from './nexus-2020.js'
 import { quay } from './quay.js'
 import { gitlab } from './gitlab.js'
 import { referrersApi } from './referrers-api.js'
+import { tagRequired } from './tag-required.js'
+import { harbor110 } from './harbor-1-10.js'
+import { artifactory2025 } from './artifactory-2025.js'
+import { acr } from './acr.js'
 
-export type { QuirkProfile, QuirkProfileName } from './common.js'
+export type { QuirkProfile, QuirkProfileName, UntaggedRefusal } from './common.js'
 
 export const QUIRK_PROFILES: Readonly<Record<QuirkProfileName, QuirkProfile>> = {
   'dockerhub-2019': dockerhub2019,
@@ -23,4 +27,8 @@ export const QUIRK_PROFILES: Readonly<Record<QuirkProfileName, QuirkProfile>> = 
   'github-packages-2020': githubPackages2020,
   'referrers-api': referrersApi,
   gitlab,
+  'tag-required': tagRequired,
+  'harbor-1.10': harbor110,
+  'artifactory-2025': artifactory2025,
+  acr,
 }
