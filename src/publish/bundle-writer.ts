@@ -72,11 +72,16 @@ export class BundleWriter {
   /** Config manifests pushed, by config blob digest and family restriction: each decided once. */
   private readonly configs = new Map<string, Promise<PushedConfig>>()
 
+  /**
+   * `stored`: the bundle as published, with the bytes its config blob has (not canonicalised
+   * again: a re-fit keeps them); any other bundle value is stored in canonical form.
+   */
   constructor(
     private readonly session: PublishSession,
     private readonly target: ManifestRefTarget,
     private readonly tag: string,
     private readonly o: OpOptions,
+    private readonly stored?: { bundle: unknown; blob: Buffer },
   ) {}
 
   /**
@@ -172,7 +177,7 @@ export class BundleWriter {
    * per blob and family.
    */
   private pushConfig(bundle: unknown, family: Family | undefined): Promise<PushedConfig> {
-    const blob = configBlob(bundle)
+    const blob = this.stored !== undefined && bundle === this.stored.bundle ? this.stored.blob : configBlob(bundle)
     const key = `${digestOf(blob)} ${family ?? 'any'}`
     let pushed = this.configs.get(key)
     if (pushed === undefined) {

@@ -73,6 +73,13 @@ export interface FixupOptions {
   platforms?: readonly Platform[]
   /** Write the resolved contentDigest, size and mediaType into the bundle; without it any difference or missing field is an error. */
   autoUpdate: boolean
+  /**
+   * Check only the fields bundle.json states, and never add one: for a bundle that is already
+   * published and is re-fitted for a registry (its bundle.json must keep its bytes). A field it
+   * does not state is not missing; an image converted for the registry changes only the fields
+   * it states. Default false.
+   */
+  statedFieldsOnly?: boolean
   /** Images resolved and copied at once. Undefined, < 1 or not an integer → DEFAULT_IMAGE_CONCURRENCY. */
   concurrency?: number
   /** Cancels the fixup; the call rejects with the signal's reason. */
@@ -158,9 +165,10 @@ async function fixupInto(
   })
   const changes: FixupChange[] = []
   const failures = [...resolution.failures, ...(await indexesRefused(resolution.results, uses, options))]
+  const stated = options.statedFieldsOnly ?? false
   for (const [ref, resolved] of resolution.results) {
     for (const image of uses.get(ref)!) {
-      const mismatches = compare(image, resolved.descriptor)
+      const mismatches = compare(image, resolved.descriptor, stated)
       if (mismatches.length === 0) continue
       if (!options.autoUpdate)
         failures.push({ image: ref, pointers: [image.pointer], error: new ImageMismatchError(ref, [image.pointer], mismatches) })
@@ -196,9 +204,15 @@ async function fixupInto(
     if (committed !== resolved.descriptor) {
       const reason = `the registry refused it as ${indexName(resolved.descriptor.mediaType)}; published as ${indexName(committed.mediaType)}`
       // After the checks above, bundle.json states the resolved descriptor of every image.
-      const stated = { contentDigest: resolved.descriptor.digest, size: resolved.descriptor.size, mediaType: resolved.descriptor.mediaType }
-      for (const image of uses.get(ref)!)
-        changes.push(...writeImageFields(updated, image, compare({ ...image, ...stated }, committed), reason))
+      const resolvedFields = {
+        contentDigest: resolved.descriptor.digest,
+        size: resolved.descriptor.size,
+        mediaType: resolved.descriptor.mediaType,
+      }
+      for (const image of uses.get(ref)!) {
+        const differing = compare(stated ? image : { ...image, ...resolvedFields }, committed, stated)
+        changes.push(...writeImageFields(updated, image, differing, reason))
+      }
     }
     images.set(ref, committed)
   }
@@ -230,15 +244,15 @@ function indexName(mediaType: string): string {
       : mediaType
 }
 
-/** What bundle.json states that differs from the resolved descriptor, a missing field included. */
-function compare(image: BundleImage, resolved: Descriptor): FieldMismatch[] {
+/** What bundle.json states that differs from the resolved descriptor, a missing field included unless `statedOnly`. */
+function compare(image: BundleImage, resolved: Descriptor, statedOnly = false): FieldMismatch[] {
   const fields: [ImageField, string | number | undefined, string | number][] = [
     ['contentDigest', image.contentDigest, resolved.digest],
     ['size', image.size, resolved.size],
     ['mediaType', image.mediaType, resolved.mediaType],
   ]
   return fields
-    .filter(([, stated, actual]) => stated !== actual)
+    .filter(([, stated, actual]) => stated !== actual && !(statedOnly && stated === undefined))
     .map(([field, stated, resolvedValue]) => ({ field, stated, resolved: resolvedValue }))
 }
 

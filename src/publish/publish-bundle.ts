@@ -78,7 +78,22 @@ export interface PublishOptions {
   plan?: PublishPlan
   /** Cancels the publish; the call rejects with the signal's reason. */
   signal?: AbortSignal
+  /**
+   * `bundle` is the bytes of a bundle.json that is already published: they are stored exactly as
+   * given, canonical or not, so the config blob keeps its digest (a re-fit for another registry).
+   * Default false: bytes that are not canonical are canonicalised.
+   */
+  keepBytes?: boolean
+  /**
+   * The manifest of every image reference as it is in the destination (fixupBundle's `images`).
+   * Undefined → as bundle.json states them (contentDigest, size, mediaType). A bundle kept as it
+   * is (`keepBytes`) need not state them: the rules about those fields do not stop it.
+   */
+  images?: ReadonlyMap<string, Descriptor>
 }
+
+/** The validation rules about the descriptor fields bundle.json states for its images. */
+const DESCRIPTOR_RULES: ReadonlySet<string> = new Set(['image-content-digest', 'image-descriptor-fields'])
 
 /** What publishBundle did. */
 export interface PublishResult {
@@ -136,14 +151,14 @@ export async function publishBundle(
   const repository = destination.repository ?? repositoryOf(destination.target)
   const session = options.session ?? sessionFor(repository, options)
   const target = session.wrap(destination.target)
-  const blob = configBlob(bundle)
-  // The canonical bytes are what is stored, so they are what is validated and indexed.
+  const blob = options.keepBytes === true && bundle instanceof Uint8Array ? Buffer.from(bundle) : configBlob(bundle)
+  // The bytes stored are what is validated and indexed.
   const value: unknown = bundle instanceof Uint8Array ? JSON.parse(blob.toString('utf8')) : bundle
-  const validation = validateBundle(value, { mode: 'publish' })
-  if (!validation.valid) throw new BundleValidationError(validation.issues)
-  const warnings = validation.issues.filter((i) => i.severity === 'warning')
+  const issues = validateBundle(value, { mode: 'publish' }).issues.filter((i) => !(options.keepBytes === true && DESCRIPTOR_RULES.has(i.rule)))
+  if (issues.some((i) => i.severity === 'error')) throw new BundleValidationError(issues)
+  const warnings = issues.filter((i) => i.severity === 'warning')
   const tag = destination.reference !== undefined ? checkTag(destination.reference) : bundleTagOf(value)
-  const images = declaredDescriptors(value)
+  const images = options.images !== undefined ? new Map(options.images) : declaredDescriptors(value)
   session.planForImages([...images.values()].map((d) => d.mediaType))
   const result = (written: Omit<WrittenBundle, 'blob'>, unchanged: boolean): PublishResult => ({
     digest: written.top.digest,
@@ -162,7 +177,7 @@ export async function publishBundle(
   })
 
   try {
-    const known = representationsOf(value, images, session.order('shape'))
+    const known = representationsOf(value, blob, images, session.order('shape'))
     // Any representation of this bundle counts as "the same": it was published before, maybe after a fallback.
     let current: Omit<WrittenBundle, 'blob'> | undefined
     try {
@@ -176,7 +191,7 @@ export async function publishBundle(
     if (current !== undefined) return result(current, true)
     await requireImages(target, images, o)
     try {
-      return result(await new BundleWriter(session, target, tag, o).write(value, images), false)
+      return result(await new BundleWriter(session, target, tag, o, { bundle: value, blob }).write(value, images), false)
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason
       throw publishError(err, session.attempts)
@@ -205,15 +220,15 @@ function sessionFor(repository: RepositoryName | undefined, options: PublishOpti
 
 /**
  * Every way this bundle, unconverted, can have been published, by the digest the tag would
- * name: each config variant in each shape, under each index format and without index. The
- * first is the session's first choice.
+ * name: each config variant in each shape, under each index format and without index, over the
+ * config blob `blob` (bundle.json as stored). The first is the session's first choice.
  */
 function representationsOf(
   value: unknown,
+  blob: Buffer,
   images: Map<string, Descriptor>,
   shapes: readonly OciShape[],
 ): Map<string, Omit<WrittenBundle, 'blob'>> {
-  const blob = configBlob(value)
   const known = new Map<string, Omit<WrittenBundle, 'blob'>>()
   const formats: IndexFormat[] = ['oci-index', 'docker-manifest-list']
   for (const shape of new Set<OciShape>([...shapes, 'portable', 'cnab-to-oci'])) {
@@ -261,7 +276,7 @@ async function convertedRepresentations(
       converted,
       `converted to ${family === 'oci' ? 'OCI' : 'Docker schema 2'} when it was published`,
     )
-    for (const [digest, r] of representationsOf(updated.bundle, converted, shapes))
+    for (const [digest, r] of representationsOf(updated.bundle, configBlob(updated.bundle), converted, shapes))
       if (r.index !== 'no-index') known.set(digest, { ...r, changes: updated.changes })
   }
   return known

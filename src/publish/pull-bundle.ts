@@ -20,7 +20,8 @@ import { fetchAll } from '../content/verify.js'
 import { copyGraph, Limiter, type CopyProgress } from '../copy/index.js'
 import { InvalidContentError, messageOf } from '../errors.js'
 import { plainDescriptor, type Descriptor } from '../oci/descriptor.js'
-import { parseManifest } from '../oci/manifest.js'
+import { parseManifest, type ParsedManifest } from '../oci/manifest.js'
+import type { OciShape } from '../cnab/oci/to-oci.js'
 import { isImageManifest, isIndex, MediaTypes } from '../oci/media-types.js'
 import type { IndexChoice } from '../compat/capabilities.js'
 import { parseStrictJson } from '../util/strict-json.js'
@@ -85,6 +86,12 @@ export interface PullResult {
   relocationMap?: Record<string, string>
   /** What was found: the index format (`no-index`: the tag names the config manifest), the config manifest's and the config's media types. */
   representation: { index: IndexChoice; configManifest: string; config: string }
+  /** The config manifest (the index's config entry, or what the selector names for a bundle stored without index). */
+  configManifest: Descriptor
+  /** The config manifest's layer shape: `cnab-to-oci` when it has no layer (`"layers": null` or `[]`), else `portable`. */
+  configShape: OciShape
+  /** The manifest the bundle lists for each image reference of bundle.json (by the index's annotations, else contentDigest). */
+  entries: Map<string, Descriptor>
   /** The image manifest copied for each image reference, when `images` was given. */
   images?: Map<string, Descriptor>
   /** The referrers copied into `images` with the images; absent without `images` or when not asked for. */
@@ -112,7 +119,8 @@ export async function pullBundle(source: ReadOnlyTarget, selector: string, optio
   if (!isCanonical(bundleBytes)) warnings.push('bundle.json as stored is not canonical JSON (RFC 8785); its bytes are returned unchanged')
   warnings.push(...checkInvocationDigest(bundle, index, { allowMissingContentDigest: options.allowMissingContentDigest }))
   const repository = options.repository ?? repositoryOf(source)
-  const saved = options.images && (await saveImages(src, imageEntries(bundle, index), root, options.images, options))
+  const entries = imageEntries(bundle, index)
+  const saved = options.images && (await saveImages(src, entries, root, options.images, options))
   return {
     digest: root.digest,
     index: root,
@@ -120,6 +128,9 @@ export async function pullBundle(source: ReadOnlyTarget, selector: string, optio
     bundle,
     ...(repository !== undefined && { relocationMap: relocationMapFromIndex(bundle, index, formatRepository(repository)) }),
     representation: { index: found.format, configManifest: index.config.mediaType, config: config.descriptor.mediaType },
+    configManifest: plainDescriptor(index.config),
+    configShape: found.layers === null || found.layers.length === 0 ? 'cnab-to-oci' : 'portable',
+    entries,
     ...(saved !== undefined && { images: saved.images }),
     ...(saved?.referrers !== undefined && { referrers: saved.referrers }),
     warnings,
@@ -132,6 +143,8 @@ interface FoundBundle {
   /** The index, or for a bundle without index the entries bundle.json pins. */
   index: ParsedBundleIndex
   config: ReturnType<typeof bundleConfigDescriptor>
+  /** The config manifest's layers. */
+  layers: readonly Descriptor[] | null
   bundleBytes: Buffer
   bundle: unknown
 }
@@ -153,6 +166,7 @@ async function readIndexed(src: ReadOnlyTarget, root: Descriptor, what: string, 
     format: index.mediaType === MediaTypes.DockerManifestList ? 'docker-manifest-list' : 'oci-index',
     index,
     config,
+    layers: layersOf(configManifest),
     bundleBytes,
     bundle: parseBundle(bundleBytes, config.descriptor),
   }
@@ -188,7 +202,12 @@ async function readWithoutIndex(src: ReadOnlyTarget, root: Descriptor, what: str
     unannotated: [],
     warnings: [],
   }
-  return { format: 'no-index', index, config, bundleBytes, bundle }
+  return { format: 'no-index', index, config, layers: layersOf(configManifest), bundleBytes, bundle }
+}
+
+/** The layers of an image manifest (bundleConfigDescriptor has checked it is one). */
+function layersOf(manifest: ParsedManifest): readonly Descriptor[] | null {
+  return manifest.kind === 'manifest' ? manifest.manifest.layers : null
 }
 
 /**
