@@ -15,6 +15,7 @@ import {
 } from '../errors.js'
 import { FixupError, PublishError } from '../publish/publish-errors.js'
 import { NoWorkingTierError } from '../compat/classify.js'
+import { RefitNeededError } from '../publish/refit.js'
 import { CopyError } from '../copy/copy-error.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/response-errors.js'
 import type { VerifyStatus } from '../publish/verify-bundle.js'
@@ -76,6 +77,8 @@ export const EXIT_CODES: ReadonlyArray<{ code: ExitCodeValue; name: string; mean
 export function exitCodeFor(err: unknown): ExitCodeValue {
   // Every representation was tried and refused as unsupported: the registry cannot take the bundle.
   if (err instanceof NoWorkingTierError) return ExitCode.Incompatible
+  // A published bundle the registry does not take as it is, and --no-fallback forbids re-fitting it.
+  if (err instanceof RefitNeededError) return ExitCode.Incompatible
   if (
     err instanceof PublishError &&
     err.attempts.some((a) => a.error !== undefined) &&

@@ -9,6 +9,8 @@
 import type { FixupChange } from '../publish/fixup.js'
 import type { BundleBuilt, BundleCopied, PublishOutcome } from '../publish/publish.js'
 import type { PublishAttempt } from '../publish/publish-errors.js'
+import { describeOutcome, type PublishManyResult } from '../publish/publish-many.js'
+import { describeBundleRepresentation } from '../publish/refit.js'
 import { renderPlan } from './render-plan.js'
 
 /** `verb` says what happened (`Pushed`, `Built`); a dry run says what would have (`Dry run: push`). */
@@ -47,6 +49,7 @@ function renderBuilt(s: BundleBuilt, verb: 'Pushed' | 'Built'): string[] {
         ]
       : []),
     `  representation  ${s.representation.index} + ${s.representation.config} (${s.representation.shape}), manifests by ${refs}`,
+    ...refitLines(s),
   ]
   // Nothing was written, but the published images still are not covered by these signatures.
   if (s.unchanged) return [...lines, ...notSigned(s)]
@@ -71,6 +74,20 @@ function renderBuilt(s: BundleBuilt, verb: 'Pushed' | 'Built'): string[] {
   lines.push(...notSigned(s))
   if (s.relocationMap && !dry) for (const [from, to] of Object.entries(s.relocationMap)) lines.push(`  relocated       ${from} → ${to}`)
   return lines
+}
+
+/** A published bundle re-fitted for the registry: what it was, why, and the signatures of its old index that do not apply. */
+function refitLines(s: BundleBuilt): string[] {
+  if (s.refit === undefined) return []
+  const { from, reasons, staleReferrers } = s.refit
+  return [
+    `  re-fitted       from ${from.digest} (${describeBundleRepresentation(from.representation)}); bundle.json ${s.changes.length === 0 ? 'byte for byte as published' : 'changed as listed below'}`,
+    ...reasons.map((r) => `                  ${r}`),
+    ...staleReferrers.map(
+      (r) => `  not signed      the bundle: ${r.artifactType ?? r.mediaType} ${r.digest} over ${from.digest} does not apply to ${s.digest}`,
+    ),
+    ...(s.referrers !== undefined ? [`  referrers       ${s.referrers.length} of the unchanged images came along`] : []),
+  ]
 }
 
 /** One line per converted image: the referrers of its original manifest, which do not apply to the published one. */
@@ -103,4 +120,47 @@ function byImage(changes: readonly FixupChange[]): Map<string, FixupChange[]> {
 
 function attemptName(a: PublishAttempt): string {
   return `${a.step} ${a.id}${a.image !== undefined ? ` of ${a.image}` : ''}`
+}
+
+/** `push` to several destinations: each destination's output, then a table (digest, representation, fallbacks and re-fit) and the note on the digests. */
+export function renderPublishMany(r: PublishManyResult, verb: 'Pushed'): string {
+  const blocks = r.destinations.map((d) =>
+    d.status === 'published' ? renderPublish(d.outcome, verb) : `Failed ${r.source} → ${d.destination}\n  error           ${d.message}`,
+  )
+  const rows = r.destinations.map((d) => {
+    if (d.status === 'failed') return [d.destination, 'failed', d.code, '']
+    const o = d.outcome
+    const fallbacks = o.kind === 'built' ? o.attempts.filter((a) => a.error !== undefined && a.classification?.fallback === true).length : 0
+    return [d.destination, o.digest, describeOutcome(o), fallbacks > 0 ? `${fallbacks} fallback${fallbacks === 1 ? '' : 's'}` : '']
+  })
+  const table = [['DESTINATION', 'DIGEST', 'REPRESENTATION', 'FALLBACKS'], ...rows]
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+  const lines = table.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  )
+  const failed = r.failed > 0 ? [`${r.failed} of ${r.destinations.length} destinations failed`] : []
+  return [...blocks, '', ...lines, '', r.note, ...failed].join('\n')
+}
+
+/** The JSON form of publishToMany's result: each failure as `{name, code, message, suggestions}` (an Error does not serialise). */
+export function publishManyJson(r: PublishManyResult): PublishManyJson {
+  return {
+    ...r,
+    destinations: r.destinations.map((d) =>
+      d.status === 'published'
+        ? d
+        : { destination: d.destination, status: d.status, error: { code: d.code, message: d.message, suggestions: d.suggestions } },
+    ),
+  }
+}
+
+/** What `push --json` prints as result for several destinations. */
+export interface PublishManyJson extends Omit<PublishManyResult, 'destinations'> {
+  destinations: Array<
+    | { destination: string; status: 'published'; outcome: PublishOutcome }
+    | { destination: string; status: 'failed'; error: { code: string; message: string; suggestions: string[] } }
+  >
 }

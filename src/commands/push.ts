@@ -5,19 +5,21 @@ import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { publishFlags, publishOptions } from '../cli/publish-flags.js'
 import { registryFlags } from '../cli/registry-flags.js'
-import { renderPublish } from '../cli/render-publish.js'
-import { publish, type PublishOutcome } from '../publish/publish.js'
+import { exitCodeFor } from '../cli/exit-codes.js'
+import { publishManyJson, renderPublish, renderPublishMany, type PublishManyJson } from '../cli/render-publish.js'
+import { publishToMany } from '../publish/publish-many.js'
+import type { PublishOutcome } from '../publish/publish.js'
 import { DEFAULT_COPY_CONCURRENCY } from '../copy/copy-session.js'
 
-export default class Push extends BaseCommand<PublishOutcome> {
+export default class Push extends BaseCommand<PublishOutcome | PublishManyJson> {
   static override summary = 'publish a bundle from bundle.json, a layout, an archive or another registry'
-  static override description = `From a bundle.json file: the bundle is validated as for publishing (before any request), every image is resolved (from --images, then registries) and copied into the destination repository (mounted when it is in the same registry), then the bundle is pushed. From a built layout directory or another registry: the bundle and all its images are copied with their bytes unchanged, so the bundle digest and any signature on it stay valid. A local path (an existing file or directory, ./…, ../…, /…, *.json, *.tgz, *.tar) is never looked up in a registry. Signatures, SBOMs and other artifacts that refer to the bundle or its images come along when a bundle is copied, unless --no-referrers is given.
+  static override description = `From a bundle.json file: the bundle is validated as for publishing (before any request), every image is resolved (from --images, then registries) and copied into the destination repository (mounted when it is in the same registry), then the bundle is pushed. From a built layout directory or another registry: the bundle and all its images are copied with their bytes unchanged, so the bundle digest and any signature on it stay valid. Where the registry refuses that representation (or a saved report says it will, or --index-format, --config-variant or --shape ask for another), the bundle is re-fitted: rebuilt from its own bytes, bundle.json unchanged, in a representation the registry takes; the output gives the old and new digests and why. A local path (an existing file or directory, ./…, ../…, /…, *.json, *.tgz, *.tar) is never looked up in a registry. Signatures, SBOMs and other artifacts that refer to the bundle or its images come along when a bundle is copied, unless --no-referrers is given.
 
 From a thick bundle archive (.tgz, as \`ocibundle archive\` or \`porter archive\` writes it): the bundle index, every image and every referrer in it are pushed with their digests unchanged, so signatures still verify. Where the registry refuses the bundle index as archived, and from an archive without one (Porter's), bundle.json is published with the archive's images instead, and the output says which digests changed and why. A .tgz archive is expanded into the system's temporary directory while it is read (bounded by --max-expansion) and removed afterwards.
 
 The tag defaults to v<version> ("+" becomes "_"). An existing tag that names another bundle is not moved without --force. The output gives the bundle digest, the relocation map and the representation the registry accepted (with every fallback taken).
 
-When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG cache directory), the representation is chosen from it up front, so the push makes no failed request. Otherwise each representation is tried in turn, falling back only when the registry refuses the representation itself (docs/registries.md). --index-format, --config-variant and --manifest-refs force a choice; --no-fallback fails at the first refusal.
+When \`ocibundle registry check\` has saved a report of the destination registry (in the XDG cache directory), the representation is chosen from it up front, so the push makes no failed request. Otherwise each representation is tried in turn, falling back only when the registry refuses the representation itself (docs/registries.md). --index-format, --config-variant and --manifest-refs force a choice, for every source; --no-fallback fails at the first refusal, and for a published bundle names the representation it has and the one the registry takes.
 
 --dry-run reads what the destination has and decides everything a push decides, then prints the plan (each blob and manifest that would be pushed or mounted, each tag, what is there already, the representation) and writes nothing. Without a saved report the representation shown is the first choice.`
   static override examples = [
@@ -42,13 +44,17 @@ When \`ocibundle registry check\` has saved a report of the destination registry
       command: '<%= config.bin %> <%= command.id %> registry.example.com/acme/shop:v2.3.1 mirror.internal:5000/acme/shop',
     },
   ]
+  static override strict = false
   static override args = {
     source: Args.string({
       description:
         'bundle.json, a .tgz archive, a built OCI layout directory with :tag, ociarchive://file[:tag], or a registry reference of a bundle',
       required: true,
     }),
-    destination: Args.string({ description: 'registry repository, optionally with :tag', required: true }),
+    destination: Args.string({
+      description: 'registry repository (optionally with :tag) or layout; give several to publish to each, in parallel',
+      required: true,
+    }),
   }
   static override flags = {
     concurrency: Flags.integer({
@@ -72,10 +78,11 @@ When \`ocibundle registry check\` has saved a report of the destination registry
     ...registryFlags,
   }
 
-  async run(): Promise<PublishOutcome> {
-    const { args, flags } = await this.parse(Push)
-    const bars = this.progressBars()
-    const result = await publish(args.source, args.destination, {
+  async run(): Promise<PublishOutcome | PublishManyJson> {
+    const { args, argv, flags } = await this.parse(Push)
+    const destinations = (argv as string[]).slice(1)
+    const bars = this.progressBars(destinations.length === 1)
+    const result = await publishToMany(args.source, destinations, {
       ...publishOptions(flags),
       ...referrersOptions(flags),
       ...archiveReadOptions(flags),
@@ -84,7 +91,16 @@ When \`ocibundle registry check\` has saved a report of the destination registry
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),
     })
-    this.out(renderPublish(result, 'Pushed'))
-    return result
+    const [only] = result.destinations
+    // One destination: its outcome, or its error, as before.
+    if (destinations.length === 1 && only !== undefined) {
+      if (only.status === 'failed') throw only.error
+      this.out(renderPublish(only.outcome, 'Pushed'))
+      return only.outcome
+    }
+    this.out(renderPublishMany(result, 'Pushed'))
+    const failed = result.destinations.find((d) => d.status === 'failed')
+    if (failed !== undefined) this.setExitCode(exitCodeFor(failed.error))
+    return publishManyJson(result)
   }
 }

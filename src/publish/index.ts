@@ -26,6 +26,14 @@ export {
   type StaleReferrers,
 } from './publish.js'
 export {
+  DEFAULT_DESTINATION_CONCURRENCY,
+  describeOutcome,
+  publishToMany,
+  type DestinationOutcome,
+  type PublishManyOptions,
+  type PublishManyResult,
+} from './publish-many.js'
+export {
   buildOutputReference,
   classifyArgument,
   contentReference,
@@ -98,6 +106,23 @@ export {
   type Family,
 } from './convert-family.js'
 export { pullBundle, type PullOptions, type PullResult } from './pull-bundle.js'
+export {
+  acceptedRepresentation,
+  describeBundleRepresentation,
+  refitBundle,
+  RefitNeededError,
+  refitReasons,
+  representationOf,
+  representationRefusal,
+  type BundleRepresentation,
+  type Refit,
+  type RefitChoices,
+  type RefitOptions,
+  type RefitReasons,
+  type RefitResult,
+  type RefitSource,
+  type RepresentationRefusal,
+} from './refit.js'
 export { copyBundle, type CopyBundleDestination, type CopyBundleOptions, type CopyBundleResult } from './relocate.js'
 export { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 export { formatRepository, mountCandidates, relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'

@@ -154,7 +154,9 @@ export async function publishBundle(
   const blob = options.keepBytes === true && bundle instanceof Uint8Array ? Buffer.from(bundle) : configBlob(bundle)
   // The bytes stored are what is validated and indexed.
   const value: unknown = bundle instanceof Uint8Array ? JSON.parse(blob.toString('utf8')) : bundle
-  const issues = validateBundle(value, { mode: 'publish' }).issues.filter((i) => !(options.keepBytes === true && DESCRIPTOR_RULES.has(i.rule)))
+  const issues = validateBundle(value, { mode: 'publish' }).issues.filter(
+    (i) => !(options.keepBytes === true && DESCRIPTOR_RULES.has(i.rule)),
+  )
   if (issues.some((i) => i.severity === 'error')) throw new BundleValidationError(issues)
   const warnings = issues.filter((i) => i.severity === 'warning')
   const tag = destination.reference !== undefined ? checkTag(destination.reference) : bundleTagOf(value)

@@ -5,7 +5,9 @@
  *    (fixupBundle), then the bundle is written (publishBundle), both sharing one PublishSession;
  *  - from a bundle already published (an `ocidir://` layout, as `build` writes it, or a registry
  *    reference): the bundle and its images are copied with their bytes unchanged (copyBundle),
- *    so the bundle digest and any signature over it stay valid.
+ *    so the bundle digest and any signature over it stay valid; unless the registry refuses that
+ *    representation, a saved report says it will, or a representation option asks for another:
+ *    then it is re-fitted (refitBundle, src/publish/refit.ts), rebuilt from its own bytes.
  *
  * The representation is planned from the saved `registry check` report of the destination's
  * registry when there is one (src/compat/report-cache.ts), so that a publish makes no failed
@@ -20,9 +22,8 @@ import { loadReport, type ReportCacheOptions } from '../compat/report-cache.js'
 import { DryRunTarget, type CopyProgress, type DryRunPlan } from '../copy/index.js'
 import { InputError, UsageError } from '../errors.js'
 import { validateBundle } from '../cnab/validate.js'
-import { classifyPushError } from '../compat/classify.js'
-import { CopyError } from '../copy/copy-error.js'
-import { isManifest } from '../oci/media-types.js'
+import { isDigest } from '../oci/digest.js'
+import type { Target } from '../content/storage.js'
 import type { Descriptor, Platform } from '../oci/descriptor.js'
 import { canListReferrers } from '../content/storage.js'
 import { parsePlatform } from '../oci/platform.js'
@@ -32,9 +33,22 @@ import { fixupBundle, type FixupChange } from './fixup.js'
 import { chainImageSources, layoutImageSource, registryImageSource, type ImageSource } from './image-source.js'
 import { OperationTargets, withTargets, type OperationOptions } from './open-target.js'
 import { publishBundle, type PublishResult } from './publish-bundle.js'
-import { BundleValidationError, type PublishAttempt } from './publish-errors.js'
+import { BundleValidationError, TagExistsError, type PublishAttempt } from './publish-errors.js'
 import { PublishSession } from './publish-session.js'
 import { copyBundle, type CopyBundleResult } from './relocate.js'
+import { derivedTagReader } from './manifest-refs.js'
+import { pullBundle } from './pull-bundle.js'
+import {
+  acceptedRepresentation,
+  refitBundle,
+  RefitNeededError,
+  refitReasons,
+  representationOf,
+  representationRefusal,
+  type Refit,
+  type RefitSource,
+} from './refit.js'
+import type { RepositoryName } from './repository-name.js'
 import { openThickArchive, type ThickArchiveOptions } from './thick-archive.js'
 import {
   buildOutputReference,
@@ -123,6 +137,14 @@ export interface BundleBuilt extends Omit<PublishResult, 'warnings'> {
    * images were converted, and why).
    */
   archived?: { digest: string; refusal: string }
+  /**
+   * A published bundle (a layout, another registry) the registry does not take as it is, or
+   * asked for in another representation: rebuilt from its own bytes (bundle.json as stored),
+   * with the digest and representation it had and has now, and why.
+   */
+  refit?: Refit
+  /** Re-fitted: the referrers of its unchanged images that came along (absent when not asked for or the source cannot list them). */
+  referrers?: Descriptor[]
   /** With `dryRun`: what would have been written; nothing was. */
   dryRun?: DryRunPlan
 }
@@ -164,6 +186,13 @@ export type PublishOutcome = BundleBuilt | BundleCopied
  * bundle.json is validated in publish mode before any request. The tag defaults to the source's tag, else
  * `v<version>` of the bundle.
  *
+ * From a layout or a registry, the bundle is copied as it is, or re-fitted where it must be (a
+ * classified refusal of it as it is, a representation the saved report found refused, a forced
+ * `indexFormat`, `configVariant` or `shape` it does not have): bundle.json keeps its bytes unless
+ * an image had to be converted, and the result (kind `built`) has `refit` with the old and new
+ * digests and representations and the reasons. With `allowFallback: false` only a forced choice
+ * re-fits; otherwise RefitNeededError names both representations.
+ *
  * From a thick archive holding the bundle index (ocibundle's), the bundle is copied as it is:
  * the bundle digest and every image digest stay the same. Where the registry refuses that
  * representation (a classified refusal, and `allowFallback` not false), and from an archive
@@ -183,28 +212,93 @@ export async function publish(source: string, destination: string, options: Publ
   if (classifyArgument(source).kind === 'file') return buildInto(source, dst, options)
   const { ref: src, selector } = contentReference(source)
   return withTargets(options, [src, dst], async (targets) => {
-    // The bytes are copied as they are; of the representation options only manifestRefs and allowFallback apply.
     const session = await publishSession(dst, options)
     const target = await targets.openDestination(dst, options.dryRun ?? false)
     const repository = dst.kind === 'registry' ? { registry: dst.registry, repository: dst.repository } : undefined
-    const copied = await copyBundle(await targets.open(src), selector, { target, ...(repository && { repository }) }, dst.tag, {
+    const opened = await targets.open(src)
+    const from: RefitSource = {
+      target: opened,
+      pulled: await pullBundle(derivedTagReader(opened), selector, {
+        ...(repository && { repository }),
+        ...(options.signal && { signal: options.signal }),
+      }),
+      ...(src.kind === 'registry' && { repository: src }),
+      origin: formatReference(src),
+    }
+    const outcome = await publishPublished(from, selector, { target, ...(repository && { repository }) }, dst.tag, session, options)
+    return {
+      ...outcome,
+      reference: formatReference({ ...dst, tag: outcome.tag }),
+      ...(target instanceof DryRunTarget && { dryRun: target.plan }),
+    }
+  })
+}
+
+/**
+ * A published bundle (`from`, named by `selector` there) to `destination`: copied as it is
+ * (copyBundle), unless it has to be re-fitted (refitBundle): a representation forced by the
+ * options that it does not have, one the saved report found refused, or the registry's
+ * classified refusal of it as it is. With `allowFallback: false`, only a forced choice re-fits;
+ * the others throw RefitNeededError.
+ */
+async function publishPublished(
+  from: RefitSource,
+  selector: string,
+  destination: { target: Target; repository?: RepositoryName },
+  tag: string | undefined,
+  session: PublishSession,
+  options: PublishCallOptions,
+): Promise<Omit<BundleBuilt, 'reference'> | Omit<BundleCopied, 'reference'>> {
+  const { pulled } = from
+  const has = representationOf(pulled)
+  session.planForImages([...pulled.entries.values()].map((d) => d.mediaType))
+  const why = refitReasons(pulled, has, session, {
+    ...(options.indexFormat !== undefined && { indexFormat: options.indexFormat }),
+    ...(options.configVariant !== undefined && { configVariant: options.configVariant }),
+    ...(options.shape !== undefined && { shape: options.shape }),
+  })
+  const destinationTag = tag ?? (isDigest(selector) ? bundleTagOf(pulled.bundle) : selector)
+  const refit = async (reasons: string[]): Promise<Omit<BundleBuilt, 'reference'>> => {
+    const result = await refitBundle(from, destination, destinationTag, {
+      session,
+      reasons,
+      force: options.force ?? false,
+      ...(options.referrers !== undefined && { referrers: options.referrers }),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.onProgress && { onProgress: options.onProgress }),
+    })
+    const { images, ...rest } = result
+    for (const w of rest.warnings) options.onWarning?.(w)
+    return { ...rest, kind: 'built', source: from.origin, staleReferrers: await staleReferrers(rest.changes, images, options.signal) }
+  }
+  if (why.planned.length > 0 && options.allowFallback === false && why.forced.length === 0)
+    throw new RefitNeededError(has, acceptedRepresentation(session, pulled), why.planned)
+  if (why.forced.length > 0 || why.planned.length > 0) return refit([...why.forced, ...why.planned])
+  try {
+    const copied = await copyBundle(from.target, pulled.digest, destination, destinationTag, {
       session,
       force: options.force ?? false,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       ...(options.signal && { signal: options.signal }),
-      ...(src.kind === 'registry' && { sourceRepository: src }),
+      ...(from.repository && { sourceRepository: from.repository }),
       ...(options.onProgress && { onProgress: options.onProgress }),
       ...(options.referrers !== undefined && { referrers: options.referrers }),
     })
     for (const w of copied.warnings) options.onWarning?.(w)
-    return {
-      kind: 'copied',
-      source: formatReference(src),
-      reference: formatReference({ ...dst, tag: copied.tag }),
-      ...copied,
-      ...(target instanceof DryRunTarget && { dryRun: target.plan }),
-    }
-  })
+    return { kind: 'copied', source: from.origin, ...copied }
+  } catch (err) {
+    // The tag names another digest: a re-fit of this bundle published before is found as such
+    // (publishBundle knows every representation of it); another bundle is refused there.
+    if (err instanceof TagExistsError && !(options.force ?? false))
+      return refit([`the tag names ${err.existing}, not the bundle as it is published: looked for as a re-fit of it`])
+    const refusal = representationRefusal(err)
+    if (refusal === undefined) throw err
+    const reason = `the registry refused the bundle as it is published (${refusal.reason})`
+    // Without the copy error as cause: its advice (run the copy again, check permissions) does not apply to a refusal.
+    if (options.allowFallback === false)
+      throw new RefitNeededError(has, acceptedRepresentation(session, pulled, refusal.descriptor), [reason])
+    return refit([reason])
+  }
 }
 
 /**
@@ -355,7 +449,7 @@ async function publishArchive(file: string, dst: Reference, options: PublishCall
           return { kind: 'copied' as const, source: file, reference: formatReference({ ...dst, tag: copied.tag }), ...copied }
         })
       } catch (err) {
-        refusal = options.allowFallback === false ? undefined : representationRefusal(err)
+        refusal = options.allowFallback === false ? undefined : representationRefusal(err)?.reason
         if (refusal === undefined) throw err
       }
     }
@@ -367,23 +461,6 @@ async function publishArchive(file: string, dst: Reference, options: PublishCall
   } finally {
     await thick.close()
   }
-}
-
-/** Why the destination refused a manifest of a copied bundle as a representation it does not take; undefined for any other failure. */
-function representationRefusal(err: unknown): string | undefined {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (
-      e instanceof CopyError &&
-      e.op === 'push' &&
-      e.origin === 'destination' &&
-      e.descriptor !== undefined &&
-      isManifest(e.descriptor.mediaType)
-    ) {
-      const classification = classifyPushError(e.cause)
-      return classification.fallback ? `${e.descriptor.mediaType} ${e.descriptor.digest}: ${classification.reason}` : undefined
-    }
-  }
-  return undefined
 }
 
 /**

@@ -24,6 +24,10 @@ import { CNAB_CONFIG_MEDIA_TYPE, CNAB_SPEC_CONFIG_MEDIA_TYPE } from '../cnab/oci
 import type { ConfigVariantId, OciShape } from '../cnab/oci/to-oci.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { baseMediaType, isIndex, MediaTypes } from '../oci/media-types.js'
+import { classifyPushError } from '../compat/classify.js'
+import { CopyError } from '../copy/copy-error.js'
+import { OcibundleError } from '../errors.js'
+import { isManifest } from '../oci/media-types.js'
 import { familyOf } from './convert-family.js'
 import { fixupBundle, type FixupChange } from './fixup.js'
 import type { ImageSource } from './image-source.js'
@@ -115,7 +119,9 @@ export function refitReasons(
   for (const [capability, what] of needs(pulled, representation)) {
     if (session.supports(capability) !== 'unsupported') continue
     const evidence = session.report?.capabilities[capability].evidence
-    planned.push(`${what} needs ${capability}, which the saved \`registry check\` report found unsupported${evidence ? ` (${formatEvidence(evidence)})` : ''}`)
+    planned.push(
+      `${what} needs ${capability}, which the saved \`registry check\` report found unsupported${evidence ? ` (${formatEvidence(evidence)})` : ''}`,
+    )
   }
   return { forced, planned }
 }
@@ -125,7 +131,11 @@ function needs(pulled: PullResult, r: BundleRepresentation): Array<[Capability, 
   const out: Array<[Capability, string]> = []
   if (r.index !== 'no-index') out.push([r.index, `the bundle index (${r.index})`])
   const config: Capability =
-    r.config === 'oci-image-config' ? 'oci-image-manifest' : r.config === 'docker-config' ? 'docker-image-manifest' : 'custom-config-media-type'
+    r.config === 'oci-image-config'
+      ? 'oci-image-manifest'
+      : r.config === 'docker-config'
+        ? 'docker-image-manifest'
+        : 'custom-config-media-type'
   out.push([config, `the config manifest (${r.config})`])
   if (r.shape === 'cnab-to-oci') out.push(['empty-layers', 'the config manifest ("layers": null)'])
   const indexFamily = r.index === 'oci-index' ? 'oci' : r.index === 'docker-manifest-list' ? 'docker' : undefined
@@ -228,7 +238,13 @@ export async function refitBundle(
   const published = await publishBundle(
     unchanged ? source.pulled.bundleBytes : fixed.bundle,
     { target, reference: tag, ...(repository && { repository }) },
-    { session, force: options.force ?? false, keepBytes: unchanged, images: fixed.images, ...(options.signal && { signal: options.signal }) },
+    {
+      session,
+      force: options.force ?? false,
+      keepBytes: unchanged,
+      images: fixed.images,
+      ...(options.signal && { signal: options.signal }),
+    },
   )
   const o = { signal: options.signal }
   let referrers: Map<string, Descriptor> | undefined
@@ -255,5 +271,87 @@ export async function refitBundle(
     ...(referrers !== undefined && { referrers: [...referrers.values()] }),
     warnings: warnings.map((w) => `${w.pointer || '/'}: ${w.message}`),
     images,
+  }
+}
+
+/** A manifest of a published bundle that the destination refused as a representation it does not take (a classified refusal). */
+export interface RepresentationRefusal {
+  /** The refused manifest. */
+  descriptor: Descriptor
+  /** `<media type> <digest>: <why>`, for messages. */
+  reason: string
+}
+
+/** The classified representation refusal of a manifest pushed while copying a published bundle; undefined for any other failure. */
+export function representationRefusal(err: unknown): RepresentationRefusal | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (
+      e instanceof CopyError &&
+      e.op === 'push' &&
+      e.origin === 'destination' &&
+      e.descriptor !== undefined &&
+      isManifest(e.descriptor.mediaType)
+    ) {
+      const classification = classifyPushError(e.cause)
+      if (!classification.fallback) return undefined
+      return { descriptor: e.descriptor, reason: `${e.descriptor.mediaType} ${e.descriptor.digest}: ${classification.reason}` }
+    }
+  }
+  return undefined
+}
+
+/**
+ * The representation the session would publish `pulled` in: per decision the first tier whose
+ * needs the registry is not known to refuse; for the part `refused` names (the bundle index or
+ * the config manifest), the first that differs from the bundle's.
+ */
+export function acceptedRepresentation(
+  session: PublishSession,
+  pulled: PullResult,
+  refused?: Descriptor,
+): { index: IndexChoice; config: ConfigVariantId; shape: OciShape } {
+  const has = representationOf(pulled)
+  const pick = (decision: 'index' | 'config' | 'shape', current: string, refusedHere: boolean): string => {
+    const specs: ReadonlyArray<{ id: string; needs: readonly Capability[] }> = session.specs(decision)
+    const usable = specs.filter((s) => s.needs.every((c) => session.supports(c) !== 'unsupported'))
+    const other = refusedHere ? usable.find((s) => s.id !== current) : undefined
+    return (other ?? usable[0] ?? specs[0]!).id
+  }
+  const indexRefused = refused !== undefined && refused.digest === pulled.digest && has.index !== 'no-index'
+  const configRefused = refused !== undefined && refused.digest === pulled.configManifest.digest
+  return {
+    index: pick('index', has.index, indexRefused) as IndexChoice,
+    config: pick('config', has.config, configRefused) as ConfigVariantId,
+    shape: pick('shape', has.shape, false) as OciShape,
+  }
+}
+
+/**
+ * A published bundle would have to be re-fitted for the registry (a representation the saved
+ * report found refused, or the registry's refusal of it as it is), and fallbacks are off
+ * (`--no-fallback`): the message names the representation the bundle has and the one the
+ * registry takes.
+ */
+export class RefitNeededError extends OcibundleError {
+  override readonly code: string = 'ERR_REFIT_NEEDED'
+  constructor(
+    /** How the bundle is published at the source. */
+    readonly has: BundleRepresentation,
+    /** The representation the registry takes, as far as it is known (the saved report, or the tiers after the refusal). */
+    readonly accepts: { index: IndexChoice; config: ConfigVariantId; shape: OciShape },
+    /** Why the bundle cannot be copied as it is. */
+    readonly reasons: readonly string[],
+    cause?: unknown,
+  ) {
+    super(
+      `the bundle is published as ${describeBundleRepresentation(has)}, which this registry does not take (${reasons.join('; ')}); it takes ${describeBundleRepresentation(accepts)}`,
+      {
+        ...(cause !== undefined && { cause }),
+        suggestions: [
+          'drop --no-fallback to re-fit the bundle for this registry (bundle.json keeps its bytes; the bundle digest changes)',
+          'or force the representation with --index-format, --config-variant and --shape',
+        ],
+      },
+    )
   }
 }

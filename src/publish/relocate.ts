@@ -14,6 +14,8 @@ import type { ReadOnlyTarget, Target } from '../content/storage.js'
 import { copy, type CopyProgress, type CopyStats } from '../copy/index.js'
 import type { Descriptor } from '../oci/descriptor.js'
 import { isDigest } from '../oci/digest.js'
+import { deterministicTag } from '../compat/strategies.js'
+import { fetchAll } from '../content/verify.js'
 import { declaredDescriptors } from './image-fields.js'
 import { actionableError } from './publish-errors.js'
 import { derivedTagReader } from './manifest-refs.js'
@@ -141,6 +143,15 @@ async function copyInto(
   // By digest, so the copy is of exactly the bundle that was just read and checked.
   const copied = await copy(source, pulled.digest, target, destinationTag, withReferrers)
   for (const r of copied.referrers ?? []) referrers.set(r.digest, r)
+  // Where manifests go under derived tags (the registry does not serve them by digest, porter#695), the
+  // bundle's top manifest too: a reader resolves the tag to a digest and then reads by digest or derived tag.
+  if (target.manifestRefs === 'deterministic-tag')
+    await target.pushReference(
+      copied.descriptor,
+      await fetchAll(source, copied.descriptor, { signal: options.signal }),
+      deterministicTag(copied.descriptor.digest),
+      { signal: options.signal },
+    )
   const stats = { ...copied.stats }
   for (const s of imageStats) for (const key of Object.keys(stats) as (keyof CopyStats)[]) stats[key] += s[key]
   return {
