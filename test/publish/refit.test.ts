@@ -85,6 +85,8 @@ async function pullAndVerify(reference: string, configBlob: string, out: string,
 interface Expected {
   platforms: 'all' | 'amd64'
   refit?: RegExp
+  /** The representation a re-fit arrives at: `index + config`. */
+  to?: string
   /** Images the registry takes only converted (Docker Hub 2019: no OCI index): bundle.json then states their new digests, and only those change. */
   converted?: string[]
 }
@@ -96,13 +98,28 @@ const PROFILES: Array<[QuirkProfileName, Expected, UntaggedRefusal?]> = [
       platforms: 'all',
       refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.(index|manifest)\.v1\+json/,
       converted: ['example.com/ocibundle/shop-web:2.3.1'],
+      to: 'docker-manifest-list + oci-image-config',
     },
   ],
   ['ecr', { platforms: 'all' }],
   ['ecr-2019', { platforms: 'all' }],
   ['gcr', { platforms: 'all' }],
-  ['quay', { platforms: 'all', refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.manifest\.v1\+json/ }],
-  ['nexus-2020', { platforms: 'amd64', refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.index\.v1\+json/ }],
+  [
+    'quay',
+    {
+      platforms: 'all',
+      refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.manifest\.v1\+json/,
+      to: 'oci-index + oci-image-config',
+    },
+  ],
+  [
+    'nexus-2020',
+    {
+      platforms: 'amd64',
+      refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.index\.v1\+json/,
+      to: 'no-index + cnab-config',
+    },
+  ],
   ['ghcr', { platforms: 'all' }],
   ['github-packages-2020', { platforms: 'all' }],
   ['referrers-api', { platforms: 'all' }],
@@ -112,7 +129,11 @@ const PROFILES: Array<[QuirkProfileName, Expected, UntaggedRefusal?]> = [
   ['tag-required', { platforms: 'all' }, 'UNSUPPORTED'],
   [
     'artifactory-2025',
-    { platforms: 'all', refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.index\.v1\+json/ },
+    {
+      platforms: 'all',
+      refit: /refused the bundle as it is published .*application\/vnd\.oci\.image\.index\.v1\+json/,
+      to: 'no-index + cnab-config',
+    },
   ],
   ['acr', { platforms: 'all' }],
 ]
@@ -141,6 +162,7 @@ describe('a built or published bundle pushed to every emulated registry', () => 
             assert.equal(refit.to.digest, pushed.digest)
             assert.notEqual(pushed.digest, source.digest)
             assert.match(refit.reasons.join('\n'), expected.refit)
+            assert.equal(`${refit.to.representation.index} + ${refit.to.representation.config}`, expected.to)
             const changed = [...new Set((pushed as BundleBuilt).changes.map((c) => c.image))]
             assert.deepEqual(changed, expected.converted ?? [], 'bundle.json changes only for images converted for the registry')
             if (expected.converted === undefined)
