@@ -218,10 +218,7 @@ export async function publish(source: string, destination: string, options: Publ
     const opened = await targets.open(src)
     const from: RefitSource = {
       target: opened,
-      pulled: await pullBundle(derivedTagReader(opened), selector, {
-        ...(repository && { repository }),
-        ...(options.signal && { signal: options.signal }),
-      }),
+      pulled: await pullBundle(derivedTagReader(opened), selector, { ...(options.signal && { signal: options.signal }) }),
       ...(src.kind === 'registry' && { repository: src }),
       origin: formatReference(src),
     }

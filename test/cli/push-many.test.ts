@@ -133,6 +133,19 @@ describe('push to several registries', () => {
     )
   })
 
+  test('--dry-run to several destinations plans each one and writes nothing', async () => {
+    const destinations = [`${reg.host}/dry/plain`, `${quay.host}/dry/quay`]
+    const run = await cli(['push', '--dry-run', '--json', layout, ...destinations])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    const outcomes = json<Many>(run).result.destinations.map((d) => d.outcome as { dryRun?: { writes: unknown[] } } | undefined)
+    assert.equal(outcomes.length, 2)
+    for (const o of outcomes) assert.ok((o?.dryRun?.writes.length ?? 0) > 0, 'each destination has its plan')
+    for (const d of destinations) {
+      const listed = await cli(['tag', 'ls', d])
+      assert.equal(listed.code, 6, `${d}: nothing was written (${listed.stdout}${listed.stderr})`)
+    }
+  })
+
   test('--no-fallback to Quay names the representation the layout has and the one Quay takes, exit 4', async () => {
     const run = await cli(['push', '--no-fallback', layout, `${quay.host}/strict/hello`])
     assert.equal(run.code, 4, run.stdout + run.stderr)

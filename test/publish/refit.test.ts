@@ -9,11 +9,12 @@
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
 import {
+  attach,
   build,
   publish,
   pull,
@@ -23,7 +24,11 @@ import {
   type OperationOptions,
   type PublishOutcome,
 } from '../../src/index.js'
+import { probeRegistry } from '../../src/compat/probes.js'
+import { saveReport } from '../../src/compat/report-cache.js'
 import { copy } from '../../src/copy/index.js'
+import { RegistryClient } from '../../src/registry/http/client.js'
+import { backoffPolicy } from '../../src/registry/http/retry.js'
 import { messageOf } from '../../src/errors.js'
 import { OciLayoutStore } from '../../src/layout/layout-store.js'
 import { convertGraph } from '../../src/publish/convert-family.js'
@@ -212,6 +217,67 @@ describe('representation choices for a published source', () => {
   })
 })
 
+describe('re-fits planned from a saved report, and the signatures of the old index', () => {
+  test('with a saved `registry check` report of Quay, a built bundle is re-fitted up front: no request fails, and the reason names the capability', async () => {
+    const proxy = await startQuirkProxy(reg, 'quay')
+    const client = new RegistryClient({ retry: backoffPolicy({ baseMs: 1, maxDelayMs: 20 }) })
+    try {
+      const cache = join(dir.path, 'reports-quay')
+      await saveReport(await probeRegistry(client, { registry: proxy.host, repository: 'planned/probe' }), {
+        env: { XDG_CACHE_HOME: cache },
+      })
+      const from = proxy.proxy.requests.length
+      const pushed = await publish(built.all.reference, `${proxy.host}/planned/shop`, {
+        ...options,
+        reportCache: { env: { XDG_CACHE_HOME: cache } },
+      })
+      assert.equal(pushed.kind, 'built')
+      const b = pushed as BundleBuilt
+      assert.match(
+        b.refit!.reasons.join('\n'),
+        /the config manifest \(cnab-config\) needs custom-config-media-type, which the saved `registry check` report found unsupported/,
+      )
+      assert.equal(b.plan.source, 'report')
+      const failed = proxy.proxy.requests.slice(from).filter((r) => r.status >= 400 && !(r.method === 'HEAD' && r.status === 404))
+      assert.deepEqual(
+        failed.map((r) => `${r.method} ${r.path} ${r.status}`),
+        [],
+      )
+      await pullAndVerify(pushed.reference, built.all.configBlob.digest, 'planned')
+    } finally {
+      await client.close()
+      await proxy.stop()
+    }
+  })
+
+  test('re-fitted to a Docker manifest list: the signature of the bundle index at the source does not apply to the new index (refit.staleReferrers); the SBOM of an unchanged image comes along', async () => {
+    const source = `${reg.host}/signed/shop:v2.3.1`
+    const copied = await publish(built.all.reference, source, options)
+    const sbomFile = join(dir.path, 'sbom.json')
+    await writeFile(sbomFile, '{"sbom":"the installer"}')
+    const installer = copied.relocationMap!['example.com/ocibundle/shop-installer:2.3.1']!
+    const sbom = await attach(installer, [sbomFile], { ...options, artifactType: 'application/spdx+json' })
+    const signature = join(dir.path, 'signature.json')
+    await writeFile(signature, '{"signed":"the bundle index"}')
+    const attached = await attach(source, [signature], { ...options, artifactType: 'application/vnd.example.signature.v1+json' })
+    const pushed = (await publish(source, `${reg.host}/signed/refitted`, {
+      ...options,
+      indexFormat: 'docker-manifest-list',
+    })) as BundleBuilt
+    assert.equal(pushed.kind, 'built')
+    assert.deepEqual(
+      pushed.refit!.staleReferrers.map((d) => d.digest),
+      [attached.descriptor.digest],
+    )
+    assert.equal(pushed.refit!.from.digest, built.all.digest)
+    assert.deepEqual(
+      pushed.referrers!.map((d) => d.digest),
+      [sbom.descriptor.digest],
+      'the SBOM of the unchanged installer image came along',
+    )
+  })
+})
+
 describe('Harbor 1.10, which takes Docker images only (HAR-5, HAR-6)', () => {
   test('Docker images: built as no-index + docker-config and pushed, and relocated from plain distribution with those choices forced, both pulled back byte-identical and verified; as it is, the 500 stops the push and nothing falls back', async () => {
     // The hello-world installer in the Docker family: its blobs as they are, its manifest converted.
@@ -220,7 +286,7 @@ describe('Harbor 1.10, which takes Docker images only (HAR-5, HAR-6)', () => {
     const docker = await OciLayoutStore.open(join(dir.path, 'docker-images'), { create: true })
     try {
       const root = await oci.resolve(INSTALLER)
-      await copy(oci, root.digest, docker)
+      await copy(oci, root.digest, docker, undefined)
       const converted = await convertGraph(oci, root, 'docker')
       for (const m of converted.created) await docker.push(m.desc, m.bytes)
       await docker.tag(converted.root, INSTALLER)
