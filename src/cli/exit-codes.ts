@@ -15,7 +15,7 @@ import {
 } from '../errors.js'
 import { FixupError, PublishError } from '../publish/publish-errors.js'
 import { NoWorkingTierError } from '../compat/classify.js'
-import { RefitNeededError } from '../publish/refit.js'
+import { RefitNeededError } from '../publish/refit-errors.js'
 import { CopyError } from '../copy/copy-error.js'
 import { AuthenticationError, RegistryResponseError } from '../registry/http/response-errors.js'
 import type { VerifyStatus } from '../publish/verify-bundle.js'

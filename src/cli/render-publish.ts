@@ -10,7 +10,7 @@ import type { FixupChange } from '../publish/fixup.js'
 import type { BundleBuilt, BundleCopied, PublishOutcome } from '../publish/publish.js'
 import type { PublishAttempt } from '../publish/publish-errors.js'
 import { describeOutcome, type PublishManyResult } from '../publish/publish-many.js'
-import { describeBundleRepresentation } from '../publish/refit.js'
+import { describeBundleRepresentation } from '../publish/refit-errors.js'
 import { renderPlan } from './render-plan.js'
 
 /** `verb` says what happened (`Pushed`, `Built`); a dry run says what would have (`Dry run: push`). */

@@ -108,13 +108,10 @@ export {
 export { pullBundle, type PullOptions, type PullResult } from './pull-bundle.js'
 export {
   acceptedRepresentation,
-  describeBundleRepresentation,
   refitBundle,
-  RefitNeededError,
   refitReasons,
   representationOf,
   representationRefusal,
-  type BundleRepresentation,
   type Refit,
   type RefitChoices,
   type RefitOptions,
@@ -123,6 +120,7 @@ export {
   type RefitSource,
   type RepresentationRefusal,
 } from './refit.js'
+export { describeBundleRepresentation, RefitNeededError, type BundleRepresentation } from './refit-errors.js'
 export { copyBundle, type CopyBundleDestination, type CopyBundleOptions, type CopyBundleResult } from './relocate.js'
 export { checkTag, defaultBundleTag, guardTag } from './bundle-tags.js'
 export { formatRepository, mountCandidates, relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'

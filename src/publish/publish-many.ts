@@ -11,7 +11,7 @@
  */
 import { Limiter } from '../copy/index.js'
 import { messageOf, OcibundleError, UsageError } from '../errors.js'
-import { describeBundleRepresentation } from './refit.js'
+import { describeBundleRepresentation } from './refit-errors.js'
 import { publish, type PublishCallOptions, type PublishOutcome } from './publish.js'
 
 /** Destinations published to at once when publishToMany is not told otherwise. */
@@ -82,7 +82,14 @@ export async function publishToMany(
     destinations.map((destination) =>
       limiter.run(async (): Promise<DestinationOutcome> => {
         try {
-          return { destination, status: 'published', outcome: await publish(source, destination, rest) }
+          // Several destinations: each warning says which one it is about.
+          const onWarning =
+            rest.onWarning && destinations.length > 1 ? (m: string) => rest.onWarning!(`${destination}: ${m}`) : rest.onWarning
+          return {
+            destination,
+            status: 'published',
+            outcome: await publish(source, destination, { ...rest, ...(onWarning && { onWarning }) }),
+          }
         } catch (err) {
           if (options.signal?.aborted) throw options.signal.reason
           return {

@@ -41,13 +41,13 @@ import { pullBundle } from './pull-bundle.js'
 import {
   acceptedRepresentation,
   refitBundle,
-  RefitNeededError,
   refitReasons,
   representationOf,
   representationRefusal,
   type Refit,
   type RefitSource,
 } from './refit.js'
+import { RefitNeededError } from './refit-errors.js'
 import type { RepositoryName } from './repository-name.js'
 import { openThickArchive, type ThickArchiveOptions } from './thick-archive.js'
 import {

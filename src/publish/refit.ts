@@ -1,5 +1,5 @@
 /**
- * Re-fitting a published bundle (an OCI layout written by `build`, another registry, an archive)
+ * Re-fitting a published bundle (an OCI layout written by `build`, or another registry)
  * for a registry that refuses the representation it was published in: Quay's config type
  * allow-list [QUAY-1], Docker Hub in 2019 [HUB-1, HUB-2], Nexus without indexes [NEXUS-5],
  * Artifactory's refusal of bundle indexes with components [ART-6].
@@ -26,26 +26,16 @@ import type { Descriptor } from '../oci/descriptor.js'
 import { baseMediaType, isIndex, MediaTypes } from '../oci/media-types.js'
 import { classifyPushError } from '../compat/classify.js'
 import { CopyError } from '../copy/copy-error.js'
-import { OcibundleError } from '../errors.js'
 import { isManifest } from '../oci/media-types.js'
 import { familyOf } from './convert-family.js'
 import { fixupBundle, type FixupChange } from './fixup.js'
+import type { BundleRepresentation } from './refit-errors.js'
 import type { ImageSource } from './image-source.js'
 import { derivedTagReader } from './manifest-refs.js'
 import { publishBundle, type PublishResult } from './publish-bundle.js'
 import type { PublishSession } from './publish-session.js'
 import type { PullResult } from './pull-bundle.js'
 import { repositoryOf, type RepositoryName } from './repository-name.js'
-
-/** How a published bundle is stored: index format, config manifest variant (or its config media type when it is none of the three), layer shape. */
-export interface BundleRepresentation {
-  /** The index format, or `no-index` (the tag names the config manifest). */
-  index: IndexChoice
-  /** The config manifest variant; the config's media type when it is not one of the three ocibundle writes. */
-  config: ConfigVariantId | string
-  /** The config manifest's layer shape (`cnab-to-oci`: no layer). */
-  shape: OciShape
-}
 
 /** What a re-fit changed, and why. */
 export interface Refit {
@@ -72,11 +62,6 @@ export function representationOf(pulled: PullResult): BundleRepresentation {
           : config
   // The Docker variant has the same bytes in both shapes (to-oci.ts): it is portable.
   return { index: pulled.representation.index, config: variant, shape: variant === 'docker-config' ? 'portable' : pulled.configShape }
-}
-
-/** `oci-index + cnab-config (portable)`: a representation as the output writes it. */
-export function describeBundleRepresentation(r: BundleRepresentation): string {
-  return `${r.index} + ${r.config} (${r.shape})`
 }
 
 /** The forced choices of a publish that may differ from the source's representation. */
@@ -323,35 +308,5 @@ export function acceptedRepresentation(
     index: pick('index', has.index, indexRefused) as IndexChoice,
     config: pick('config', has.config, configRefused) as ConfigVariantId,
     shape: pick('shape', has.shape, false) as OciShape,
-  }
-}
-
-/**
- * A published bundle would have to be re-fitted for the registry (a representation the saved
- * report found refused, or the registry's refusal of it as it is), and fallbacks are off
- * (`--no-fallback`): the message names the representation the bundle has and the one the
- * registry takes.
- */
-export class RefitNeededError extends OcibundleError {
-  override readonly code: string = 'ERR_REFIT_NEEDED'
-  constructor(
-    /** How the bundle is published at the source. */
-    readonly has: BundleRepresentation,
-    /** The representation the registry takes, as far as it is known (the saved report, or the tiers after the refusal). */
-    readonly accepts: { index: IndexChoice; config: ConfigVariantId; shape: OciShape },
-    /** Why the bundle cannot be copied as it is. */
-    readonly reasons: readonly string[],
-    cause?: unknown,
-  ) {
-    super(
-      `the bundle is published as ${describeBundleRepresentation(has)}, which this registry does not take (${reasons.join('; ')}); it takes ${describeBundleRepresentation(accepts)}`,
-      {
-        ...(cause !== undefined && { cause }),
-        suggestions: [
-          'drop --no-fallback to re-fit the bundle for this registry (bundle.json keeps its bytes; the bundle digest changes)',
-          'or force the representation with --index-format, --config-variant and --shape',
-        ],
-      },
-    )
   }
 }
