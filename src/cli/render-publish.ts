@@ -104,8 +104,13 @@ function headline(verb: string, source: string, reference: string, unchanged: bo
   return `${verb} ${source} → ${reference}${state}`
 }
 
+/** The flag that forces each decision. */
+const FLAGS = { index: '--index-format', config: '--config-variant', manifestRefs: '--manifest-refs' } as const
+
 /** Why this representation, when that is worth a line: a saved report, a given plan, or fallbacks. */
 function chosen(s: BundleBuilt, dry: boolean): string | undefined {
+  const forced = Object.entries(s.plan.forced ?? {}).map(([decision, id]) => `${FLAGS[decision as keyof typeof FLAGS]} ${id}`)
+  if (forced.length > 0) return `as asked (${forced.join(', ')})`
   if (s.plan.source === 'report') return `up front, from the saved \`registry check\` report (probed ${s.plan.probedAt ?? 'earlier'})`
   if (s.plan.source === 'plan') return 'up front, from the given plan'
   if (s.attempts.some((a) => a.error !== undefined)) return 'by trying each representation in turn (no saved `registry check` report)'

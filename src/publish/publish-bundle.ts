@@ -39,7 +39,7 @@ import { actionableError, BundleValidationError, PublishError, TagExistsError, t
 import type { FixupChange } from './fixup.js'
 import type { ManifestRefTarget } from './manifest-refs.js'
 import { relocationMapFor, repositoryOf, type RepositoryName } from './repository-name.js'
-import { PublishSession, type PlanSource } from './publish-session.js'
+import { PublishSession, type ForcedChoices, type PlanSource } from './publish-session.js'
 import { bundleTagOf, checkTag, guardTag } from './bundle-tags.js'
 
 /** Where publishBundle writes the bundle. */
@@ -109,8 +109,8 @@ export interface PublishResult {
   representation: { index: IndexChoice; config: ConfigVariantId; shape: OciShape }
   /** How the manifests the bundle points at were pushed: by digest, or also under `ocibundle-<alg>-<hex>` tags. */
   manifestRefs: ManifestRefChoice
-  /** Where the representation came from: a saved report (`report`), a given plan, or the tiers in order (`tiers`); with the reasons. */
-  plan: { source: PlanSource; reasons: string[]; probedAt?: string }
+  /** Where the representation came from: a saved report (`report`), a given plan, or the tiers in order (`tiers`); with the reasons, and the choices the caller forced (`forced`, absent when none). */
+  plan: { source: PlanSource; reasons: string[]; probedAt?: string; forced?: ForcedChoices }
   /** Every try of a representation, refused, skipped or accepted, in order (fixup's included when the session was shared); empty when nothing had to be pushed. */
   attempts: PublishAttempt[]
   /** The tag the bundle was published under. */
@@ -169,7 +169,12 @@ export async function publishBundle(
     configBlob: written.variant.config,
     representation: { index: written.index, config: written.variant.id, shape: written.shape },
     manifestRefs: target.manifestRefs ?? session.order('manifestRefs')[0]!,
-    plan: { source: session.source, reasons: session.reasons, ...(session.report && { probedAt: session.report.probedAt }) },
+    plan: {
+      source: session.source,
+      reasons: session.reasons,
+      ...(session.report && { probedAt: session.report.probedAt }),
+      ...(Object.keys(session.forcedChoices).length > 0 && { forced: session.forcedChoices }),
+    },
     attempts: session.attempts,
     tag,
     unchanged,

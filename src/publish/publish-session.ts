@@ -160,6 +160,11 @@ export class PublishSession {
     return this.orders[decision]
   }
 
+  /** The choices the caller forced (a copy). */
+  get forcedChoices(): ForcedChoices {
+    return { ...this.forced }
+  }
+
   /** Whether the caller forced the choice of `decision`. */
   isForced(decision: keyof ForcedChoices): boolean {
     return this.forced[decision] !== undefined

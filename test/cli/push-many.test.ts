@@ -146,6 +146,16 @@ describe('push to several registries', () => {
     }
   })
 
+  test('a representation flag applies to a layout source: re-fitted, and the output says the choice was asked for rather than the first one', async () => {
+    const run = await cli(['push', layout, `ocidir://${join(dir.path, 'forced')}`, '--index-format', 'docker-manifest-list'])
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /representation {2}docker-manifest-list \+ cnab-config \(portable\)/)
+    assert.match(run.stdout, /re-fitted {7}from sha256:[0-9a-f]{64} \(oci-index \+ cnab-config \(portable\)\)/)
+    assert.match(run.stdout, /--index-format docker-manifest-list was asked for; the bundle is published as oci-index/)
+    assert.match(run.stdout, /chosen {10}as asked \(--index-format docker-manifest-list\)/)
+    assert.doesNotMatch(run.stdout, /first choice/)
+  })
+
   test('--no-fallback to Quay names the representation the layout has and the one Quay takes, exit 4', async () => {
     const run = await cli(['push', '--no-fallback', layout, `${quay.host}/strict/hello`])
     assert.equal(run.code, 4, run.stdout + run.stderr)

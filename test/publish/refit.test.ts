@@ -190,6 +190,7 @@ describe('representation choices for a published source', () => {
     const b = pushed as BundleBuilt
     assert.equal(b.representation.index, 'docker-manifest-list')
     assert.deepEqual(b.refit!.from.representation, { index: 'oci-index', config: 'cnab-config', shape: 'portable' })
+    assert.deepEqual(b.plan.forced, { index: 'docker-manifest-list' })
     assert.match(b.refit!.reasons[0]!, /--index-format docker-manifest-list was asked for; the bundle is published as oci-index/)
     assert.equal(b.configBlob.digest, built.all.configBlob.digest)
     await pullAndVerify(pushed.reference, built.all.configBlob.digest, 'forced')
