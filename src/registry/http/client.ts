@@ -197,7 +197,8 @@ export class RegistryClient {
     if (res.status === 400 && origin.startsWith('http:') && !html) return
     let check = this.apiChecks.get(req.registry)
     if (check === undefined) {
-      check = checkRegistryApi(req.registry, origin, this.dispatcherFor(req.registry), this.userAgent, req.signal)
+      const limits = requestTimeoutOptions(timeoutsOf(this.hostConfig(req.registry)))
+      check = checkRegistryApi(req.registry, origin, this.dispatcherFor(req.registry), this.userAgent, limits, req.signal)
       this.apiChecks.set(req.registry, check)
     }
     const notRegistry = await check

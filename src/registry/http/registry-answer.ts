@@ -40,18 +40,21 @@ export function unlikeRegistry(res: AnswerHead): boolean {
 /**
  * Asks `GET <origin>/v2/` and returns NotARegistryError when the answer is not the registry
  * API, undefined when it is, or when no answer came (the network error will show elsewhere).
+ * `limits` are the host's time limits (requestTimeoutOptions): a server that never answers the
+ * check must not hold the command forever.
  */
 export async function checkRegistryApi(
   registry: string,
   origin: string,
   dispatcher: Dispatcher,
   userAgent: string,
+  limits: { headersTimeout: number; bodyTimeout: number },
   signal?: AbortSignal,
 ): Promise<NotARegistryError | undefined> {
   const url = `${origin}/v2/`
   let res: Dispatcher.ResponseData
   try {
-    res = await request(url, { method: 'GET', headers: { 'user-agent': userAgent }, dispatcher, ...(signal && { signal }) })
+    res = await request(url, { method: 'GET', headers: { 'user-agent': userAgent }, dispatcher, ...limits, ...(signal && { signal }) })
   } catch {
     return undefined
   }

@@ -75,6 +75,26 @@ describe('time limits', () => {
     }
   })
 
+  test("the GET /v2/ check made after an answer unlike a registry's ends at the header limit too", { timeout: 20_000 }, async () => {
+    handler = (req, res) => {
+      if (req.url === '/v2/') return // never answers
+      res.writeHead(200, { 'content-type': 'text/html', 'content-length': '0' })
+      res.end()
+    }
+    const { repo, client } = repository({ headersTimeoutMs: 200 })
+    try {
+      const outcome = await repo.resolve('v1').then(
+        () => 'resolved',
+        (err: unknown) => (err as Error).constructor.name,
+      )
+      // The check gave no answer, so it says nothing: resolve goes on as without it (HEAD had no digest: GET).
+      assert.deepEqual(requests, ['HEAD /v2/acme/app/manifests/v1', 'GET /v2/', 'GET /v2/acme/app/manifests/v1'])
+      assert.equal(outcome, 'InvalidContentError')
+    } finally {
+      await client.close()
+    }
+  })
+
   test('a body that stops coming: the manifest is requested again, and the last failure says the body stalled', async () => {
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': '100' })
