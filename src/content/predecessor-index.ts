@@ -77,19 +77,26 @@ export async function indexReachable(store: Fetcher, graph: PredecessorIndex, ro
     const next: Descriptor[] = []
     for (let i = 0; i < fresh.length; i += INDEXING_CONCURRENCY) {
       const batch = fresh.slice(i, i + INDEXING_CONCURRENCY)
-      for (const children of await Promise.all(batch.map((n) => indexNode(store, graph, n)))) next.push(...children)
+      // Read in parallel, indexed in the roots' order: predecessors (and so referrers) come out
+      // in the same order on every open, not in the order the reads happened to finish.
+      const read = await Promise.all(batch.map((n) => successorsOf(store, n)))
+      batch.forEach((n, j) => {
+        const children = read[j]
+        if (children === undefined) return
+        graph.add(n, children)
+        next.push(...children)
+      })
     }
     level = next
   }
 }
 
-async function indexNode(store: Fetcher, graph: PredecessorIndex, node: Descriptor): Promise<Descriptor[]> {
+/** The successors of the manifest `node`, or undefined when it cannot be read or parsed (not indexed). */
+async function successorsOf(store: Fetcher, node: Descriptor): Promise<Descriptor[] | undefined> {
   try {
-    const children = successors(parseManifest(await fetchAll(store, node), node.mediaType))
-    graph.add(node, children)
-    return children
+    return successors(parseManifest(await fetchAll(store, node), node.mediaType))
   } catch (err) {
-    if (err instanceof OcibundleError) return []
+    if (err instanceof OcibundleError) return undefined
     throw err
   }
 }

@@ -65,3 +65,28 @@ for (const kind of ['memory', 'layout'] as const) {
     })
   })
 }
+
+describe('layout store: referrers after reopening', () => {
+  test('come in the order of index.json on every open, however the parallel reads of the manifests finish', async () => {
+    const dir = await makeTempDir()
+    temps.push(dir)
+    const store = await OciLayoutStore.open(dir.path, { create: true })
+    const img = image('subject of many')
+    for (const c of [img.config, img.layer, img.manifest, blob('{}', MediaTypes.OciEmpty)]) await store.push(c.desc, c.bytes)
+    const pushed: string[] = []
+    for (let i = 0; i < 24; i++) {
+      // Sizes that differ widely, so that reads of them finish out of order.
+      const label = `sbom-${i}-${'x'.repeat(((i * 7919) % 24) * 4096)}`
+      const r = referrer(img.manifest.desc, 'application/spdx+json', label)
+      await store.push(blob(label).desc, blob(label).bytes)
+      await store.push(r.desc, r.bytes)
+      pushed.push(r.desc.digest)
+    }
+    await store.close()
+    for (let open = 0; open < 3; open++) {
+      const reopened = await OciLayoutStore.open(dir.path)
+      const found = (await collect(reopened.listReferrers(img.manifest.desc))).map((d) => d.digest)
+      assert.deepEqual(found, pushed, `open ${open + 1}`)
+    }
+  })
+})
