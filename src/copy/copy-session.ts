@@ -7,6 +7,7 @@ import { canMount, canPushReference, type ReadOnlyStorage, type ReferrerLister, 
 import { fetchAll, fetchVerified } from '../content/verify.js'
 import { AlreadyExistsError } from '../errors.js'
 import { descriptorKey, type Descriptor } from '../oci/descriptor.js'
+import { setMaxListeners } from 'node:events'
 import { parseManifest, successors } from '../oci/manifest.js'
 import { isForeignLayer, isManifest } from '../oci/media-types.js'
 import { transferBlob } from './blob-transfer.js'
@@ -20,6 +21,9 @@ import { Limiter } from './limiter.js'
  * cut a pull by ~20 % and a push by ~9 % against 4; 16 gained nothing more.
  */
 export const DEFAULT_COPY_CONCURRENCY = 8
+
+/** Abort listeners one I/O call of a copy may hold on the session's signal at once (see the constructor). */
+const LISTENERS_PER_CALL = 4
 
 /** What `copy` adds to a plain graph copy. */
 export interface SessionExtras {
@@ -54,7 +58,12 @@ export class CopySession {
   ) {
     this.signal = opts.signal ? AbortSignal.any([opts.signal, this.failure.signal]) : this.failure.signal
     const n = opts.concurrency
-    this.limiter = new Limiter(n !== undefined && Number.isSafeInteger(n) && n >= 1 ? n : DEFAULT_COPY_CONCURRENCY)
+    const concurrency = n !== undefined && Number.isSafeInteger(n) && n >= 1 ? n : DEFAULT_COPY_CONCURRENCY
+    this.limiter = new Limiter(concurrency)
+    // Every I/O call in flight listens on this signal, some more than once (an HTTP request, a
+    // file stream, a wait): bounded by the concurrency, so Node's leak warning at 10 is raised to
+    // what this session can legitimately have, and still warns of a real leak beyond it.
+    setMaxListeners(Math.max(10, concurrency * LISTENERS_PER_CALL), this.signal)
   }
 
   /** Referrer manifests found (copied or already present), in the order they were found. */

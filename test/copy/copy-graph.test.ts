@@ -143,6 +143,33 @@ describe('copyGraph', () => {
     assert.equal(dst.maxPushesInFlight, DEFAULT_COPY_CONCURRENCY)
   })
 
+  test('every call in flight may listen on the copy signal a few times without Node warning of a leak', async () => {
+    const contents = wideImage(12)
+    const src = await seeded('memory', contents)
+    const inner = await openStore('memory')
+    // As a registry push does: an HTTP request and a file stream each listen for the abort, for as long as they run.
+    const dst = Object.assign(Object.create(inner) as MemoryStore, {
+      push: async (expected: Descriptor, body: Parameters<MemoryStore['push']>[1], o: { signal?: AbortSignal } = {}) => {
+        const listeners = [1, 2, 3].map(() => () => {})
+        for (const l of listeners) o.signal?.addEventListener('abort', l)
+        await sleep(10)
+        for (const l of listeners) o.signal?.removeEventListener('abort', l)
+        return inner.push(expected, body, o)
+      },
+    })
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(w.name)
+    process.on('warning', onWarning)
+    try {
+      await copyGraph(src, dst, contents.at(-1)!.desc, { signal: new AbortController().signal })
+      await sleep(0) // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning)
+    }
+    assert.deepEqual(warnings, [])
+    assert.equal((await fetchAll(dst, contents.at(-1)!.desc)).length, contents.at(-1)!.desc.size)
+  })
+
   test(
     'copies an index of indexes 8 levels deep with concurrency 1 (no slot is held while waiting for children)',
     { timeout: 10_000 },
