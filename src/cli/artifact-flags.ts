@@ -56,9 +56,23 @@ export function artifactOptions(flags: ArtifactFlagValues): PushArtifactOptions 
   }
 }
 
-/** `{ referrersMode }` when the flag was given. */
-export function referrersOptions(flags: { 'referrers-mode'?: ReferrersMode }): { referrersMode?: ReferrersMode } {
-  return flags['referrers-mode'] !== undefined ? { referrersMode: flags['referrers-mode'] } : {}
+/** `{ referrersMode, referrers }`, each when its flag was given. */
+export function referrersOptions(flags: { 'referrers-mode'?: ReferrersMode; referrers?: boolean }): {
+  referrersMode?: ReferrersMode
+  referrers?: boolean
+} {
+  return {
+    ...(flags['referrers-mode'] !== undefined && { referrersMode: flags['referrers-mode'] }),
+    ...(flags.referrers !== undefined && { referrers: flags.referrers }),
+  }
+}
+
+/**
+ * `--[no-]referrers` (on by default; `summary` says what it brings along for the command) and
+ * `--referrers-mode`: the flags of every command that copies, writes or checks a bundle's referrers.
+ */
+export function bundleReferrersFlags(summary: string) {
+  return { referrers: Flags.boolean({ default: true, allowNo: true, summary }), ...referrersModeFlag }
 }
 
 /** `key=value` flags as a map; throws UsageError for one without `=` or with an empty key. */

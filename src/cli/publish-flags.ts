@@ -3,8 +3,14 @@
  * library's publish options.
  */
 import * as Flags from '@oclif/core/flags'
+import { DEFAULT_COPY_CONCURRENCY } from '../copy/copy-session.js'
 import type { PublishCallOptions } from '../publish/publish.js'
 import { registryOptions, type RegistryFlagValues } from './registry-flags.js'
+
+/** `--concurrency`, for the commands that copy blobs (`summary` says when they do). */
+export function concurrencyFlag(summary: string) {
+  return { concurrency: Flags.integer({ min: 1, max: 64, default: DEFAULT_COPY_CONCURRENCY, summary }) }
+}
 
 export const publishFlags = {
   images: Flags.string({

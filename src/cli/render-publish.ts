@@ -128,7 +128,7 @@ function attemptName(a: PublishAttempt): string {
 }
 
 /** `push` to several destinations: each destination's output, then a table (digest, representation, fallbacks and re-fit) and the note on the digests. */
-export function renderPublishMany(r: PublishManyResult, verb: 'Pushed'): string {
+function renderPublishMany(r: PublishManyResult, verb: 'Pushed'): string {
   const blocks = r.destinations.map((d) =>
     d.status === 'published' ? renderPublish(d.outcome, verb) : `Failed ${r.source} → ${d.destination}\n  error           ${d.message}`,
   )
@@ -151,7 +151,7 @@ export function renderPublishMany(r: PublishManyResult, verb: 'Pushed'): string 
 }
 
 /** The JSON form of publishToMany's result: each failure as `{name, code, message, suggestions}` (an Error does not serialise). */
-export function publishManyJson(r: PublishManyResult): PublishManyJson {
+function publishManyJson(r: PublishManyResult): PublishManyJson {
   return {
     ...r,
     destinations: r.destinations.map((d) =>
@@ -168,4 +168,22 @@ export interface PublishManyJson extends Omit<PublishManyResult, 'destinations'>
     | { destination: string; status: 'published'; outcome: PublishOutcome }
     | { destination: string; status: 'failed'; error: { code: string; message: string; suggestions: string[] } }
   >
+}
+
+/**
+ * What `push` prints and returns for `r`: with one destination, its output as a single push has
+ * it (its error thrown, so it exits as that error does); with several, the table and the JSON of
+ * every outcome, and `failed`, the first error, which decides the exit code.
+ */
+export function pushOutput(
+  r: PublishManyResult,
+  single: boolean,
+): { text: string; json: PublishOutcome | PublishManyJson; failed?: unknown } {
+  const [only] = r.destinations
+  if (single && only !== undefined) {
+    if (only.status === 'failed') throw only.error
+    return { text: renderPublish(only.outcome, 'Pushed'), json: only.outcome }
+  }
+  const failed = r.destinations.find((d) => d.status === 'failed')
+  return { text: renderPublishMany(r, 'Pushed'), json: publishManyJson(r), ...(failed !== undefined && { failed: failed.error }) }
 }

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { compressionFlag } from '../cli/archive-flags.js'
-import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
+import { bundleReferrersFlags, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { renderArchive } from '../cli/render-archive.js'
@@ -33,12 +33,7 @@ export default class Archive extends BaseCommand<ArchiveResult> {
   }
   static override flags = {
     ...compressionFlag,
-    referrers: Flags.boolean({
-      default: true,
-      allowNo: true,
-      summary: 'also archive the signatures, SBOMs and other artifacts that refer to the bundle or its images',
-    }),
-    ...referrersModeFlag,
+    ...bundleReferrersFlags('also archive the signatures, SBOMs and other artifacts that refer to the bundle or its images'),
     'allow-missing-digest': Flags.boolean({
       default: false,
       summary: 'accept an invocation image without contentDigest (a warning instead of an error)',
@@ -53,7 +48,6 @@ export default class Archive extends BaseCommand<ArchiveResult> {
       ...registryOptions(flags),
       ...referrersOptions(flags),
       compression: flags.compression,
-      referrers: flags.referrers,
       allowMissingDigest: flags['allow-missing-digest'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),

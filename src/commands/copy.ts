@@ -1,12 +1,12 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
+import { concurrencyFlag } from '../cli/publish-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { copyProgress } from '../cli/progress.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { renderCopy } from '../cli/render-copy.js'
 import { copyReference, type CopyReferenceResult } from '../publish/copy-reference.js'
-import { DEFAULT_COPY_CONCURRENCY } from '../copy/copy-session.js'
 
 export default class Copy extends BaseCommand<CopyReferenceResult> {
   static override summary = 'copy an image, index or artifact with everything it references'
@@ -41,7 +41,7 @@ Signatures, SBOMs and other artifacts that refer to the copied manifests (their 
     }),
   }
   static override flags = {
-    concurrency: Flags.integer({ min: 1, max: 64, default: DEFAULT_COPY_CONCURRENCY, summary: 'blobs transferred at once' }),
+    ...concurrencyFlag('blobs transferred at once'),
     platform: Flags.string({
       multiple: true,
       multipleNonGreedy: true,
@@ -64,7 +64,6 @@ Signatures, SBOMs and other artifacts that refer to the copied manifests (their 
       ...registryOptions(flags),
       concurrency: flags.concurrency,
       ...referrersOptions(flags),
-      ...(flags.referrers !== undefined && { referrers: flags.referrers }),
       dryRun: flags['dry-run'],
       ...(flags.platform !== undefined && { platforms: flags.platform }),
       ...copyProgress(this.progressBars()),

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
+import { bundleReferrersFlags, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
 import { pull, type PullOutcome } from '../publish/pull.js'
@@ -31,12 +31,9 @@ Writes into --output: bundle.json, byte-identical to the published config blob (
       helpValue: 'dir',
     }),
     'with-images': Flags.boolean({ default: false, summary: 'also write every image into <output>/artifacts/layout' }),
-    referrers: Flags.boolean({
-      default: true,
-      allowNo: true,
-      summary: 'with --with-images, also write the signatures, SBOMs and other artifacts that refer to the bundle or its images',
-    }),
-    ...referrersModeFlag,
+    ...bundleReferrersFlags(
+      'with --with-images, also write the signatures, SBOMs and other artifacts that refer to the bundle or its images',
+    ),
     'allow-missing-digest': Flags.boolean({
       default: false,
       summary: 'accept an invocation image without contentDigest (a warning instead of an error)',
@@ -51,7 +48,6 @@ Writes into --output: bundle.json, byte-identical to the published config blob (
       ...registryOptions(flags),
       ...referrersOptions(flags),
       withImages: flags['with-images'],
-      referrers: flags.referrers,
       allowMissingDigest: flags['allow-missing-digest'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),

@@ -1,15 +1,14 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import { maxExpansionFlag, archiveReadOptions } from '../cli/archive-flags.js'
-import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
+import { bundleReferrersFlags, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
-import { publishFlags, publishOptions } from '../cli/publish-flags.js'
+import { concurrencyFlag, publishFlags, publishOptions } from '../cli/publish-flags.js'
 import { registryFlags } from '../cli/registry-flags.js'
 import { exitCodeFor } from '../cli/exit-codes.js'
-import { publishManyJson, renderPublish, renderPublishMany, type PublishManyJson } from '../cli/render-publish.js'
+import { pushOutput, type PublishManyJson } from '../cli/render-publish.js'
 import { publishToMany } from '../publish/publish-many.js'
 import type { PublishOutcome } from '../publish/publish.js'
-import { DEFAULT_COPY_CONCURRENCY } from '../copy/copy-session.js'
 
 export default class Push extends BaseCommand<PublishOutcome | PublishManyJson> {
   static override summary = 'publish a bundle from bundle.json, a layout, an archive or another registry'
@@ -57,22 +56,12 @@ When \`ocibundle registry check\` has saved a report of the destination registry
     }),
   }
   static override flags = {
-    concurrency: Flags.integer({
-      min: 1,
-      max: 64,
-      default: DEFAULT_COPY_CONCURRENCY,
-      summary: 'blobs transferred at once when copying a bundle',
-    }),
+    ...concurrencyFlag('blobs transferred at once when copying a bundle'),
     'dry-run': Flags.boolean({
       default: false,
       summary: 'print what would be pushed, mounted and tagged, and in which representation; write nothing',
     }),
-    referrers: Flags.boolean({
-      default: true,
-      allowNo: true,
-      summary: 'when copying a bundle, also copy the signatures, SBOMs and other artifacts that refer to it or its images',
-    }),
-    ...referrersModeFlag,
+    ...bundleReferrersFlags('when copying a bundle, also copy the signatures, SBOMs and other artifacts that refer to it or its images'),
     ...maxExpansionFlag,
     ...publishFlags,
     ...registryFlags,
@@ -86,21 +75,13 @@ When \`ocibundle registry check\` has saved a report of the destination registry
       ...publishOptions(flags),
       ...referrersOptions(flags),
       ...archiveReadOptions(flags),
-      referrers: flags.referrers,
       dryRun: flags['dry-run'],
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
       onWarning: (m) => this.warning(m),
     })
-    const [only] = result.destinations
-    // One destination: its outcome, or its error, as before.
-    if (destinations.length === 1 && only !== undefined) {
-      if (only.status === 'failed') throw only.error
-      this.out(renderPublish(only.outcome, 'Pushed'))
-      return only.outcome
-    }
-    this.out(renderPublishMany(result, 'Pushed'))
-    const failed = result.destinations.find((d) => d.status === 'failed')
-    if (failed !== undefined) this.setExitCode(exitCodeFor(failed.error))
-    return publishManyJson(result)
+    const output = pushOutput(result, destinations.length === 1)
+    this.out(output.text)
+    if (output.failed !== undefined) this.setExitCode(exitCodeFor(output.failed))
+    return output.json
   }
 }

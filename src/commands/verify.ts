@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
 import { archiveReadOptions, maxExpansionFlag } from '../cli/archive-flags.js'
-import { referrersModeFlag, referrersOptions } from '../cli/artifact-flags.js'
+import { bundleReferrersFlags, referrersOptions } from '../cli/artifact-flags.js'
 import { BaseCommand } from '../cli/base-command.js'
 import { exitCodeForVerify } from '../cli/exit-codes.js'
 import { registryFlags, registryOptions } from '../cli/registry-flags.js'
@@ -29,12 +28,7 @@ export default class Verify extends BaseCommand<VerifyResult> {
     }),
   }
   static override flags = {
-    referrers: Flags.boolean({
-      default: true,
-      allowNo: true,
-      summary: 'also check the signatures, SBOMs and other artifacts that refer to the bundle or its images',
-    }),
-    ...referrersModeFlag,
+    ...bundleReferrersFlags('also check the signatures, SBOMs and other artifacts that refer to the bundle or its images'),
     ...maxExpansionFlag,
     ...registryFlags,
   }
@@ -46,7 +40,6 @@ export default class Verify extends BaseCommand<VerifyResult> {
       ...registryOptions(flags),
       ...referrersOptions(flags),
       ...archiveReadOptions(flags),
-      referrers: flags.referrers,
       onProgress: (p) => bars.update(p.descriptor.digest, p.bytes, p.total),
     })
     for (const w of result.warnings) this.warning(w)
