@@ -130,7 +130,9 @@ function attemptName(a: PublishAttempt): string {
 /** `push` to several destinations: each destination's output, then a table (digest, representation, fallbacks and re-fit) and the note on the digests. */
 function renderPublishMany(r: PublishManyResult, verb: 'Pushed'): string {
   const blocks = r.destinations.map((d) =>
-    d.status === 'published' ? renderPublish(d.outcome, verb) : `Failed ${r.source} → ${d.destination}\n  error           ${d.message}`,
+    d.status === 'published'
+      ? renderPublish(d.outcome, verb)
+      : [`Failed ${r.source} → ${d.destination}`, `  error           ${d.message}`, ...d.suggestions.map((s) => `  → ${s}`)].join('\n'),
   )
   const rows = r.destinations.map((d) => {
     if (d.status === 'failed') return [d.destination, 'failed', d.code, '']

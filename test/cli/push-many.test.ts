@@ -100,6 +100,15 @@ describe('push to several registries', () => {
     assert.ok(validate(doc), ajv.errorsText(validate.errors))
   })
 
+  test('a failed destination is named in the text output with its error and what to do next, and the exit code is its own', async () => {
+    const destinations = [`${reg.host}/text/plain`, `${ecr.host}/text/ecr`]
+    const run = await cli(['push', layout, ...destinations])
+    assert.equal(run.code, 6, run.stdout + run.stderr)
+    assert.match(run.stdout, new RegExp(`Failed .* → ${destinations[1]}\\n  error {11}\\S.*\\n  → \\S`))
+    assert.match(run.stdout, new RegExp(`^${destinations[1]}\\s+failed\\s+ERR_REPOSITORY_MISSING$`, 'm'))
+    assert.match(run.stdout, /1 of 2 destinations failed/)
+  })
+
   test('the table names each destination with its digest and representation, and the failure; the same bundle is already there everywhere after', async () => {
     const destinations = [`${reg.host}/table/plain`, `${quay.host}/table/quay`, `${hub.host}/table/hub`]
     const first = await cli(['push', layout, ...destinations])
