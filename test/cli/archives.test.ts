@@ -19,7 +19,7 @@ import { after, before, describe, test } from 'node:test'
 import { Header, list, type ReadEntry } from 'tar'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
 import { TAR_BLOCK, tarBytes, tarHeader, tarPadding, type TarEntryBytes } from '../../src/util/tar.js'
-import { json, runCli, type CliResult } from '../helpers/cli.js'
+import { json, jsonResult, runCli, type CliResult } from '../helpers/cli.js'
 import { startQuirkProxy, type QuirkProxy } from '../helpers/registry/quirk-proxy.js'
 import { startRegistry, type RunningRegistry } from '../helpers/registry/server.js'
 import { makeTempDir, type TempDir } from '../helpers/tmp.js'
@@ -117,11 +117,7 @@ function cli(args: string[], tmp = join(dir.path, 'tmp')): Promise<CliResult> {
   })
 }
 
-async function ok<T>(args: string[]): Promise<T> {
-  const run = await cli([...args, '--json'])
-  assert.equal(run.code, 0, `${args.join(' ')}: ${run.stdout}${run.stderr}`)
-  return json<T>(run).result
-}
+const ok = <T>(args: string[]): Promise<T> => jsonResult<T>(cli, args)
 
 let counter = 0
 function fresh(prefix: string): string {

@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test'
 import { tarBytes } from '../../src/util/tar.js'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
 import { packDirectory } from '../../src/publish/artifact-files.js'
-import { json, runCli, type CliResult } from '../helpers/cli.js'
+import { json, jsonResult, runCli, type CliResult } from '../helpers/cli.js'
 import { pushBlob, pushManifest, registryRequest } from '../helpers/registry/raw-http.js'
 import { startQuirkProxy, type QuirkProxy } from '../helpers/registry/quirk-proxy.js'
 import { startRegistry, type RunningRegistry } from '../helpers/registry/server.js'
@@ -76,11 +76,7 @@ function cli(args: string[]): Promise<CliResult> {
   })
 }
 
-async function ok<T>(args: string[]): Promise<T> {
-  const run = await cli([...args, '--json'])
-  assert.equal(run.code, 0, `${args.join(' ')}: ${run.stdout}${run.stderr}`)
-  return json<T>(run).result
-}
+const ok = <T>(args: string[]): Promise<T> => jsonResult<T>(cli, args)
 
 let counter = 0
 function fresh(prefix: string): string {

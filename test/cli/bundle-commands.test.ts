@@ -9,7 +9,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { makeExampleImages } from '../../scripts/make-example-images.js'
-import { json, ROOT, runCli } from '../helpers/cli.js'
+import { json, jsonResult, ROOT, runCli } from '../helpers/cli.js'
 import { freePort } from '../helpers/registry/ports.js'
 import { startRegistry, type RegistryVariant, type RunningRegistry } from '../helpers/registry/server.js'
 import { runSkopeo } from '../helpers/registry/skopeo.js'
@@ -77,11 +77,7 @@ describe('build writes the same bundle on every run, offline', () => {
   })
 
   test('verify, attach, discover, archive, artifact push and pull, and gc read plain paths as layouts too; a missing one is named', async () => {
-    async function ok<T>(args: string[]): Promise<T> {
-      const r = await runCli([...args, '--json'], { cwd: dir.path })
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-      return json<T>(r).result
-    }
+    const ok = <T>(args: string[]): Promise<T> => jsonResult<T>((a) => runCli(a, { cwd: dir.path }), args)
     const built = await ok<{ digest: string }>(['build', join(ROOT, SHOP), '--images', images, '--auto-update', '-o', 'plain'])
     const verified = await ok<{ source: string; status: string; digest: string }>(['verify', 'plain:v2.3.1'])
     assert.deepEqual([verified.source, verified.status, verified.digest], ['ocidir://plain:v2.3.1', 'complete', built.digest])

@@ -2,6 +2,7 @@
  * Runs the built CLI (bin/run.js → dist/) as a user would: a child process with its own stdout,
  * stderr and exit code. `npm test` builds first.
  */
+import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -39,4 +40,14 @@ export function json<T = unknown>(
   r: CliResult,
 ): { status: number; result: T; warnings: string[]; error?: { code: string; message: string; suggestions: string[] } } {
   return JSON.parse(r.stdout)
+}
+
+/**
+ * Runs `args` with `--json` through `run` (runCli, or a file's own wrapper with its environment)
+ * and returns the result; fails the test with the command's output unless it exited 0.
+ */
+export async function jsonResult<T>(run: (args: string[]) => Promise<CliResult>, args: string[]): Promise<T> {
+  const r = await run([...args, '--json'])
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
+  return json<T>(r).result
 }
